@@ -1,0 +1,90 @@
+import helmet from '@fastify/helmet'
+import rateLimit from '@fastify/rate-limit'
+import Fastify, { type FastifyServerOptions } from 'fastify'
+import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod'
+import type { Config } from './config.js'
+import type { Db } from './db/client.js'
+import { ProblemError, problemType } from './lib/problem.js'
+import { newId } from './lib/write-path.js'
+import { assignmentsRoutes } from './modules/assignments/assignments-routes.js'
+import { contactsRoutes } from './modules/contacts/contacts-routes.js'
+import { healthRoutes } from './modules/health/health-routes.js'
+import { organizationsRoutes } from './modules/organizations/organizations-routes.js'
+import { rolesRoutes } from './modules/roles/roles-routes.js'
+import { statesRoutes } from './modules/states/states-routes.js'
+import { authPlugin } from './plugins/auth.js'
+import { errorsPlugin } from './plugins/errors.js'
+import { swaggerPlugin } from './plugins/swagger.js'
+
+export interface AppDeps {
+  config: Config
+  db: Db
+  logger?: FastifyServerOptions['logger']
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/
+const OPERATIONS = new Set(['/healthz', '/readyz'])
+
+export async function buildApp({ config, db, logger = false }: AppDeps) {
+  const app = Fastify({
+    logger,
+    bodyLimit: config.bodyLimit,
+    requestIdHeader: false,
+    // A caller's x-request-id is kept when it is sane, so logs join up across systems.
+    genReqId: (req) => {
+      const given = req.headers['x-request-id']
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : newId()
+    },
+    routerOptions: { ignoreTrailingSlash: true },
+  })
+  app.setValidatorCompiler(validatorCompiler)
+  app.setSerializerCompiler(serializerCompiler)
+  app.addContentTypeParser(
+    'application/merge-patch+json',
+    { parseAs: 'string' },
+    app.getDefaultJsonParser('error', 'error'),
+  )
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id)
+  })
+  // Health probes are never rate limited or locked; docs and the contract stay public too.
+  app.addHook('onRoute', (route) => {
+    const url = route.url ?? ''
+    const isDocs = url === '/openapi.json' || url.startsWith('/docs')
+    if (OPERATIONS.has(url) || isDocs) {
+      route.config = { ...route.config, alwaysPublic: true }
+    }
+    if (OPERATIONS.has(url)) route.config = { ...route.config, rateLimit: false } as never
+  })
+
+  await app.register(errorsPlugin)
+  await app.register(helmet, { global: true })
+  await app.register(authPlugin, { jwt: config.jwt, publicRead: config.publicRead })
+  if (config.rateLimitMax > 0) {
+    await app.register(rateLimit, {
+      max: config.rateLimitMax,
+      timeWindow: '1 minute',
+      keyGenerator: (req) => (req.principal ? `sub:${req.principal.sub}` : `ip:${req.ip}`),
+      errorResponseBuilder: (_req, ctx) =>
+        new ProblemError(
+          429,
+          `Rate limit of ${ctx.max} requests per minute exceeded; retry in ${ctx.after}`,
+          {
+            type: problemType('rate-limited'),
+          },
+        ),
+    })
+  }
+  await app.register(swaggerPlugin)
+
+  await app.register(healthRoutes, { db })
+  await app.register(statesRoutes, { db })
+  await app.register(rolesRoutes, { db })
+  await app.register(organizationsRoutes, { db })
+  await app.register(contactsRoutes, { db })
+  await app.register(assignmentsRoutes, { db })
+
+  return app
+}
+
+export type App = Awaited<ReturnType<typeof buildApp>>

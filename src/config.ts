@@ -1,0 +1,160 @@
+import { createPublicKey, type KeyObject } from 'node:crypto'
+import { z } from 'zod'
+
+/** Everything the service can be configured with, validated once at start. */
+export interface Config {
+  port: number
+  host: string
+  databasePath: string
+  publicRead: boolean
+  bodyLimit: number
+  importBodyLimit: number
+  rateLimitMax: number
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
+  jwt: JwtConfig
+}
+
+export interface JwtConfig {
+  /** HS256 shared secret (UTF-8 bytes of JWT_SECRET, or the generated one). */
+  secret?: string
+  /** Asymmetric verification key from JWT_PUBLIC_KEY with its pinned algorithms. */
+  publicKey?: { key: KeyObject; algorithms: string[] }
+  jwksUrl?: URL
+  issuer?: string
+  audience?: string
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError'
+}
+
+const emptyAsUndefined = (v: unknown) => (v === '' ? undefined : v)
+const optionalString = z.preprocess(emptyAsUndefined, z.string().optional())
+const byteSize = (fallback: number) =>
+  z.preprocess(
+    emptyAsUndefined,
+    z.coerce
+      .number({ error: 'must be a whole number of bytes' })
+      .int('must be a whole number of bytes')
+      .min(1024, 'must be at least 1024 bytes')
+      .default(fallback),
+  )
+const boolFlag = (fallback: boolean) =>
+  z.preprocess(
+    emptyAsUndefined,
+    z
+      .enum(['true', 'false', '1', '0'], { error: 'must be true or false' })
+      .default(fallback ? 'true' : 'false')
+      .transform((v) => v === 'true' || v === '1'),
+  )
+
+const EnvSchema = z.object({
+  PORT: z.preprocess(
+    emptyAsUndefined,
+    z.coerce
+      .number({ error: 'must be a port number' })
+      .int('must be a port number')
+      .min(0, 'must be between 0 and 65535')
+      .max(65535, 'must be between 0 and 65535')
+      .default(3000),
+  ),
+  HOST: z.preprocess(emptyAsUndefined, z.string().min(1).default('127.0.0.1')),
+  DATABASE_PATH: z.preprocess(emptyAsUndefined, z.string().min(1).default('./data/pocdir.db')),
+  JWT_SECRET: z.preprocess(emptyAsUndefined, z.string().min(32, 'must be at least 32 characters').optional()),
+  JWT_PUBLIC_KEY: optionalString,
+  JWKS_URL: z.preprocess(
+    emptyAsUndefined,
+    z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+  ),
+  JWT_ISSUER: optionalString,
+  JWT_AUDIENCE: optionalString,
+  PUBLIC_READ: boolFlag(true),
+  BODY_LIMIT: byteSize(1024 * 1024),
+  IMPORT_BODY_LIMIT: byteSize(20 * 1024 * 1024),
+  RATE_LIMIT_MAX: z.preprocess(
+    emptyAsUndefined,
+    z.coerce
+      .number({ error: 'must be a whole number (0 turns rate limiting off)' })
+      .int('must be a whole number (0 turns rate limiting off)')
+      .min(0, 'must not be negative')
+      .default(600),
+  ),
+  LOG_LEVEL: z.preprocess(
+    emptyAsUndefined,
+    z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  ),
+})
+
+/** Reads a PEM or JWK public key and the algorithms it may verify. */
+export function parsePublicKey(text: string): { key: KeyObject; algorithms: string[] } {
+  const trimmed = text.trim()
+  let key: KeyObject
+  let jwkAlg: string | undefined
+  if (trimmed.startsWith('{')) {
+    const jwk = JSON.parse(trimmed) as Record<string, unknown>
+    if (typeof jwk.alg === 'string') jwkAlg = jwk.alg
+    key = createPublicKey({ key: jwk as never, format: 'jwk' })
+  } else {
+    // Environment files often carry PEM with literal "\n".
+    key = createPublicKey(trimmed.replace(/\\n/g, '\n'))
+  }
+  if (key.type !== 'public') throw new Error('not a public key')
+  if (jwkAlg) return { key, algorithms: [jwkAlg] }
+  switch (key.asymmetricKeyType) {
+    case 'rsa':
+      return { key, algorithms: ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512'] }
+    case 'rsa-pss':
+      return { key, algorithms: ['PS256', 'PS384', 'PS512'] }
+    case 'ec': {
+      const curve = key.asymmetricKeyDetails?.namedCurve
+      const alg = curve === 'prime256v1' ? 'ES256' : curve === 'secp384r1' ? 'ES384' : 'ES512'
+      return { key, algorithms: [alg] }
+    }
+    case 'ed25519':
+      return { key, algorithms: ['EdDSA'] }
+    default:
+      throw new Error(`unsupported key type ${key.asymmetricKeyType}`)
+  }
+}
+
+/** Parses the environment; throws ConfigError with one line naming the variable. */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const parsed = EnvSchema.safeParse(env)
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]
+    const name = issue?.path.join('.') ?? 'environment'
+    throw new ConfigError(`Invalid configuration: ${name} ${issue?.message ?? 'is invalid'}`)
+  }
+  const e = parsed.data
+  const keySources = [e.JWT_SECRET, e.JWT_PUBLIC_KEY, e.JWKS_URL].filter(Boolean).length
+  if (keySources > 1) {
+    throw new ConfigError('Invalid configuration: set only one of JWT_SECRET, JWT_PUBLIC_KEY and JWKS_URL')
+  }
+  let publicKey: JwtConfig['publicKey']
+  if (e.JWT_PUBLIC_KEY) {
+    try {
+      publicKey = parsePublicKey(e.JWT_PUBLIC_KEY)
+    } catch (err) {
+      throw new ConfigError(
+        `Invalid configuration: JWT_PUBLIC_KEY is not a PEM or JWK public key (${(err as Error).message})`,
+      )
+    }
+  }
+  return Object.freeze({
+    port: e.PORT,
+    host: e.HOST,
+    databasePath: e.DATABASE_PATH,
+    publicRead: e.PUBLIC_READ,
+    bodyLimit: e.BODY_LIMIT,
+    importBodyLimit: e.IMPORT_BODY_LIMIT,
+    rateLimitMax: e.RATE_LIMIT_MAX,
+    logLevel: e.LOG_LEVEL,
+    jwt: Object.freeze({
+      secret: e.JWT_SECRET,
+      publicKey,
+      jwksUrl: e.JWKS_URL ? new URL(e.JWKS_URL) : undefined,
+      issuer: e.JWT_ISSUER,
+      audience: e.JWT_AUDIENCE,
+    }),
+  })
+}

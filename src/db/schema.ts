@@ -1,0 +1,157 @@
+import { sql } from 'drizzle-orm'
+import { type AnySQLiteColumn, index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core'
+
+export type ContactDetailType = 'email' | 'phone' | 'mobile' | 'fax' | 'address' | 'website'
+export type Visibility = 'public' | 'restricted'
+export interface ContactDetail {
+  type: ContactDetailType
+  value: string
+  label: string | null
+  visibility: Visibility
+}
+
+/** Bookkeeping every mutable record carries; `deletedAt` marks a tombstone. */
+const versioned = {
+  version: integer('version').notNull().default(1),
+  createdAt: text('created_at').notNull(),
+  updatedAt: text('updated_at').notNull(),
+  deletedAt: text('deleted_at'),
+}
+
+export const states = sqliteTable('states', {
+  code: text('code').primaryKey(),
+  iso3: text('iso3').notNull(),
+  name: text('name').notNull(),
+  officialName: text('official_name').notNull(),
+  names: text('names', { mode: 'json' }).$type<Record<string, string>>().notNull(),
+  unMember: integer('un_member', { mode: 'boolean' }).notNull(),
+  osceParticipating: integer('osce_participating', { mode: 'boolean' }).notNull(),
+  ...versioned,
+})
+
+export const organizations = sqliteTable(
+  'organizations',
+  {
+    id: text('id').primaryKey(),
+    name: text('name').notNull(),
+    acronym: text('acronym'),
+    kind: text('kind', {
+      enum: ['government', 'international', 'regional', 'ngo', 'academic', 'other'],
+    }).notNull(),
+    stateCode: text('state_code').references(() => states.code),
+    parentId: text('parent_id').references((): AnySQLiteColumn => organizations.id),
+    website: text('website'),
+    contactDetails: text('contact_details', { mode: 'json' }).$type<ContactDetail[]>().notNull(),
+    externalId: text('external_id'),
+    lastVerifiedAt: text('last_verified_at'),
+    ...versioned,
+  },
+  (t) => [
+    index('organizations_state_idx').on(t.stateCode),
+    index('organizations_parent_idx').on(t.parentId),
+    index('organizations_updated_idx').on(t.updatedAt),
+    uniqueIndex('organizations_external_id_uq')
+      .on(t.externalId)
+      .where(sql`${t.externalId} is not null and ${t.deletedAt} is null`),
+  ],
+)
+
+export const roles = sqliteTable(
+  'roles',
+  {
+    id: text('id').primaryKey(),
+    key: text('key').notNull(),
+    name: text('name').notNull(),
+    description: text('description'),
+    domain: text('domain', {
+      enum: ['general', 'nuclear', 'chemical', 'biological', 'export-control', 'border', 'finance', 'legal'],
+    }).notNull(),
+    ...versioned,
+  },
+  (t) => [uniqueIndex('roles_key_uq').on(t.key).where(sql`${t.deletedAt} is null`)],
+)
+
+export const contacts = sqliteTable(
+  'contacts',
+  {
+    id: text('id').primaryKey(),
+    honorific: text('honorific'),
+    givenName: text('given_name'),
+    familyName: text('family_name').notNull(),
+    displayName: text('display_name').notNull(),
+    nameOriginal: text('name_original'),
+    nameLatin: text('name_latin'),
+    positionTitle: text('position_title'),
+    languages: text('languages', { mode: 'json' }).$type<string[]>().notNull(),
+    contactDetails: text('contact_details', { mode: 'json' }).$type<ContactDetail[]>().notNull(),
+    notes: text('notes'),
+    externalId: text('external_id'),
+    lastVerifiedAt: text('last_verified_at'),
+    ...versioned,
+  },
+  (t) => [
+    index('contacts_updated_idx').on(t.updatedAt),
+    uniqueIndex('contacts_external_id_uq')
+      .on(t.externalId)
+      .where(sql`${t.externalId} is not null and ${t.deletedAt} is null`),
+  ],
+)
+
+export const assignments = sqliteTable(
+  'assignments',
+  {
+    id: text('id').primaryKey(),
+    contactId: text('contact_id')
+      .notNull()
+      .references(() => contacts.id),
+    roleId: text('role_id')
+      .notNull()
+      .references(() => roles.id),
+    organizationId: text('organization_id')
+      .notNull()
+      .references(() => organizations.id),
+    stateCode: text('state_code').references(() => states.code),
+    startDate: text('start_date').notNull(),
+    endDate: text('end_date'),
+    endReason: text('end_reason'),
+    isPrimary: integer('is_primary', { mode: 'boolean' }).notNull().default(false),
+    succeededBy: text('succeeded_by').references((): AnySQLiteColumn => assignments.id),
+    designationRef: text('designation_ref'),
+    designationDate: text('designation_date'),
+    ...versioned,
+  },
+  (t) => [
+    // The directory query: holders of a state's roles over a date range.
+    index('assignments_state_role_idx').on(t.stateCode, t.roleId, t.startDate),
+    index('assignments_org_role_idx').on(t.organizationId, t.roleId),
+    index('assignments_contact_idx').on(t.contactId),
+    index('assignments_updated_idx').on(t.updatedAt),
+  ],
+)
+
+export const revisions = sqliteTable(
+  'revisions',
+  {
+    seq: integer('seq').primaryKey({ autoIncrement: true }),
+    at: text('at').notNull(),
+    actor: text('actor').notNull(),
+    action: text('action', { enum: ['create', 'update', 'delete', 'erase'] }).notNull(),
+    entity: text('entity', {
+      enum: ['state', 'organization', 'role', 'contact', 'assignment'],
+    }).notNull(),
+    entityId: text('entity_id').notNull(),
+    requestId: text('request_id').notNull(),
+    changes: text('changes', { mode: 'json' })
+      .$type<Record<string, { before: unknown; after: unknown }>>()
+      .notNull(),
+  },
+  (t) => [index('revisions_entity_idx').on(t.entity, t.entityId, t.seq)],
+)
+
+export type StateRow = typeof states.$inferSelect
+export type OrganizationRow = typeof organizations.$inferSelect
+export type RoleRow = typeof roles.$inferSelect
+export type ContactRow = typeof contacts.$inferSelect
+export type AssignmentRow = typeof assignments.$inferSelect
+export type RevisionRow = typeof revisions.$inferSelect
+export type EntityName = RevisionRow['entity']

@@ -1,0 +1,50 @@
+import { parsePhoneNumberFromString } from 'libphonenumber-js'
+import { z } from 'zod'
+import type { ContactDetail } from '../db/schema.js'
+import { ContactDetailType, Visibility } from './schemas.js'
+
+const Email = z.email()
+const Url = z.url({ protocol: /^https?$/ })
+
+/**
+ * One contact detail as clients send it. Emails are lower-cased, phone numbers become E.164
+ * (libphonenumber), websites must be http(s) URLs. Visibility defaults to restricted.
+ */
+export const ContactDetailIn = z
+  .strictObject({
+    type: ContactDetailType,
+    value: z.string().trim().min(1).max(500),
+    label: z.string().trim().max(100).nullable().optional(),
+    visibility: Visibility.default('restricted'),
+  })
+  .transform((d, ctx): ContactDetail => {
+    let value = d.value
+    if (d.type === 'email') {
+      if (!Email.safeParse(value).success) {
+        ctx.addIssue({ code: 'custom', path: ['value'], message: 'is not a valid email address' })
+        return z.NEVER
+      }
+      value = value.toLowerCase()
+    } else if (d.type === 'phone' || d.type === 'mobile' || d.type === 'fax') {
+      const phone = parsePhoneNumberFromString(value)
+      if (!phone?.isValid()) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['value'],
+          message: 'is not a valid international phone number (e.g. +996 312 123456)',
+        })
+        return z.NEVER
+      }
+      value = phone.number
+    } else if (d.type === 'website' && !Url.safeParse(value).success) {
+      ctx.addIssue({ code: 'custom', path: ['value'], message: 'is not an http(s) URL' })
+      return z.NEVER
+    }
+    return { type: d.type, value, label: d.label ?? null, visibility: d.visibility }
+  })
+
+export const ContactDetailsIn = z.array(ContactDetailIn).max(50)
+
+/** Readers without directory:read see public details only. */
+export const visibleDetails = (details: ContactDetail[], seeRestricted: boolean) =>
+  seeRestricted ? details : details.filter((d) => d.visibility === 'public')

@@ -1,0 +1,238 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { ZodTypeProvider } from 'fastify-type-provider-zod'
+import { z } from 'zod'
+import type { Db } from '../db/client.js'
+import type { EntityName } from '../db/schema.js'
+import { canSeeRestricted, type Principal, requireScope, type Scope } from '../plugins/auth.js'
+import { issuesToErrors, validationProblem } from '../plugins/errors.js'
+import { applyMergePatch } from './merge-patch.js'
+import { setNextLink } from './pagination.js'
+import { notFound } from './problem.js'
+import { IfMatchHeaders, IfNoneMatchHeaders, ProblemSchema } from './schemas.js'
+import {
+  assertIfMatch,
+  createRecord,
+  deleteRecord,
+  type FieldsOf,
+  type RowOf,
+  type Tx,
+  updateRecord,
+  type WriteContext,
+} from './write-path.js'
+
+/**
+ * The list/read/create/merge-patch/delete routes every resource shares, written once. A
+ * module describes its schemas and rules; this file turns them into HTTP.
+ */
+export interface ResourceSpec<E extends EntityName, CreateOut, ListQuery> {
+  entity: E
+  basePath: string
+  tag: string
+  noun: string
+  keyParam: z.ZodType<string>
+  writeScope: Scope
+  schemas: {
+    record: z.ZodType
+    list: z.ZodType
+    create: z.ZodType<CreateOut>
+    patch: z.ZodType
+    listQuery: z.ZodType<ListQuery>
+  }
+  keyOf(row: RowOf<E>): string
+  find(db: Tx, key: string): RowOf<E> | undefined
+  list(db: Db, query: ListQuery): { items: RowOf<E>[]; nextCursor: string | null }
+  present(row: RowOf<E>, seeRestricted: boolean): unknown
+  /** The stored record as a create body, the base a merge patch applies to. */
+  toInput(row: RowOf<E>): Record<string, unknown>
+  /** Validated input to stored fields; checks invariants against the database (throws). */
+  prepare(tx: Tx, input: CreateOut, current: RowOf<E> | undefined): FieldsOf<E>
+  /** Throws unless the principal may write `before` (absent on create) into `after`. */
+  authorize(tx: Tx, principal: Principal, before: RowOf<E> | undefined, after: FieldsOf<E> | undefined): void
+  /** Refuses a delete that would break an invariant (throws). */
+  beforeDelete?(tx: Tx, row: RowOf<E>): void
+}
+
+const errorResponses = (...codes: number[]) =>
+  Object.fromEntries(codes.map((c) => [c, ProblemSchema])) as Record<number, typeof ProblemSchema>
+
+const security: Record<string, string[]>[] = [{ bearerAuth: [] }]
+/** Reads work anonymously; a token shows restricted fields. */
+const optionalSecurity: Record<string, string[]>[] = [{}, { bearerAuth: [] }]
+
+export function setEtag(reply: FastifyReply, version: number): void {
+  reply.header('etag', `"${version}"`)
+}
+
+/** Answers 304 when If-None-Match names the current version. */
+export function notModified(request: FastifyRequest, version: number): boolean {
+  const header = request.headers['if-none-match']
+  if (!header) return false
+  return header
+    .split(',')
+    .map((t) => t.trim().replace(/^W\//, ''))
+    .some((t) => t === '*' || t === `"${version}"`)
+}
+
+export function writeContext(request: FastifyRequest, principal: Principal): WriteContext {
+  return { actor: principal.sub, requestId: request.id }
+}
+
+export function registerCrudRoutes<E extends EntityName, CreateOut, ListQuery>(
+  fastify: FastifyInstance,
+  db: Db,
+  spec: ResourceSpec<E, CreateOut, ListQuery>,
+): void {
+  const app = fastify.withTypeProvider<ZodTypeProvider>()
+  const { basePath, tag, noun, schemas } = spec
+  const Params = z.strictObject({ id: spec.keyParam })
+  const plural = tag.toLowerCase()
+  const op = (verb: string) => `${verb}${tag.replace(/s$/, '')}`
+  const writeNote =
+    spec.writeScope === 'directory:admin' ? 'Needs directory:admin.' : 'Needs directory:write.'
+
+  const load = (tx: Tx, key: string) => {
+    const row = spec.find(tx, key)
+    if (!row) throw notFound(`No ${noun} ${key}`)
+    return row
+  }
+
+  app.get(
+    basePath,
+    {
+      schema: {
+        tags: [tag],
+        operationId: `list${tag}`,
+        summary: `List ${plural}`,
+        security: optionalSecurity,
+        querystring: schemas.listQuery,
+        response: { 200: schemas.list, ...errorResponses(400, 401, 403, 429) },
+      },
+    },
+    async (request, reply) => {
+      const page = spec.list(db, request.query as ListQuery)
+      const see = canSeeRestricted(request)
+      setNextLink(request, reply, page.nextCursor)
+      return { items: page.items.map((r) => spec.present(r, see)), nextCursor: page.nextCursor }
+    },
+  )
+
+  app.get(
+    `${basePath}/:id`,
+    {
+      schema: {
+        tags: [tag],
+        operationId: op('get'),
+        summary: `Read one ${noun}`,
+        description: 'Answers ETag: "<version>"; If-None-Match with that tag answers 304.',
+        security: optionalSecurity,
+        params: Params,
+        headers: IfNoneMatchHeaders,
+        response: {
+          200: schemas.record,
+          304: z.null().describe('Not modified'),
+          ...errorResponses(400, 401, 403, 404),
+        },
+      },
+    },
+    async (request, reply) => {
+      const row = load(db, (request.params as { id: string }).id)
+      setEtag(reply, row.version)
+      if (notModified(request, row.version)) return reply.code(304).send(null)
+      return spec.present(row, canSeeRestricted(request))
+    },
+  )
+
+  app.post(
+    basePath,
+    {
+      schema: {
+        tags: [tag],
+        operationId: op('create'),
+        summary: `Create a ${noun}`,
+        description: writeNote,
+        security,
+        body: schemas.create,
+        response: { 201: schemas.record, ...errorResponses(400, 401, 403, 409, 413, 415) },
+      },
+    },
+    async (request, reply) => {
+      const principal = requireScope(request, spec.writeScope)
+      const row = db.transaction(
+        (tx) => {
+          const fields = spec.prepare(tx, request.body as CreateOut, undefined)
+          spec.authorize(tx, principal, undefined, fields)
+          return createRecord(tx, writeContext(request, principal), spec.entity, fields)
+        },
+        { behavior: 'immediate' },
+      )
+      setEtag(reply, row.version)
+      reply.header('location', `${basePath}/${encodeURIComponent(spec.keyOf(row))}`)
+      return reply.code(201).send(spec.present(row, true) as never)
+    },
+  )
+
+  app.patch(
+    `${basePath}/:id`,
+    {
+      schema: {
+        tags: [tag],
+        operationId: op('update'),
+        summary: `Update a ${noun} (JSON Merge Patch)`,
+        description: `${writeNote} Body is an RFC 7396 merge patch (application/merge-patch+json or application/json); null clears a field. Send If-Match to avoid lost updates.`,
+        security,
+        params: Params,
+        headers: IfMatchHeaders,
+        body: schemas.patch,
+        response: { 200: schemas.record, ...errorResponses(400, 401, 403, 404, 409, 412, 413, 415) },
+      },
+    },
+    async (request, reply) => {
+      const principal = requireScope(request, spec.writeScope)
+      const row = db.transaction(
+        (tx) => {
+          const current = load(tx, (request.params as { id: string }).id)
+          assertIfMatch(request.headers['if-match'], current.version)
+          const merged = applyMergePatch(spec.toInput(current), request.body)
+          const parsed = schemas.create.safeParse(merged)
+          if (!parsed.success) throw validationProblem(issuesToErrors(parsed.error.issues))
+          const fields = spec.prepare(tx, parsed.data, current)
+          spec.authorize(tx, principal, current, fields)
+          return updateRecord(tx, writeContext(request, principal), spec.entity, current, fields)
+        },
+        { behavior: 'immediate' },
+      )
+      setEtag(reply, row.version)
+      return spec.present(row, true)
+    },
+  )
+
+  app.delete(
+    `${basePath}/:id`,
+    {
+      schema: {
+        tags: [tag],
+        operationId: op('delete'),
+        summary: `Delete a ${noun}`,
+        description: `${writeNote} Soft delete: the record then answers 404 and lives on in its history and the change feed.`,
+        security,
+        params: Params,
+        headers: IfMatchHeaders,
+        response: { 204: z.null().describe('Deleted'), ...errorResponses(401, 403, 404, 409, 412) },
+      },
+    },
+    async (request, reply) => {
+      const principal = requireScope(request, spec.writeScope)
+      db.transaction(
+        (tx) => {
+          const current = load(tx, (request.params as { id: string }).id)
+          assertIfMatch(request.headers['if-match'], current.version)
+          spec.authorize(tx, principal, current, undefined)
+          spec.beforeDelete?.(tx, current)
+          deleteRecord(tx, writeContext(request, principal), spec.entity, current)
+        },
+        { behavior: 'immediate' },
+      )
+      return reply.code(204).send(null)
+    },
+  )
+}

@@ -1,0 +1,91 @@
+import { z } from 'zod'
+
+/** Shared zod pieces; every module builds its resource schemas from these. */
+
+export const Id = z.string().min(1).max(64).describe('Opaque identifier (UUIDv7)')
+export const StateCode = z
+  .string()
+  .regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 code in upper case')
+  .describe('ISO 3166-1 alpha-2 state code')
+export const CalendarDate = z.iso.date().describe('Calendar date, YYYY-MM-DD')
+export const Timestamp = z.iso.datetime().describe('RFC 3339 UTC timestamp')
+
+export const Bookkeeping = {
+  version: z.number().int().min(1).describe('Incremented by one on every change; the ETag'),
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+}
+
+export const ContactDetailType = z.enum(['email', 'phone', 'mobile', 'fax', 'address', 'website'])
+export const Visibility = z.enum(['public', 'restricted'])
+
+export const ContactDetailOut = z
+  .object({
+    type: ContactDetailType,
+    value: z.string(),
+    label: z.string().nullable(),
+    visibility: Visibility,
+  })
+  .meta({ id: 'ContactDetail' })
+
+export const ProblemSchema = z
+  .object({
+    type: z.string().describe('URI identifying the problem type'),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string(),
+    errors: z
+      .array(
+        z.union([
+          z.object({ path: z.string(), message: z.string() }),
+          z.object({ row: z.number().int(), field: z.string(), message: z.string() }),
+        ]),
+      )
+      .optional(),
+  })
+  .meta({ id: 'Problem', description: 'RFC 9457 problem details' })
+
+export const BooleanString = z
+  .enum(['true', 'false'])
+  .transform((v) => v === 'true')
+  .describe('true or false')
+
+export const ListLimit = z.coerce
+  .number()
+  .int()
+  .min(1)
+  .max(500)
+  .default(50)
+  .describe('Page size, 1..500 (default 50)')
+
+export const Cursor = z.string().min(1).max(512).describe('Opaque cursor from nextCursor')
+
+export const listOf = <T extends z.ZodType>(item: T, id: string) =>
+  z
+    .object({
+      items: z.array(item),
+      nextCursor: z.string().nullable().describe('Pass as ?cursor= to get the next page'),
+    })
+    .meta({ id })
+
+export const IfMatchHeaders = z.object({
+  'if-match': z.string().max(200).optional().describe('Entity tag from a previous read'),
+})
+
+export const IfNoneMatchHeaders = z.object({
+  'if-none-match': z.string().max(200).optional(),
+})
+
+/** A merge-patch body for a create shape: every field optional, null clears it. */
+export function patchOf(shape: Record<string, z.ZodType>, id: string) {
+  return z
+    .strictObject(Object.fromEntries(Object.entries(shape).map(([k, v]) => [k, v.nullable().optional()])))
+    .meta({ id, description: 'RFC 7396 merge patch: send only what changes; null clears' })
+}
+
+export const ListQueryBase = {
+  limit: ListLimit,
+  cursor: Cursor.optional(),
+}
+
+export const UpdatedSince = Timestamp.optional().describe('Only records updated at or after this instant')

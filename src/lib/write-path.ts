@@ -1,0 +1,146 @@
+import { eq } from 'drizzle-orm'
+import { uuidv7 } from 'uuidv7'
+import type { Db } from '../db/client.js'
+import {
+  assignments,
+  contacts,
+  type EntityName,
+  organizations,
+  revisions,
+  roles,
+  states,
+} from '../db/schema.js'
+import { preconditionFailed } from './problem.js'
+
+/**
+ * The one write path: every create, update and delete of every entity goes through here, so
+ * versioning, timestamps and the revision log cannot drift apart. Call inside a transaction.
+ */
+
+export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0] | Db
+
+export const tables = {
+  state: states,
+  organization: organizations,
+  role: roles,
+  contact: contacts,
+  assignment: assignments,
+} as const
+
+export type RowOf<E extends EntityName> = (typeof tables)[E]['$inferSelect']
+type Bookkeeping = 'version' | 'createdAt' | 'updatedAt' | 'deletedAt'
+export type FieldsOf<E extends EntityName> = Omit<RowOf<E>, Bookkeeping>
+
+export interface WriteContext {
+  actor: string
+  requestId: string
+}
+
+export type Changes = Record<string, { before: unknown; after: unknown }>
+
+const BOOKKEEPING = new Set<string>(['version', 'createdAt', 'updatedAt', 'deletedAt'])
+
+const keyColumn = (entity: EntityName) => (entity === 'state' ? states.code : tables[entity].id)
+
+const keyOf = (entity: EntityName, row: Record<string, unknown>) =>
+  String(entity === 'state' ? row.code : row.id)
+
+export const newId = (): string => uuidv7()
+export const now = (): string => new Date().toISOString()
+
+/** True when an If-Match header allows a write to a record at `version`. */
+export function ifMatchAllows(header: string | undefined, version: number): boolean {
+  if (header === undefined) return true
+  return header
+    .split(',')
+    .map((t) => t.trim())
+    .some((t) => t === '*' || t.replace(/^W\//, '') === `"${version}"`)
+}
+
+export function assertIfMatch(header: string | undefined, version: number): void {
+  if (!ifMatchAllows(header, version)) {
+    throw preconditionFailed(`The record is at version ${version}; it changed since the entity tag you sent`)
+  }
+}
+
+export function diff(before: Record<string, unknown>, after: Record<string, unknown>): Changes {
+  const changes: Changes = {}
+  for (const field of Object.keys(after)) {
+    if (BOOKKEEPING.has(field)) continue
+    const b = before[field] ?? null
+    const a = after[field] ?? null
+    if (JSON.stringify(b) !== JSON.stringify(a)) changes[field] = { before: b, after: a }
+  }
+  return changes
+}
+
+export function appendRevision(
+  tx: Tx,
+  ctx: WriteContext,
+  action: 'create' | 'update' | 'delete' | 'erase',
+  entity: EntityName,
+  entityId: string,
+  changes: Changes,
+  at: string,
+): void {
+  tx.insert(revisions)
+    .values({ at, actor: ctx.actor, action, entity, entityId, requestId: ctx.requestId, changes })
+    .run()
+}
+
+export function createRecord<E extends EntityName>(
+  tx: Tx,
+  ctx: WriteContext,
+  entity: E,
+  fields: FieldsOf<E>,
+): RowOf<E> {
+  const at = now()
+  const row = { ...fields, version: 1, createdAt: at, updatedAt: at, deletedAt: null }
+  // biome-ignore lint/suspicious/noExplicitAny: one generic insert over five typed tables
+  tx.insert(tables[entity] as any)
+    .values(row)
+    .run()
+  const key = keyOf(entity, row)
+  appendRevision(tx, ctx, 'create', entity, key, diff({}, row), at)
+  return row as unknown as RowOf<E>
+}
+
+/** Applies `next` over `current`; a change that changes nothing writes nothing. */
+export function updateRecord<E extends EntityName>(
+  tx: Tx,
+  ctx: WriteContext,
+  entity: E,
+  current: RowOf<E>,
+  next: Partial<FieldsOf<E>>,
+): RowOf<E> {
+  const changes = diff(current as Record<string, unknown>, next as Record<string, unknown>)
+  if (Object.keys(changes).length === 0) return current
+  const at = now()
+  const set: Record<string, unknown> = { version: current.version + 1, updatedAt: at }
+  for (const field of Object.keys(changes)) set[field] = changes[field]?.after
+  const key = keyOf(entity, current as Record<string, unknown>)
+  // biome-ignore lint/suspicious/noExplicitAny: see createRecord
+  tx.update(tables[entity] as any)
+    .set(set)
+    .where(eq(keyColumn(entity), key))
+    .run()
+  appendRevision(tx, ctx, 'update', entity, key, changes, at)
+  return { ...current, ...set } as RowOf<E>
+}
+
+/** Soft delete: the row stays as a tombstone so history and the change feed keep it. */
+export function deleteRecord<E extends EntityName>(
+  tx: Tx,
+  ctx: WriteContext,
+  entity: E,
+  current: RowOf<E>,
+): void {
+  const at = now()
+  const key = keyOf(entity, current as Record<string, unknown>)
+  // biome-ignore lint/suspicious/noExplicitAny: see createRecord
+  tx.update(tables[entity] as any)
+    .set({ deletedAt: at, updatedAt: at, version: current.version + 1 })
+    .where(eq(keyColumn(entity), key))
+    .run()
+  appendRevision(tx, ctx, 'delete', entity, key, {}, at)
+}

@@ -1,0 +1,71 @@
+import { and, asc, eq, gt, gte, isNull, ne, type SQL } from 'drizzle-orm'
+import type { Db } from '../../db/client.js'
+import { type AssignmentRow, assignments } from '../../db/schema.js'
+import { paginate } from '../../lib/pagination.js'
+import { currentTenure, endedTenure } from '../../lib/tenure.js'
+import type { Tx } from '../../lib/write-path.js'
+import type { AssignmentListQuery } from './assignments-schemas.js'
+
+export interface AssignmentFilter extends Omit<AssignmentListQuery, 'role'> {
+  roleId?: string
+}
+
+export function findAssignment(db: Tx, id: string): AssignmentRow | undefined {
+  return db
+    .select()
+    .from(assignments)
+    .where(and(eq(assignments.id, id), isNull(assignments.deletedAt)))
+    .get()
+}
+
+/**
+ * The current primary holder of a role: per state, or per organization for international
+ * bodies (no state). `exceptId` leaves out the assignment being written.
+ */
+export function findCurrentPrimary(
+  db: Tx,
+  scope: { stateCode: string | null; organizationId: string; roleId: string },
+  exceptId: string,
+): AssignmentRow | undefined {
+  return db
+    .select()
+    .from(assignments)
+    .where(
+      and(
+        isNull(assignments.deletedAt),
+        eq(assignments.isPrimary, true),
+        eq(assignments.roleId, scope.roleId),
+        scope.stateCode === null
+          ? and(isNull(assignments.stateCode), eq(assignments.organizationId, scope.organizationId))
+          : eq(assignments.stateCode, scope.stateCode),
+        ne(assignments.id, exceptId),
+        currentTenure(),
+      ),
+    )
+    .get()
+}
+
+export function listAssignments(db: Db, filter: AssignmentFilter) {
+  return paginate(
+    filter,
+    (r: AssignmentRow) => r.id,
+    (after, take) => {
+      const where: SQL[] = [isNull(assignments.deletedAt)]
+      if (after) where.push(gt(assignments.id, after))
+      if (filter.state) where.push(eq(assignments.stateCode, filter.state))
+      if (filter.organization) where.push(eq(assignments.organizationId, filter.organization))
+      if (filter.roleId) where.push(eq(assignments.roleId, filter.roleId))
+      if (filter.contact) where.push(eq(assignments.contactId, filter.contact))
+      if (filter.current === true) where.push(currentTenure())
+      if (filter.current === false) where.push(endedTenure())
+      if (filter.updatedSince) where.push(gte(assignments.updatedAt, filter.updatedSince))
+      return db
+        .select()
+        .from(assignments)
+        .where(and(...where))
+        .orderBy(asc(assignments.id))
+        .limit(take)
+        .all()
+    },
+  )
+}

@@ -1,0 +1,80 @@
+import { and, asc, eq, gt, gte, inArray, isNull, type SQL } from 'drizzle-orm'
+import type { Db } from '../../db/client.js'
+import { assignments, type ContactRow, contacts } from '../../db/schema.js'
+import { paginate } from '../../lib/pagination.js'
+import { currentTenure } from '../../lib/tenure.js'
+import type { Tx } from '../../lib/write-path.js'
+import type { ContactListQuery } from './contacts-schemas.js'
+
+export interface ContactFilter extends Omit<ContactListQuery, 'role'> {
+  roleId?: string
+}
+
+export function findContact(db: Tx, id: string): ContactRow | undefined {
+  return db
+    .select()
+    .from(contacts)
+    .where(and(eq(contacts.id, id), isNull(contacts.deletedAt)))
+    .get()
+}
+
+export function findContactByExternalId(db: Tx, externalId: string) {
+  return db
+    .select({ id: contacts.id })
+    .from(contacts)
+    .where(and(eq(contacts.externalId, externalId), isNull(contacts.deletedAt)))
+    .get()
+}
+
+/** State codes of every live assignment (current or ended) the contact has. */
+export function assignmentStatesOf(db: Tx, contactId: string): (string | null)[] {
+  return db
+    .selectDistinct({ stateCode: assignments.stateCode })
+    .from(assignments)
+    .where(and(eq(assignments.contactId, contactId), isNull(assignments.deletedAt)))
+    .all()
+    .map((r) => r.stateCode)
+}
+
+export function hasCurrentAssignments(db: Tx, contactId: string): boolean {
+  return !!db
+    .select({ id: assignments.id })
+    .from(assignments)
+    .where(and(eq(assignments.contactId, contactId), isNull(assignments.deletedAt), currentTenure()))
+    .get()
+}
+
+export function listContacts(db: Db, filter: ContactFilter) {
+  return paginate(
+    filter,
+    (r: ContactRow) => r.id,
+    (after, take) => {
+      const where: SQL[] = [isNull(contacts.deletedAt)]
+      if (after) where.push(gt(contacts.id, after))
+      if (filter.updatedSince) where.push(gte(contacts.updatedAt, filter.updatedSince))
+      if (filter.state || filter.organization || filter.roleId) {
+        const through: SQL[] = [isNull(assignments.deletedAt)]
+        if (filter.current !== false) through.push(currentTenure())
+        if (filter.state) through.push(eq(assignments.stateCode, filter.state))
+        if (filter.organization) through.push(eq(assignments.organizationId, filter.organization))
+        if (filter.roleId) through.push(eq(assignments.roleId, filter.roleId))
+        where.push(
+          inArray(
+            contacts.id,
+            db
+              .select({ id: assignments.contactId })
+              .from(assignments)
+              .where(and(...through)),
+          ),
+        )
+      }
+      return db
+        .select()
+        .from(contacts)
+        .where(and(...where))
+        .orderBy(asc(contacts.id))
+        .limit(take)
+        .all()
+    },
+  )
+}

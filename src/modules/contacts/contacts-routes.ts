@@ -1,0 +1,128 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
+import { transliterate } from 'transliteration'
+import type { Db } from '../../db/client.js'
+import type { ContactRow } from '../../db/schema.js'
+import { visibleDetails } from '../../lib/contact-details.js'
+import { registerCrudRoutes } from '../../lib/crud-routes.js'
+import { conflict, forbidden } from '../../lib/problem.js'
+import { mustExist } from '../../lib/references.js'
+import { Id } from '../../lib/schemas.js'
+import { newId } from '../../lib/write-path.js'
+import { findOrganization } from '../organizations/organizations-repository.js'
+import { findRoleByKeyOrId } from '../roles/roles-repository.js'
+import { findState } from '../states/states-repository.js'
+import {
+  assignmentStatesOf,
+  findContact,
+  findContactByExternalId,
+  hasCurrentAssignments,
+  listContacts,
+} from './contacts-repository.js'
+import {
+  Contact,
+  ContactCreate,
+  type ContactInput,
+  ContactList,
+  ContactListQuery,
+  ContactPatch,
+} from './contacts-schemas.js'
+
+const deriveDisplayName = (given: string | null | undefined, family: string) =>
+  given ? `${given} ${family}` : family
+const deriveLatin = (nameOriginal: string | null, displayName: string) =>
+  transliterate(nameOriginal ?? displayName)
+
+export function presentContact(row: ContactRow, seeRestricted: boolean) {
+  const { deletedAt: _d, notes, ...rest } = row
+  return {
+    ...rest,
+    contactDetails: visibleDetails(row.contactDetails, seeRestricted),
+    ...(seeRestricted ? { notes } : {}),
+  }
+}
+
+export const contactsRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db }) => {
+  registerCrudRoutes<'contact', ContactInput, ContactListQuery>(app, db, {
+    entity: 'contact',
+    basePath: '/v1/contacts',
+    tag: 'Contacts',
+    noun: 'contact',
+    keyParam: Id,
+    writeScope: 'directory:write',
+    schemas: {
+      record: Contact,
+      list: ContactList,
+      create: ContactCreate,
+      patch: ContactPatch,
+      listQuery: ContactListQuery,
+    },
+    keyOf: (row) => row.id,
+    find: findContact,
+    list: (database, { role, ...query }) => {
+      if (query.state) mustExist(findState(database, query.state), 'query.state', 'state')
+      if (query.organization) {
+        mustExist(findOrganization(database, query.organization), 'query.organization', 'organization')
+      }
+      const roleId = role ? mustExist(findRoleByKeyOrId(database, role), 'query.role', 'role').id : undefined
+      return listContacts(database, { ...query, roleId })
+    },
+    present: presentContact,
+    // Derived names are left out so that a patch to the source re-derives them.
+    toInput: (row) => {
+      const derivedDisplay = deriveDisplayName(row.givenName, row.familyName)
+      return {
+        honorific: row.honorific,
+        givenName: row.givenName,
+        familyName: row.familyName,
+        displayName: row.displayName === derivedDisplay ? undefined : row.displayName,
+        nameOriginal: row.nameOriginal,
+        nameLatin:
+          row.nameLatin === deriveLatin(row.nameOriginal, row.displayName) ? undefined : row.nameLatin,
+        positionTitle: row.positionTitle,
+        languages: row.languages,
+        contactDetails: row.contactDetails,
+        notes: row.notes,
+        externalId: row.externalId,
+      }
+    },
+    prepare: (tx, input, current) => {
+      const id = current?.id ?? newId()
+      const externalId = input.externalId ?? null
+      if (externalId !== null) {
+        const clash = findContactByExternalId(tx, externalId)
+        if (clash && clash.id !== id) throw conflict(`externalId ${externalId} belongs to another contact`)
+      }
+      const displayName = input.displayName ?? deriveDisplayName(input.givenName, input.familyName)
+      const nameOriginal = input.nameOriginal ?? null
+      return {
+        id,
+        honorific: input.honorific ?? null,
+        givenName: input.givenName ?? null,
+        familyName: input.familyName,
+        displayName,
+        nameOriginal,
+        nameLatin: input.nameLatin ?? deriveLatin(nameOriginal, displayName),
+        positionTitle: input.positionTitle ?? null,
+        languages: [...new Set(input.languages ?? [])],
+        contactDetails: input.contactDetails ?? [],
+        notes: input.notes ?? null,
+        externalId,
+        lastVerifiedAt: current?.lastVerifiedAt ?? null,
+      }
+    },
+    // A contact belongs to no state until assigned; then to every state it was assigned in.
+    authorize: (tx, principal, before) => {
+      if (!before || principal.states === null) return
+      const states = assignmentStatesOf(tx, before.id)
+      if (states.length === 0) return
+      if (!states.some((s) => s !== null && principal.states?.includes(s))) {
+        throw forbidden('The contact has no assignment in the states this token may change')
+      }
+    },
+    beforeDelete: (tx, row) => {
+      if (hasCurrentAssignments(tx, row.id)) {
+        throw conflict('The contact holds current assignments; end or hand them over first')
+      }
+    },
+  })
+}

@@ -1,0 +1,46 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
+import { z } from 'zod'
+import type { Db } from '../../db/client.js'
+import { ProblemError, problemType } from '../../lib/problem.js'
+import { ProblemSchema } from '../../lib/schemas.js'
+
+const Status = z.object({ status: z.string() }).meta({ id: 'HealthStatus' })
+
+export const healthRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db }) => {
+  app.get(
+    '/healthz',
+    {
+      schema: {
+        tags: ['Operations'],
+        operationId: 'healthz',
+        summary: 'Liveness: the process answers',
+        security: [],
+        response: { 200: Status },
+      },
+    },
+    async () => ({ status: 'ok' }),
+  )
+
+  app.get(
+    '/readyz',
+    {
+      schema: {
+        tags: ['Operations'],
+        operationId: 'readyz',
+        summary: 'Readiness: the database answers',
+        security: [],
+        response: { 200: Status, 503: ProblemSchema },
+      },
+    },
+    async () => {
+      try {
+        db.$client.prepare('select 1').get()
+      } catch {
+        throw new ProblemError(503, 'The database does not answer', {
+          type: problemType('not-ready'),
+        })
+      }
+      return { status: 'ready' }
+    },
+  )
+}

@@ -1,0 +1,63 @@
+import { and, asc, eq, gt, gte, isNull, type SQL } from 'drizzle-orm'
+import type { Db } from '../../db/client.js'
+import { assignments, type OrganizationRow, organizations } from '../../db/schema.js'
+import { paginate } from '../../lib/pagination.js'
+import { currentTenure } from '../../lib/tenure.js'
+import type { Tx } from '../../lib/write-path.js'
+import type { OrganizationListQuery } from './organizations-schemas.js'
+
+export function findOrganization(db: Tx, id: string): OrganizationRow | undefined {
+  return db
+    .select()
+    .from(organizations)
+    .where(and(eq(organizations.id, id), isNull(organizations.deletedAt)))
+    .get()
+}
+
+export function findOrganizationByExternalId(db: Tx, externalId: string) {
+  return db
+    .select({ id: organizations.id })
+    .from(organizations)
+    .where(and(eq(organizations.externalId, externalId), isNull(organizations.deletedAt)))
+    .get()
+}
+
+export function listOrganizations(db: Db, query: OrganizationListQuery) {
+  return paginate(
+    query,
+    (r: OrganizationRow) => r.id,
+    (after, take) => {
+      const where: SQL[] = [isNull(organizations.deletedAt)]
+      if (after) where.push(gt(organizations.id, after))
+      if (query.state) where.push(eq(organizations.stateCode, query.state))
+      if (query.kind) where.push(eq(organizations.kind, query.kind))
+      if (query.parent) where.push(eq(organizations.parentId, query.parent))
+      if (query.updatedSince) where.push(gte(organizations.updatedAt, query.updatedSince))
+      return db
+        .select()
+        .from(organizations)
+        .where(and(...where))
+        .orderBy(asc(organizations.id))
+        .limit(take)
+        .all()
+    },
+  )
+}
+
+export function hasChildren(db: Tx, id: string): boolean {
+  return !!db
+    .select({ id: organizations.id })
+    .from(organizations)
+    .where(and(eq(organizations.parentId, id), isNull(organizations.deletedAt)))
+    .get()
+}
+
+export function hasCurrentAssignments(db: Tx, organizationId: string): boolean {
+  return !!db
+    .select({ id: assignments.id })
+    .from(assignments)
+    .where(
+      and(eq(assignments.organizationId, organizationId), isNull(assignments.deletedAt), currentTenure()),
+    )
+    .get()
+}

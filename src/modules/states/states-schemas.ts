@@ -1,0 +1,51 @@
+import { z } from 'zod'
+import {
+  Bookkeeping,
+  BooleanString,
+  ListQueryBase,
+  listOf,
+  patchOf,
+  StateCode,
+  UpdatedSince,
+} from '../../lib/schemas.js'
+
+const Names = z
+  .record(z.string().min(2).max(20), z.string().min(1).max(200))
+  .describe('Names by BCP 47 language tag')
+
+export const stateFields = {
+  code: StateCode,
+  iso3: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 3166-1 alpha-3 code in upper case'),
+  name: z.string().trim().min(1).max(200),
+  officialName: z.string().trim().min(1).max(300),
+  names: Names,
+  unMember: z.boolean(),
+  osceParticipating: z.boolean(),
+}
+
+export const StateCreate = z.strictObject(stateFields).meta({
+  id: 'StateCreate',
+  example: {
+    code: 'XK',
+    iso3: 'XKX',
+    name: 'Kosovo',
+    officialName: 'Republic of Kosovo',
+    names: { en: 'Kosovo', fr: 'Kosovo' },
+    unMember: false,
+    osceParticipating: false,
+  },
+})
+const { code: _code, ...patchable } = stateFields
+export const StatePatch = patchOf(patchable, 'StatePatch')
+
+export const State = z.object({ ...stateFields, ...Bookkeeping }).meta({ id: 'State' })
+export const StateList = listOf(State, 'StateList')
+
+export const StateListQuery = z.strictObject({
+  ...ListQueryBase,
+  osce: BooleanString.optional().describe('Only OSCE participating States (true) or others'),
+  unMember: BooleanString.optional(),
+  updatedSince: UpdatedSince,
+})
+export type StateListQuery = z.infer<typeof StateListQuery>
+export type StateInput = z.infer<typeof StateCreate>

@@ -1,0 +1,162 @@
+import type { KeyObject } from 'node:crypto'
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify'
+import fp from 'fastify-plugin'
+import { createRemoteJWKSet, type JWTVerifyGetKey, jwtVerify } from 'jose'
+import { z } from 'zod'
+import type { JwtConfig } from '../config.js'
+import { forbidden, type ProblemError, unauthorized } from '../lib/problem.js'
+
+export const SCOPES = ['directory:read', 'directory:write', 'directory:import', 'directory:admin'] as const
+export type Scope = (typeof SCOPES)[number]
+
+export interface Principal {
+  sub: string
+  /** Effective scopes, implications applied (admin ⇒ all, write ⇒ read). */
+  scopes: ReadonlySet<Scope>
+  /** States a limited token may change; null means unrestricted. */
+  states: readonly string[] | null
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal: Principal | null
+    authError: ProblemError | null
+  }
+  interface FastifyContextConfig {
+    /** Reachable without a token even when PUBLIC_READ is off. */
+    alwaysPublic?: boolean
+  }
+}
+
+const ClaimsSchema = z.object({
+  sub: z.string().min(1).max(200),
+  scope: z.string().max(1000).optional(),
+  states: z
+    .array(z.string().regex(/^[A-Z]{2}$/))
+    .max(300)
+    .optional(),
+})
+
+function effectiveScopes(scope: string | undefined): Set<Scope> {
+  const granted = new Set((scope ?? '').split(' ').filter(Boolean))
+  const out = new Set<Scope>()
+  if (granted.has('directory:admin')) return new Set(SCOPES)
+  if (granted.has('directory:write')) out.add('directory:write').add('directory:read')
+  if (granted.has('directory:read')) out.add('directory:read')
+  if (granted.has('directory:import')) out.add('directory:import')
+  return out
+}
+
+type Verifier = (token: string) => Promise<Principal>
+
+export function createVerifier(jwt: JwtConfig): Verifier {
+  let key: Uint8Array | JWTVerifyGetKey | KeyObject
+  let algorithms: string[]
+  if (jwt.publicKey) {
+    key = jwt.publicKey.key
+    algorithms = jwt.publicKey.algorithms
+  } else if (jwt.jwksUrl) {
+    key = createRemoteJWKSet(jwt.jwksUrl)
+    algorithms = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'EdDSA']
+  } else if (jwt.secret) {
+    key = new TextEncoder().encode(jwt.secret)
+    algorithms = ['HS256']
+  } else {
+    throw new Error('no JWT verification key configured')
+  }
+  return async (token) => {
+    const { payload } = await jwtVerify(token, key as Uint8Array, {
+      algorithms,
+      issuer: jwt.issuer,
+      audience: jwt.audience,
+      requiredClaims: ['exp', 'sub'],
+    })
+    const claims = ClaimsSchema.parse(payload)
+    return {
+      sub: claims.sub,
+      scopes: effectiveScopes(claims.scope),
+      states: claims.states ?? null,
+    }
+  }
+}
+
+function describeFailure(err: unknown): string {
+  const code = (err as { code?: string }).code
+  switch (code) {
+    case 'ERR_JWT_EXPIRED':
+      return 'The token has expired'
+    case 'ERR_JWT_CLAIM_VALIDATION_FAILED':
+      return `The token's ${(err as { claim?: string }).claim ?? ''} claim is not accepted`
+    case 'ERR_JOSE_ALG_NOT_ALLOWED':
+      return 'The token is signed with an algorithm this service does not accept'
+    case 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED':
+      return 'The token signature is not valid'
+    default:
+      return err instanceof z.ZodError ? 'The token claims are malformed' : 'The token is not valid'
+  }
+}
+
+export interface AuthOptions {
+  jwt: JwtConfig
+  publicRead: boolean
+}
+
+/**
+ * Verifies the bearer token on every request without failing there, so the rate limiter
+ * can key on the verified subject; the failure is raised before validation runs.
+ */
+const auth: FastifyPluginAsync<AuthOptions> = async (app, opts) => {
+  const verify = createVerifier(opts.jwt)
+  app.decorateRequest('principal', null)
+  app.decorateRequest('authError', null)
+
+  app.addHook('onRequest', async (request) => {
+    const header = request.headers.authorization
+    if (header === undefined) return
+    const match = /^Bearer ([A-Za-z0-9._~+/=-]{1,8192})$/i.exec(header.trim())
+    if (!match?.[1]) {
+      request.authError = unauthorized('The Authorization header must be "Bearer <token>"')
+      return
+    }
+    try {
+      request.principal = await verify(match[1])
+    } catch (err) {
+      request.authError = unauthorized(describeFailure(err))
+    }
+  })
+
+  app.addHook('preValidation', async (request) => {
+    if (request.authError) throw request.authError
+    if (opts.publicRead || request.routeOptions.config.alwaysPublic) return
+    if (!request.principal) throw unauthorized('A bearer token is required')
+    if (!request.principal.scopes.has('directory:read')) {
+      throw forbidden('The token lacks the directory:read scope')
+    }
+  })
+}
+
+export const authPlugin = fp(auth, { name: 'auth' })
+
+/** Whether the reader may see restricted contact details and notes. */
+export const canSeeRestricted = (request: FastifyRequest): boolean =>
+  request.principal?.scopes.has('directory:read') ?? false
+
+export function requireScope(request: FastifyRequest, scope: Scope): Principal {
+  const p = request.principal
+  if (!p) throw unauthorized(`A bearer token with the ${scope} scope is required`)
+  if (!p.scopes.has(scope)) throw forbidden(`The token lacks the ${scope} scope`)
+  return p
+}
+
+/** A states-limited token may touch only records of its states; null is international. */
+export function requireStates(p: Principal, stateCodes: Iterable<string | null>): void {
+  if (p.states === null) return
+  for (const code of stateCodes) {
+    if (code === null) {
+      throw forbidden('Records without a state need a token that is not limited to states')
+    }
+    if (!p.states.includes(code)) {
+      throw forbidden(`The token may not change records of state ${code}`)
+    }
+  }
+}
