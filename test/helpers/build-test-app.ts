@@ -1,0 +1,78 @@
+import { SignJWT } from 'jose'
+import { buildApp } from '../../src/app.js'
+import { loadConfig } from '../../src/config.js'
+import { type Db, openDatabase } from '../../src/db/client.js'
+import { runMigrations } from '../../src/db/migrate.js'
+import { seed } from '../../src/db/seed.js'
+
+export const TEST_SECRET = 'test-secret-0123456789-abcdefghijklmnop'
+
+export interface TokenClaims {
+  sub?: string
+  scope?: string
+  states?: unknown
+  /** Seconds from now; negative for an expired token. */
+  expiresIn?: number
+  iss?: string
+  aud?: string
+  secret?: string
+  [claim: string]: unknown
+}
+
+/** Signs an HS256 token; defaults to a one-hour token for `sub` "tester". */
+export async function signToken(claims: TokenClaims = {}): Promise<string> {
+  const { sub = 'tester', expiresIn = 3600, iss, aud, secret = TEST_SECRET, ...rest } = claims
+  let jwt = new SignJWT(rest)
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    .setSubject(sub)
+    .setIssuedAt()
+    .setExpirationTime(Math.floor(Date.now() / 1000) + expiresIn)
+  if (iss) jwt = jwt.setIssuer(iss)
+  if (aud) jwt = jwt.setAudience(aud)
+  return jwt.sign(new TextEncoder().encode(secret))
+}
+
+/** `{ authorization: 'Bearer …' }` for a token with the given scope and claims. */
+export async function bearer(scope: string, claims: TokenClaims = {}) {
+  return { authorization: `Bearer ${await signToken({ scope, ...claims })}` }
+}
+
+/**
+ * A fresh app over a fresh migrated and seeded database. `env` overrides the environment
+ * the config is read from, exactly as the server reads it.
+ */
+export async function buildTestApp(env: Record<string, string> = {}) {
+  const config = loadConfig({
+    JWT_SECRET: TEST_SECRET,
+    DATABASE_PATH: ':memory:',
+    RATE_LIMIT_MAX: '0',
+    LOG_LEVEL: 'silent',
+    ...env,
+  })
+  const db = openDatabase(config.databasePath)
+  runMigrations(db)
+  seed(db)
+  const app = await buildApp({ config, db })
+  await app.ready()
+  return {
+    app,
+    db,
+    config,
+    async close() {
+      await app.close()
+      db.$client.close()
+    },
+  }
+}
+
+/** Every row of every table, to prove a rejected request wrote nothing. */
+export function snapshot(db: Db): string {
+  const tables = ['states', 'organizations', 'roles', 'contacts', 'assignments', 'revisions']
+  return JSON.stringify(tables.map((t) => db.$client.prepare(`select * from ${t} order by rowid`).all()))
+}
+
+export function roleId(db: Db, key: string): string {
+  const row = db.$client.prepare('select id from roles where key = ?').get(key) as { id: string } | undefined
+  if (!row) throw new Error(`no role ${key}`)
+  return row.id
+}
