@@ -4,6 +4,79 @@ import type { FastifyPluginAsync } from 'fastify'
 import fp from 'fastify-plugin'
 import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod'
 
+type Json = Record<string, unknown>
+type OpenApiDoc = Json & { paths?: Record<string, Record<string, Json>>; components?: Json }
+
+const STATUS_TEXT: Record<string, string> = {
+  200: 'OK',
+  201: 'Created',
+  204: 'No Content',
+  304: 'Not Modified: the ETag in If-None-Match is current',
+  400: 'Bad request: shape, format, a cross-field rule, an unknown referenced id or parameter',
+  401: 'No token, or a token that fails verification',
+  403: 'The token lacks the scope or the state',
+  404: 'No such resource (deleted records answer 404 too)',
+  409: 'Conflicts with stored data',
+  412: 'If-Match names an older version',
+  413: 'Body too large',
+  415: 'Unsupported content type',
+  422: 'Rows rejected',
+  429: 'Rate limited',
+  503: 'Not ready',
+}
+
+function collectRefs(node: unknown, into: Set<string>): void {
+  if (Array.isArray(node)) for (const n of node) collectRefs(n, into)
+  else if (node && typeof node === 'object') {
+    for (const [k, v] of Object.entries(node)) {
+      if (k === '$ref' && typeof v === 'string') into.add(v.replace('#/components/schemas/', ''))
+      else collectRefs(v, into)
+    }
+  }
+}
+
+/**
+ * Makes the generated document say what the service does: errors are problem+json, PATCH takes
+ * merge-patch+json, responses have real descriptions, and unused component schemas are dropped.
+ */
+function polish(doc: OpenApiDoc): OpenApiDoc {
+  for (const operations of Object.values(doc.paths ?? {})) {
+    for (const [method, op] of Object.entries(operations)) {
+      const responses = (op.responses ?? {}) as Record<string, Json>
+      for (const [code, response] of Object.entries(responses)) {
+        response.description = STATUS_TEXT[code] ?? response.description
+        const content = response.content as Record<string, unknown> | undefined
+        if (Number(code) >= 400 && content?.['application/json']) {
+          response.content = { 'application/problem+json': content['application/json'] }
+        }
+        if (code === '204' || code === '304') delete response.content
+      }
+      const body = op.requestBody as { content?: Record<string, unknown> } | undefined
+      if (method === 'patch' && body?.content?.['application/json']) {
+        body.content = {
+          'application/merge-patch+json': body.content['application/json'],
+          'application/json': body.content['application/json'],
+        }
+      }
+    }
+  }
+  const schemas = (doc.components?.schemas ?? {}) as Record<string, unknown>
+  const used = new Set<string>()
+  collectRefs(doc.paths, used)
+  for (let size = -1; size !== used.size; ) {
+    size = used.size
+    for (const name of [...used]) collectRefs(schemas[name], used)
+  }
+  for (const [name, schema] of Object.entries(schemas)) {
+    if (!used.has(name)) delete schemas[name]
+    else if (schema && typeof schema === 'object') {
+      delete (schema as Json).$schema
+      delete (schema as Json).$id
+    }
+  }
+  return doc
+}
+
 export const API_TITLE = 'pocdir: UNSCR 1540 Points-of-Contact directory'
 
 /** The OpenAPI document is generated from the route schemas; /openapi.json serves it. */
@@ -44,7 +117,7 @@ const docs: FastifyPluginAsync = async (app) => {
       },
     },
     transform: jsonSchemaTransform,
-    transformObject: jsonSchemaTransformObject,
+    transformObject: (input) => polish(jsonSchemaTransformObject(input) as OpenApiDoc),
   })
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true })
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())

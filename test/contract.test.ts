@@ -1,0 +1,75 @@
+import { readFileSync } from 'node:fs'
+import { describe, expect, it } from 'vitest'
+import { OPENAPI_FILE, renderOpenApi } from '../scripts/generate-openapi.js'
+
+type Operation = {
+  summary?: string
+  tags?: string[]
+  operationId?: string
+  security?: unknown[]
+  responses: Record<string, { content?: Record<string, unknown> }>
+  requestBody?: { content: Record<string, { schema: unknown }> }
+}
+
+describe('OpenAPI contract', () => {
+  it('the committed openapi/openapi.json is what the code generates (run `npm run openapi`)', async () => {
+    const generated = await renderOpenApi()
+    const committed = readFileSync(OPENAPI_FILE, 'utf8')
+    expect(committed).toBe(generated)
+  })
+
+  it('documents every operation: summary, tag, id, security and problem+json errors', async () => {
+    const doc = JSON.parse(await renderOpenApi()) as {
+      openapi: string
+      paths: Record<string, Record<string, Operation>>
+      components: { schemas: Record<string, unknown> }
+    }
+    expect(doc.openapi).toBe('3.1.0')
+    const ids = new Set<string>()
+    for (const [path, ops] of Object.entries(doc.paths)) {
+      for (const [method, op] of Object.entries(ops)) {
+        const where = `${method.toUpperCase()} ${path}`
+        expect(op.summary, where).toBeTruthy()
+        expect(op.tags?.length, where).toBeGreaterThan(0)
+        expect(op.operationId, where).toBeTruthy()
+        expect(ids.has(op.operationId as string), `${where} duplicate operationId`).toBe(false)
+        ids.add(op.operationId as string)
+        expect(op.security, where).toBeDefined()
+        for (const [code, response] of Object.entries(op.responses)) {
+          if (Number(code) >= 400) {
+            expect(Object.keys(response.content ?? {}), `${where} ${code}`).toEqual([
+              'application/problem+json',
+            ])
+          }
+        }
+        if (path.startsWith('/v1/') && method !== 'get') {
+          expect(Object.keys(op.responses), where).toEqual(expect.arrayContaining(['401', '403']))
+        }
+      }
+    }
+    for (const name of ['Contact', 'Organization', 'Assignment', 'Role', 'State', 'Problem']) {
+      expect(doc.components.schemas, name).toHaveProperty(name)
+    }
+    const createContact = doc.paths['/v1/contacts']?.post
+    expect(createContact?.requestBody?.content['application/json']?.schema).toEqual({
+      $ref: '#/components/schemas/ContactCreateInput',
+    })
+    expect(doc.components.schemas.ContactCreateInput).toHaveProperty('example')
+  })
+
+  it('serves the same document at /openapi.json and the interactive reference at /docs', async () => {
+    const { buildTestApp } = await import('./helpers/build-test-app.js')
+    const t = await buildTestApp({ PUBLIC_READ: 'false' })
+    try {
+      const live = await t.app.inject({ method: 'GET', url: '/openapi.json' })
+      expect(live.statusCode).toBe(200)
+      expect(`${JSON.stringify(live.json(), null, 2)}\n`).toBe(readFileSync(OPENAPI_FILE, 'utf8'))
+      const docs = await t.app.inject({ method: 'GET', url: '/docs/' })
+      expect(docs.statusCode).toBe(200)
+      expect(docs.headers['content-type']).toContain('text/html')
+      expect(docs.body).toContain('swagger')
+    } finally {
+      await t.close()
+    }
+  })
+})
