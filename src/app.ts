@@ -8,8 +8,11 @@ import { ProblemError, problemType } from './lib/problem.js'
 import { newId } from './lib/write-path.js'
 import { assignmentsRoutes } from './modules/assignments/assignments-routes.js'
 import { contactsRoutes } from './modules/contacts/contacts-routes.js'
+import { directoryRoutes } from './modules/directory/directory-routes.js'
 import { healthRoutes } from './modules/health/health-routes.js'
 import { organizationsRoutes } from './modules/organizations/organizations-routes.js'
+import { reportsRoutes } from './modules/reports/reports-routes.js'
+import { changesRoutes } from './modules/revisions/changes-routes.js'
 import { rolesRoutes } from './modules/roles/roles-routes.js'
 import { statesRoutes } from './modules/states/states-routes.js'
 import { authPlugin } from './plugins/auth.js'
@@ -83,6 +86,9 @@ export async function buildApp({ config, db, logger = false }: AppDeps) {
   await app.register(organizationsRoutes, { db })
   await app.register(contactsRoutes, { db })
   await app.register(assignmentsRoutes, { db })
+  await app.register(directoryRoutes, { db })
+  await app.register(changesRoutes, { db })
+  await app.register(reportsRoutes, { db })
 
   return app
 }

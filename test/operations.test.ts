@@ -38,7 +38,7 @@ describe('operations over HTTP', () => {
     expect(codes).toEqual([200, 200, 200, 429])
     const limited = await fetch(`${base}/v1/states?limit=1`, { headers: alice })
     expect(limited.headers.get('content-type')).toContain('application/problem+json')
-    const body = await limited.json()
+    const body = (await limited.json()) as { detail: string }
     expect(body).toMatchObject({ status: 429, title: 'Too Many Requests' })
     expect(body.detail).toMatch(/3 requests per minute/)
     expect(limited.headers.get('retry-after')).toBeTruthy()

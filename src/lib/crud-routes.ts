@@ -3,6 +3,8 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import type { Db } from '../db/client.js'
 import type { EntityName } from '../db/schema.js'
+import { hasHistory, listHistory, presentRevision } from '../modules/revisions/revisions-repository.js'
+import { HistoryQuery, RevisionList } from '../modules/revisions/revisions-schemas.js'
 import { canSeeRestricted, type Principal, requireScope, type Scope } from '../plugins/auth.js'
 import { issuesToErrors, validationProblem } from '../plugins/errors.js'
 import { applyMergePatch } from './merge-patch.js'
@@ -14,6 +16,7 @@ import {
   createRecord,
   deleteRecord,
   type FieldsOf,
+  now,
   type RowOf,
   type Tx,
   updateRecord,
@@ -50,6 +53,8 @@ export interface ResourceSpec<E extends EntityName, CreateOut, ListQuery> {
   authorize(tx: Tx, principal: Principal, before: RowOf<E> | undefined, after: FieldsOf<E> | undefined): void
   /** Refuses a delete that would break an invariant (throws). */
   beforeDelete?(tx: Tx, row: RowOf<E>): void
+  /** Adds POST {id}/verify, which sets lastVerifiedAt to now. */
+  verifiable?: boolean
 }
 
 const errorResponses = (...codes: number[]) =>
@@ -235,4 +240,62 @@ export function registerCrudRoutes<E extends EntityName, CreateOut, ListQuery>(
       return reply.code(204).send(null)
     },
   )
+  app.get(
+    `${basePath}/:id/history`,
+    {
+      schema: {
+        tags: [tag],
+        operationId: op('history'),
+        summary: `Revisions of a ${noun}, newest first`,
+        description:
+          'Every change with its actor, time and the fields before and after; deleted records keep ' +
+          'their history. Readers without directory:read get notes and restricted details removed.',
+        security: optionalSecurity,
+        params: Params,
+        querystring: HistoryQuery,
+        response: { 200: RevisionList, ...errorResponses(400, 401, 403, 404) },
+      },
+    },
+    async (request, reply) => {
+      const key = (request.params as { id: string }).id
+      if (!hasHistory(db, spec.entity, key)) throw notFound(`No ${noun} ${key}`)
+      const page = listHistory(db, spec.entity, key, request.query)
+      const see = canSeeRestricted(request)
+      setNextLink(request, reply, page.nextCursor)
+      return { items: page.items.map((r) => presentRevision(r, see)), nextCursor: page.nextCursor }
+    },
+  )
+
+  if (spec.verifiable) {
+    app.post(
+      `${basePath}/:id/verify`,
+      {
+        schema: {
+          tags: [tag],
+          operationId: op('verify'),
+          summary: `Record that the ${noun} was verified today`,
+          description: `${writeNote} Sets lastVerifiedAt to now (a revision like any write); honours If-Match.`,
+          security,
+          params: Params,
+          headers: IfMatchHeaders,
+          response: { 200: schemas.record, ...errorResponses(401, 403, 404, 412) },
+        },
+      },
+      async (request, reply) => {
+        const principal = requireScope(request, spec.writeScope)
+        const row = db.transaction(
+          (tx) => {
+            const current = load(tx, (request.params as { id: string }).id)
+            assertIfMatch(request.headers['if-match'], current.version)
+            spec.authorize(tx, principal, current, current)
+            const next = { lastVerifiedAt: now() } as unknown as Partial<FieldsOf<E>>
+            return updateRecord(tx, writeContext(request, principal), spec.entity, current, next)
+          },
+          { behavior: 'immediate' },
+        )
+        setEtag(reply, row.version)
+        return spec.present(row, true)
+      },
+    )
+  }
 }

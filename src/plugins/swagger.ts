@@ -100,6 +100,9 @@ const docs: FastifyPluginAsync = async (app) => {
         { name: 'Roles', description: 'Kinds of post, e.g. national-poc (admins edit)' },
         { name: 'Contacts', description: 'People; restricted details need directory:read' },
         { name: 'Assignments', description: 'Tenures that make a contact a PoC' },
+        { name: 'Directory', description: 'Who holds which role, now or on a past day' },
+        { name: 'Changes', description: 'The change feed for partners keeping a copy in sync' },
+        { name: 'Reports', description: 'Coverage gaps and stale records' },
         { name: 'Operations', description: 'Health and readiness' },
       ],
       components: {

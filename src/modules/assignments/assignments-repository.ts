@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, gte, isNull, ne, type SQL } from 'drizzle-orm'
+import { and, asc, eq, gt, gte, isNull, lt, ne, or, type SQL } from 'drizzle-orm'
 import type { Db } from '../../db/client.js'
 import { type AssignmentRow, assignments } from '../../db/schema.js'
 import { paginate } from '../../lib/pagination.js'
@@ -19,13 +19,19 @@ export function findAssignment(db: Tx, id: string): AssignmentRow | undefined {
 }
 
 /**
- * The current primary holder of a role: per state, or per organization for international
- * bodies (no state). `exceptId` leaves out the assignment being written.
+ * Another primary holder whose tenure overlaps [startDate, endDate): per state, or per
+ * organization for international bodies (no state). `id` is the assignment being written.
  */
-export function findCurrentPrimary(
+export function findOverlappingPrimary(
   db: Tx,
-  scope: { stateCode: string | null; organizationId: string; roleId: string },
-  exceptId: string,
+  a: {
+    id: string
+    stateCode: string | null
+    organizationId: string
+    roleId: string
+    startDate: string
+    endDate: string | null
+  },
 ): AssignmentRow | undefined {
   return db
     .select()
@@ -34,12 +40,13 @@ export function findCurrentPrimary(
       and(
         isNull(assignments.deletedAt),
         eq(assignments.isPrimary, true),
-        eq(assignments.roleId, scope.roleId),
-        scope.stateCode === null
-          ? and(isNull(assignments.stateCode), eq(assignments.organizationId, scope.organizationId))
-          : eq(assignments.stateCode, scope.stateCode),
-        ne(assignments.id, exceptId),
-        currentTenure(),
+        eq(assignments.roleId, a.roleId),
+        a.stateCode === null
+          ? and(isNull(assignments.stateCode), eq(assignments.organizationId, a.organizationId))
+          : eq(assignments.stateCode, a.stateCode),
+        ne(assignments.id, a.id),
+        or(isNull(assignments.endDate), gt(assignments.endDate, a.startDate)),
+        a.endDate === null ? undefined : lt(assignments.startDate, a.endDate),
       ),
     )
     .get()
@@ -68,4 +75,25 @@ export function listAssignments(db: Db, filter: AssignmentFilter) {
         .all()
     },
   )
+}
+
+/** A current tenure of this contact in this role at this organization and state. */
+export function findCurrentHolding(
+  db: Tx,
+  scope: { contactId: string; roleId: string; organizationId: string; stateCode: string | null },
+): AssignmentRow | undefined {
+  return db
+    .select()
+    .from(assignments)
+    .where(
+      and(
+        isNull(assignments.deletedAt),
+        eq(assignments.contactId, scope.contactId),
+        eq(assignments.roleId, scope.roleId),
+        eq(assignments.organizationId, scope.organizationId),
+        scope.stateCode === null ? isNull(assignments.stateCode) : eq(assignments.stateCode, scope.stateCode),
+        currentTenure(),
+      ),
+    )
+    .get()
 }

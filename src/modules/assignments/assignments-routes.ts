@@ -1,18 +1,24 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
+import { z } from 'zod'
 import type { Db } from '../../db/client.js'
 import type { AssignmentRow } from '../../db/schema.js'
-import { registerCrudRoutes } from '../../lib/crud-routes.js'
-import { conflict, invalidField } from '../../lib/problem.js'
+import { registerCrudRoutes, setEtag, writeContext } from '../../lib/crud-routes.js'
+import { conflict, invalidField, notFound } from '../../lib/problem.js'
 import { mustExist } from '../../lib/references.js'
-import { Id } from '../../lib/schemas.js'
+import { Id, IfMatchHeaders, ProblemSchema } from '../../lib/schemas.js'
 import { isCurrent } from '../../lib/tenure.js'
-import { newId } from '../../lib/write-path.js'
-import { requireStates } from '../../plugins/auth.js'
+import { assertIfMatch, createRecord, newId, updateRecord } from '../../lib/write-path.js'
+import { requireScope, requireStates } from '../../plugins/auth.js'
 import { findContact } from '../contacts/contacts-repository.js'
 import { findOrganization } from '../organizations/organizations-repository.js'
 import { findRole, findRoleByKeyOrId } from '../roles/roles-repository.js'
 import { findState } from '../states/states-repository.js'
-import { findAssignment, findCurrentPrimary, listAssignments } from './assignments-repository.js'
+import {
+  findAssignment,
+  findCurrentHolding,
+  findOverlappingPrimary,
+  listAssignments,
+} from './assignments-repository.js'
 import {
   Assignment,
   AssignmentCreate,
@@ -20,6 +26,8 @@ import {
   AssignmentList,
   AssignmentListQuery,
   AssignmentPatch,
+  HandoverBody,
+  HandoverResult,
 } from './assignments-schemas.js'
 
 export const presentAssignment = ({ deletedAt: _d, ...row }: AssignmentRow) => row
@@ -87,11 +95,11 @@ export const assignmentsRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, 
         designationRef: input.designationRef ?? null,
         designationDate: input.designationDate ?? null,
       }
-      if (fields.isPrimary && isCurrent(fields.endDate)) {
-        const holder = findCurrentPrimary(tx, fields, id)
+      if (fields.isPrimary) {
+        const holder = findOverlappingPrimary(tx, fields)
         if (holder) {
           throw conflict(
-            `Assignment ${holder.id} is already the current primary holder of this role; end it or hand it over first`,
+            `Assignment ${holder.id} is the primary holder of this role for an overlapping period; end it or hand it over first`,
           )
         }
       }
@@ -109,4 +117,83 @@ export const assignmentsRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, 
       }
     },
   })
+
+  app.post(
+    '/v1/assignments/:id/handover',
+    {
+      schema: {
+        tags: ['Assignments'],
+        operationId: 'handOverAssignment',
+        summary: 'End a tenure and start the successor in one step',
+        description:
+          'Ends the assignment on `date` and starts the successor (same role, organization and state, ' +
+          "isPrimary carried over) on the same day; the old one's succeededBy points at the new one. " +
+          'Needs directory:write for the state. 409 when the assignment has already ended or the ' +
+          'successor already holds the role there.',
+        security: [{ bearerAuth: [] }],
+        params: z.strictObject({ id: Id }),
+        headers: IfMatchHeaders,
+        body: HandoverBody,
+        response: {
+          201: HandoverResult,
+          400: ProblemSchema,
+          401: ProblemSchema,
+          403: ProblemSchema,
+          404: ProblemSchema,
+          409: ProblemSchema,
+          412: ProblemSchema,
+        },
+      },
+    },
+    async (request, reply) => {
+      const principal = requireScope(request, 'directory:write')
+      const body = request.body
+      const result = db.transaction(
+        (tx) => {
+          const old = findAssignment(tx, request.params.id)
+          if (!old) throw notFound(`No assignment ${request.params.id}`)
+          assertIfMatch(request.headers['if-match'], old.version)
+          requireStates(principal, [old.stateCode])
+          if (old.endDate !== null) throw conflict(`The assignment already ended on ${old.endDate}`)
+          if (body.date < old.startDate) {
+            throw invalidField('date', `must not be before the tenure's startDate ${old.startDate}`)
+          }
+          mustExist(findContact(tx, body.contactId), 'contactId', 'contact')
+          if (findCurrentHolding(tx, { ...old, contactId: body.contactId })) {
+            throw conflict('The successor already holds this role there')
+          }
+          const ctx = writeContext(request, principal)
+          const startedId = newId()
+          // The successor first: succeededBy is a foreign key to it.
+          const started = createRecord(tx, ctx, 'assignment', {
+            id: startedId,
+            contactId: body.contactId,
+            roleId: old.roleId,
+            organizationId: old.organizationId,
+            stateCode: old.stateCode,
+            startDate: body.date,
+            endDate: null,
+            endReason: null,
+            isPrimary: old.isPrimary,
+            succeededBy: null,
+            designationRef: body.designationRef ?? null,
+            designationDate: body.designationDate ?? null,
+          })
+          const ended = updateRecord(tx, ctx, 'assignment', old, {
+            endDate: body.date,
+            endReason: body.endReason ?? old.endReason,
+            succeededBy: startedId,
+          })
+          return { ended, started }
+        },
+        { behavior: 'immediate' },
+      )
+      setEtag(reply, result.started.version)
+      reply.header('location', `/v1/assignments/${result.started.id}`)
+      return reply.code(201).send({
+        ended: presentAssignment(result.ended),
+        started: presentAssignment(result.started),
+      })
+    },
+  )
 }

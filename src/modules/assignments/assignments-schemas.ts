@@ -83,3 +83,25 @@ export const AssignmentListQuery = z.strictObject({
 })
 export type AssignmentListQuery = z.infer<typeof AssignmentListQuery>
 export type AssignmentInput = z.infer<typeof AssignmentCreate>
+
+export const HandoverBody = z
+  .strictObject({
+    contactId: Id.describe('The successor'),
+    date: CalendarDate.describe('The day the successor takes over (the old tenure ends on it)'),
+    endReason: z.string().trim().min(1).max(500).optional(),
+    designationRef: z.string().trim().min(1).max(200).optional(),
+    designationDate: CalendarDate.optional(),
+  })
+  .meta({
+    id: 'Handover',
+    example: {
+      contactId: '0192f7a0-3c1e-7d2a-9b1e-6a5f1c2d3e52',
+      date: '2025-09-01',
+      endReason: 'Rotated to another post',
+      designationRef: 'Note verbale No. 15/101',
+    },
+  })
+
+export const HandoverResult = z
+  .object({ ended: Assignment, started: Assignment })
+  .meta({ id: 'HandoverResult' })

@@ -49,6 +49,7 @@ export const contactsRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { d
     noun: 'contact',
     keyParam: Id,
     writeScope: 'directory:write',
+    verifiable: true,
     schemas: {
       record: Contact,
       list: ContactList,

@@ -38,6 +38,7 @@ export const organizationsRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app
     noun: 'organization',
     keyParam: Id,
     writeScope: 'directory:write',
+    verifiable: true,
     schemas: {
       record: Organization,
       list: OrganizationList,

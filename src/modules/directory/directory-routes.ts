@@ -1,0 +1,65 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
+import type { Db } from '../../db/client.js'
+import { setNextLink } from '../../lib/pagination.js'
+import { mustExist } from '../../lib/references.js'
+import { ProblemSchema } from '../../lib/schemas.js'
+import { today } from '../../lib/tenure.js'
+import { canSeeRestricted } from '../../plugins/auth.js'
+import { presentAssignment } from '../assignments/assignments-routes.js'
+import { presentContact } from '../contacts/contacts-routes.js'
+import { findOrganization } from '../organizations/organizations-repository.js'
+import { presentOrganization } from '../organizations/organizations-routes.js'
+import { findRoleByKeyOrId } from '../roles/roles-repository.js'
+import { findState } from '../states/states-repository.js'
+import { listDirectory } from './directory-repository.js'
+import { Directory, DirectoryQuery } from './directory-schemas.js'
+
+export const directoryRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db }) => {
+  app.get(
+    '/v1/directory',
+    {
+      schema: {
+        tags: ['Directory'],
+        operationId: 'getDirectory',
+        summary: 'Who holds which role for a state or organization, now or on a past day',
+        description:
+          'Holders on asOf (default today): a tenure covers startDate up to, not including, ' +
+          'endDate. Ordered by role key, the primary holder first, then startDate; paged like lists.',
+        security: [{}, { bearerAuth: [] }],
+        querystring: DirectoryQuery,
+        response: { 200: Directory, 400: ProblemSchema, 401: ProblemSchema, 403: ProblemSchema },
+      },
+    },
+    async (request, reply) => {
+      const q = request.query
+      const state = q.state ? mustExist(findState(db, q.state), 'query.state', 'state') : null
+      const organization = q.organization
+        ? mustExist(findOrganization(db, q.organization), 'query.organization', 'organization')
+        : null
+      const roleId = q.role ? mustExist(findRoleByKeyOrId(db, q.role), 'query.role', 'role').id : undefined
+      const asOf = q.asOf ?? today()
+      const page = listDirectory(db, {
+        state: q.state,
+        organizationId: q.organization,
+        roleId,
+        asOf,
+        limit: q.limit,
+        cursor: q.cursor,
+      })
+      const see = canSeeRestricted(request)
+      setNextLink(request, reply, page.nextCursor)
+      return {
+        state: state ? (({ deletedAt: _d, ...s }) => s)(state) : null,
+        organization: organization ? presentOrganization(organization, see) : null,
+        asOf,
+        items: page.items.map((e) => ({
+          role: (({ deletedAt: _d, ...r }) => r)(e.role),
+          organization: presentOrganization(e.organization, see),
+          contact: presentContact(e.contact, see),
+          assignment: presentAssignment(e.assignment),
+        })),
+        nextCursor: page.nextCursor,
+      }
+    },
+  )
+}

@@ -1,0 +1,36 @@
+import { z } from 'zod'
+import { CalendarDate, Cursor, Id, ListLimit, StateCode } from '../../lib/schemas.js'
+import { Assignment } from '../assignments/assignments-schemas.js'
+import { Contact } from '../contacts/contacts-schemas.js'
+import { Organization } from '../organizations/organizations-schemas.js'
+import { Role } from '../roles/roles-schemas.js'
+import { State } from '../states/states-schemas.js'
+
+export const DirectoryQuery = z
+  .strictObject({
+    state: StateCode.optional().describe('The state whose PoCs to list'),
+    organization: Id.optional().describe('An organization, e.g. an international body'),
+    role: z.string().min(1).max(64).optional().describe('Role key or id'),
+    asOf: CalendarDate.optional().describe('The holders on this day (default: today)'),
+    limit: ListLimit,
+    cursor: Cursor.optional(),
+  })
+  .refine((q) => q.state !== undefined || q.organization !== undefined, {
+    path: ['state'],
+    message: 'give state or organization',
+  })
+export type DirectoryQuery = z.infer<typeof DirectoryQuery>
+
+export const DirectoryEntry = z
+  .object({ role: Role, organization: Organization, contact: Contact, assignment: Assignment })
+  .meta({ id: 'DirectoryEntry' })
+
+export const Directory = z
+  .object({
+    state: State.nullable(),
+    organization: Organization.nullable(),
+    asOf: CalendarDate,
+    items: z.array(DirectoryEntry),
+    nextCursor: z.string().nullable(),
+  })
+  .meta({ id: 'Directory' })

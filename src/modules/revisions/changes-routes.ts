@@ -1,0 +1,35 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
+import type { Db } from '../../db/client.js'
+import { ProblemSchema } from '../../lib/schemas.js'
+import { canSeeRestricted } from '../../plugins/auth.js'
+import { listChanges, presentRevision } from './revisions-repository.js'
+import { ChangeFeed, ChangesQuery } from './revisions-schemas.js'
+
+export const changesRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db }) => {
+  app.get(
+    '/v1/changes',
+    {
+      schema: {
+        tags: ['Changes'],
+        operationId: 'listChanges',
+        summary: 'The change feed: every write, oldest first',
+        description:
+          'Every create, update and delete (as a tombstone) of every entity in commit order. Start ' +
+          'with after=0 and pass nextAfter back until items is empty; replaying the feed rebuilds ' +
+          'the directory. Readers without directory:read get notes and restricted details removed.',
+        security: [{}, { bearerAuth: [] }],
+        querystring: ChangesQuery,
+        response: { 200: ChangeFeed, 400: ProblemSchema, 401: ProblemSchema, 403: ProblemSchema },
+      },
+    },
+    async (request) => {
+      const { after, limit } = request.query
+      const rows = listChanges(db, after, limit)
+      const see = canSeeRestricted(request)
+      return {
+        items: rows.map((r) => presentRevision(r, see)),
+        nextAfter: rows.length > 0 ? (rows[rows.length - 1]?.seq ?? after) : after,
+      }
+    },
+  )
+}

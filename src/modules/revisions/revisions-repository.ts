@@ -1,0 +1,72 @@
+import { and, asc, desc, eq, gt, lt } from 'drizzle-orm'
+import type { Db } from '../../db/client.js'
+import { type ContactDetail, type EntityName, type RevisionRow, revisions } from '../../db/schema.js'
+import { visibleDetails } from '../../lib/contact-details.js'
+import { paginate } from '../../lib/pagination.js'
+
+export function hasHistory(db: Db, entity: EntityName, entityId: string): boolean {
+  return !!db
+    .select({ seq: revisions.seq })
+    .from(revisions)
+    .where(and(eq(revisions.entity, entity), eq(revisions.entityId, entityId)))
+    .get()
+}
+
+/** A record's revisions, newest first. */
+export function listHistory(
+  db: Db,
+  entity: EntityName,
+  entityId: string,
+  query: { limit: number; cursor?: string | undefined },
+) {
+  return paginate(
+    query,
+    (r: RevisionRow) => String(r.seq),
+    (after, take) =>
+      db
+        .select()
+        .from(revisions)
+        .where(
+          and(
+            eq(revisions.entity, entity),
+            eq(revisions.entityId, entityId),
+            after ? lt(revisions.seq, Number(after)) : undefined,
+          ),
+        )
+        .orderBy(desc(revisions.seq))
+        .limit(take)
+        .all(),
+  )
+}
+
+/** The change feed: every revision after `after`, oldest first. */
+export function listChanges(db: Db, after: number, limit: number): RevisionRow[] {
+  return db
+    .select()
+    .from(revisions)
+    .where(gt(revisions.seq, after))
+    .orderBy(asc(revisions.seq))
+    .limit(limit)
+    .all()
+}
+
+const redactDetails = (value: unknown) =>
+  Array.isArray(value) ? visibleDetails(value as ContactDetail[], false) : value
+
+/** What a reader without directory:read may see of a revision: no notes, no restricted details. */
+export function presentRevision(row: RevisionRow, seeRestricted: boolean): RevisionRow {
+  if (seeRestricted) return row
+  const changes: RevisionRow['changes'] = {}
+  for (const [field, change] of Object.entries(row.changes)) {
+    if (field === 'notes') continue
+    if (field === 'contactDetails') {
+      const before = redactDetails(change.before)
+      const after = redactDetails(change.after)
+      if (JSON.stringify(before) === JSON.stringify(after)) continue
+      changes[field] = { before, after }
+    } else {
+      changes[field] = change
+    }
+  }
+  return { ...row, changes }
+}
