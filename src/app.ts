@@ -42,6 +42,8 @@ export async function buildApp({ config, db, logger = false }: AppDeps) {
   })
   app.setValidatorCompiler(validatorCompiler)
   app.setSerializerCompiler(serializerCompiler)
+  // JSON only (imports add CSV and NDJSON): a text/plain body is 415, not a string to validate.
+  app.removeContentTypeParser('text/plain')
   app.addContentTypeParser(
     'application/merge-patch+json',
     { parseAs: 'string' },

@@ -1,7 +1,6 @@
 import type { FastifyError, FastifyPluginAsync, FastifyReply } from 'fastify'
 import fp from 'fastify-plugin'
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod'
-import type { z } from 'zod'
 import { type FieldError, type ProblemBody, ProblemError, problemType, statusTitle } from '../lib/problem.js'
 
 export function sendProblem(reply: FastifyReply, problem: ProblemError): FastifyReply {
@@ -10,12 +9,19 @@ export function sendProblem(reply: FastifyReply, problem: ProblemError): Fastify
   return reply.code(problem.status).type('application/problem+json').serializer(JSON.stringify).send(body)
 }
 
+interface IssueLike {
+  code: string
+  path: readonly PropertyKey[]
+  message: string
+  keys?: readonly string[]
+}
+
 /** Maps zod issues to `errors[]`, one per field; unknown keys are named one by one. */
-export function issuesToErrors(issues: readonly z.core.$ZodIssue[], prefix = ''): FieldError[] {
+export function issuesToErrors(issues: readonly IssueLike[], prefix = ''): FieldError[] {
   const errors: FieldError[] = []
   for (const issue of issues) {
     const base = [prefix, ...issue.path.map(String)].filter(Boolean).join('.')
-    if (issue.code === 'unrecognized_keys') {
+    if (issue.code === 'unrecognized_keys' && issue.keys) {
       for (const key of issue.keys) {
         errors.push({ path: base ? `${base}.${key}` : key, message: 'is not a known field' })
       }
@@ -48,7 +54,13 @@ function toProblem(error: FastifyError): ProblemError | null {
   if (hasZodFastifySchemaValidationErrors(error)) {
     const location = error.validationContext === 'body' ? '' : (error.validationContext ?? '')
     const prefix = location === 'querystring' ? 'query' : location
-    const issues = error.validation.map((v) => v.params.issue)
+    // The type provider flattens each zod issue: path in instancePath, the rest in params.
+    const issues = error.validation.map((v) => ({
+      code: v.keyword,
+      path: v.instancePath.split('/').filter(Boolean),
+      message: v.message ?? 'is invalid',
+      keys: (v.params as { keys?: string[] }).keys,
+    }))
     return validationProblem(issuesToErrors(issues, prefix))
   }
   if (isResponseSerializationError(error)) return null
@@ -67,7 +79,12 @@ function toProblem(error: FastifyError): ProblemError | null {
 
 const errors: FastifyPluginAsync = async (app) => {
   app.setErrorHandler((error: FastifyError, request, reply) => {
-    const problem = toProblem(error)
+    let problem: ProblemError | null = null
+    try {
+      problem = toProblem(error)
+    } catch (mappingError) {
+      request.log.error({ err: mappingError }, 'could not map an error to a problem')
+    }
     if (problem) {
       if (problem.status >= 500) request.log.error({ err: error }, 'request failed')
       return sendProblem(reply, problem)

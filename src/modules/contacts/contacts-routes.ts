@@ -32,6 +32,45 @@ const deriveDisplayName = (given: string | null | undefined, family: string) =>
 const deriveLatin = (nameOriginal: string | null, displayName: string) =>
   transliterate(nameOriginal ?? displayName)
 
+/** The stored contact as a create body; derived names are left out so a change to their source re-derives them. */
+export function contactToInput(row: ContactRow): ContactInput {
+  const derivedDisplay = deriveDisplayName(row.givenName, row.familyName)
+  return {
+    honorific: row.honorific,
+    givenName: row.givenName,
+    familyName: row.familyName,
+    displayName: row.displayName === derivedDisplay ? undefined : row.displayName,
+    nameOriginal: row.nameOriginal,
+    nameLatin: row.nameLatin === deriveLatin(row.nameOriginal, row.displayName) ? undefined : row.nameLatin,
+    positionTitle: row.positionTitle,
+    languages: row.languages,
+    contactDetails: row.contactDetails,
+    notes: row.notes,
+    externalId: row.externalId,
+  }
+}
+
+/** Validated input to stored fields, deriving displayName and nameLatin when absent. */
+export function contactFields(input: ContactInput, id: string, current: ContactRow | undefined) {
+  const displayName = input.displayName ?? deriveDisplayName(input.givenName, input.familyName)
+  const nameOriginal = input.nameOriginal ?? null
+  return {
+    id,
+    honorific: input.honorific ?? null,
+    givenName: input.givenName ?? null,
+    familyName: input.familyName,
+    displayName,
+    nameOriginal,
+    nameLatin: input.nameLatin ?? deriveLatin(nameOriginal, displayName),
+    positionTitle: input.positionTitle ?? null,
+    languages: [...new Set(input.languages ?? [])],
+    contactDetails: input.contactDetails ?? [],
+    notes: input.notes ?? null,
+    externalId: input.externalId ?? null,
+    lastVerifiedAt: current?.lastVerifiedAt ?? null,
+  }
+}
+
 export function presentContact(row: ContactRow, seeRestricted: boolean) {
   const { deletedAt: _d, notes, ...rest } = row
   return {
@@ -68,24 +107,7 @@ export const contactsRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { d
       return listContacts(database, { ...query, roleId })
     },
     present: presentContact,
-    // Derived names are left out so that a patch to the source re-derives them.
-    toInput: (row) => {
-      const derivedDisplay = deriveDisplayName(row.givenName, row.familyName)
-      return {
-        honorific: row.honorific,
-        givenName: row.givenName,
-        familyName: row.familyName,
-        displayName: row.displayName === derivedDisplay ? undefined : row.displayName,
-        nameOriginal: row.nameOriginal,
-        nameLatin:
-          row.nameLatin === deriveLatin(row.nameOriginal, row.displayName) ? undefined : row.nameLatin,
-        positionTitle: row.positionTitle,
-        languages: row.languages,
-        contactDetails: row.contactDetails,
-        notes: row.notes,
-        externalId: row.externalId,
-      }
-    },
+    toInput: contactToInput,
     prepare: (tx, input, current) => {
       const id = current?.id ?? newId()
       const externalId = input.externalId ?? null
@@ -93,23 +115,7 @@ export const contactsRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { d
         const clash = findContactByExternalId(tx, externalId)
         if (clash && clash.id !== id) throw conflict(`externalId ${externalId} belongs to another contact`)
       }
-      const displayName = input.displayName ?? deriveDisplayName(input.givenName, input.familyName)
-      const nameOriginal = input.nameOriginal ?? null
-      return {
-        id,
-        honorific: input.honorific ?? null,
-        givenName: input.givenName ?? null,
-        familyName: input.familyName,
-        displayName,
-        nameOriginal,
-        nameLatin: input.nameLatin ?? deriveLatin(nameOriginal, displayName),
-        positionTitle: input.positionTitle ?? null,
-        languages: [...new Set(input.languages ?? [])],
-        contactDetails: input.contactDetails ?? [],
-        notes: input.notes ?? null,
-        externalId,
-        lastVerifiedAt: current?.lastVerifiedAt ?? null,
-      }
+      return contactFields(input, id, current)
     },
     // A contact belongs to no state until assigned; then to every state it was assigned in.
     authorize: (tx, principal, before) => {

@@ -1,0 +1,61 @@
+# syntax=docker/dockerfile:1
+#
+# pocdir: the UNSCR 1540 Points-of-Contact directory service.
+#
+#   docker build -t pocdir .
+#   docker run -d --name pocdir -p 3000:3000 -v pocdir-data:/data pocdir
+#
+# The image runs the compiled JavaScript (dist/), not tsx. Layout inside the image:
+#   /app/dist        compiled src/ (dist/server.js is the entry point)
+#   /app/migrations  SQL migrations; dist/db/migrate.js finds them as ../../migrations
+#   /data            the SQLite database and, when no JWT key is configured, jwt-secret
+
+############################################################################ build
+FROM node:22-bookworm-slim AS build
+
+# better-sqlite3 is a native module: node-gyp needs these when no prebuilt binary fits.
+RUN apt-get update \
+  && apt-get install -y --no-install-recommends python3 make g++ \
+  && rm -rf /var/lib/apt/lists/*
+
+WORKDIR /app
+
+# Dependencies first, so the (slow) native build is cached until the lockfile changes.
+COPY package.json package-lock.json ./
+RUN npm ci
+
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+# tsc -p tsconfig.build.json -> dist/
+RUN npm run build \
+  && npm prune --omit=dev
+
+########################################################################## runtime
+FROM node:22-bookworm-slim AS runtime
+
+ENV NODE_ENV=production \
+    HOST=0.0.0.0 \
+    PORT=3000 \
+    DATABASE_PATH=/data/pocdir.db
+
+WORKDIR /app
+
+# Application files stay owned by root (read-only to the service); only /data is writable.
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY migrations ./migrations
+COPY package.json ./
+
+RUN mkdir -p /data && chown node:node /data
+VOLUME /data
+
+USER node
+EXPOSE 3000
+
+# The slim image has no curl; Node's built-in fetch does the probe.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=15s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+
+# node runs as PID 1 and receives SIGTERM directly: the server stops accepting connections,
+# finishes in-flight requests (up to 10 s) and closes the database.
+CMD ["node", "dist/server.js"]
