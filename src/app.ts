@@ -10,6 +10,7 @@ import { assignmentsRoutes } from './modules/assignments/assignments-routes.js'
 import { contactsRoutes } from './modules/contacts/contacts-routes.js'
 import { directoryRoutes } from './modules/directory/directory-routes.js'
 import { healthRoutes } from './modules/health/health-routes.js'
+import { importsRoutes } from './modules/imports/imports-routes.js'
 import { organizationsRoutes } from './modules/organizations/organizations-routes.js'
 import { reportsRoutes } from './modules/reports/reports-routes.js'
 import { changesRoutes } from './modules/revisions/changes-routes.js'
@@ -91,6 +92,7 @@ export async function buildApp({ config, db, logger = false }: AppDeps) {
   await app.register(directoryRoutes, { db })
   await app.register(changesRoutes, { db })
   await app.register(reportsRoutes, { db })
+  await app.register(importsRoutes, { db, config })
 
   return app
 }

@@ -62,7 +62,7 @@ describe('the server process', () => {
         .find((l) => l.startsWith('{'))
       expect(() => JSON.parse(firstLine ?? '')).not.toThrow()
       const states = await fetch(`${base}/v1/states?limit=1`)
-      expect((await states.json()).items[0].code).toBe('AD')
+      expect(((await states.json()) as { items: { code: string }[] }).items[0]?.code).toBe('AD')
       s.child.kill('SIGTERM')
       expect(await s.exited).toBe(0)
     } finally {

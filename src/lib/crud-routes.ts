@@ -150,6 +150,7 @@ export function registerCrudRoutes<E extends EntityName, CreateOut, ListQuery>(
   app.post(
     basePath,
     {
+      config: { scope: spec.writeScope },
       schema: {
         tags: [tag],
         operationId: op('create'),
@@ -179,6 +180,7 @@ export function registerCrudRoutes<E extends EntityName, CreateOut, ListQuery>(
   app.patch(
     `${basePath}/:id`,
     {
+      config: { scope: spec.writeScope },
       schema: {
         tags: [tag],
         operationId: op('update'),
@@ -214,6 +216,7 @@ export function registerCrudRoutes<E extends EntityName, CreateOut, ListQuery>(
   app.delete(
     `${basePath}/:id`,
     {
+      config: { scope: spec.writeScope },
       schema: {
         tags: [tag],
         operationId: op('delete'),
@@ -270,6 +273,7 @@ export function registerCrudRoutes<E extends EntityName, CreateOut, ListQuery>(
     app.post(
       `${basePath}/:id/verify`,
       {
+        config: { scope: spec.writeScope },
         schema: {
           tags: [tag],
           operationId: op('verify'),

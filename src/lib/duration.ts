@@ -19,5 +19,7 @@ export function subtractDuration(duration: string, from: Date, path: string): Da
   const lastDay = new Date(Date.UTC(at.getUTCFullYear(), at.getUTCMonth() + 1, 0)).getUTCDate()
   at.setUTCDate(Math.min(day, lastDay))
   const ms = (((w ?? 0) * 7 + (d ?? 0)) * 86400 + (h ?? 0) * 3600 + (mi ?? 0) * 60 + (s ?? 0)) * 1000
-  return new Date(at.getTime() - ms)
+  const result = new Date(at.getTime() - ms)
+  if (Number.isNaN(result.getTime())) throw invalidField(path, 'reaches beyond the calendar')
+  return result
 }

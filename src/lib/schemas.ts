@@ -76,10 +76,16 @@ export const IfNoneMatchHeaders = z.object({
   'if-none-match': z.string().max(200).optional(),
 })
 
-/** A merge-patch body for a create shape: every field optional, null clears it. */
+/** A merge-patch body for a create shape: every field optional, null clears it (in maps too). */
 export function patchOf(shape: Record<string, z.ZodType>, id: string) {
+  const patchable = (field: z.ZodType): z.ZodType =>
+    field instanceof z.ZodRecord
+      ? z.record(field.keyType as z.ZodString, (field.valueType as z.ZodType).nullable())
+      : field
   return z
-    .strictObject(Object.fromEntries(Object.entries(shape).map(([k, v]) => [k, v.nullable().optional()])))
+    .strictObject(
+      Object.fromEntries(Object.entries(shape).map(([k, v]) => [k, patchable(v).nullable().optional()])),
+    )
     .meta({ id, description: 'RFC 7396 merge patch: send only what changes; null clears' })
 }
 

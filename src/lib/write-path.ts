@@ -101,7 +101,10 @@ export function createRecord<E extends EntityName>(
     .values(row)
     .run()
   const key = keyOf(entity, row)
-  appendRevision(tx, ctx, 'create', entity, key, diff({}, row), at)
+  // A create names every field, so replaying the feed rebuilds the record exactly.
+  const changes: Changes = {}
+  for (const [field, value] of Object.entries(fields)) changes[field] = { before: null, after: value ?? null }
+  appendRevision(tx, ctx, 'create', entity, key, changes, at)
   return row as unknown as RowOf<E>
 }
 

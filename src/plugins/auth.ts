@@ -25,6 +25,8 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** Reachable without a token even when PUBLIC_READ is off. */
     alwaysPublic?: boolean
+    /** The scope a route needs; checked before the body is validated (401/403 before 400). */
+    scope?: Scope
   }
 }
 
@@ -127,6 +129,11 @@ const auth: FastifyPluginAsync<AuthOptions> = async (app, opts) => {
 
   app.addHook('preValidation', async (request) => {
     if (request.authError) throw request.authError
+    const scope = request.routeOptions.config.scope
+    if (scope) {
+      requireScope(request, scope)
+      return
+    }
     if (opts.publicRead || request.routeOptions.config.alwaysPublic) return
     if (!request.principal) throw unauthorized('A bearer token is required')
     if (!request.principal.scopes.has('directory:read')) {

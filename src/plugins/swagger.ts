@@ -103,6 +103,7 @@ const docs: FastifyPluginAsync = async (app) => {
         { name: 'Directory', description: 'Who holds which role, now or on a past day' },
         { name: 'Changes', description: 'The change feed for partners keeping a copy in sync' },
         { name: 'Reports', description: 'Coverage gaps and stale records' },
+        { name: 'Imports', description: 'Bulk import of spreadsheet rows' },
         { name: 'Operations', description: 'Health and readiness' },
       ],
       components: {

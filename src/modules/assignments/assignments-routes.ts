@@ -73,7 +73,12 @@ export const assignmentsRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, 
       mustExist(findContact(tx, input.contactId), 'contactId', 'contact')
       mustExist(findRole(tx, input.roleId), 'roleId', 'role')
       const org = mustExist(findOrganization(tx, input.organizationId), 'organizationId', 'organization')
-      const stateCode = input.stateCode === undefined ? org.stateCode : input.stateCode
+      // A move to another organization takes its state unless the patch names one.
+      const movedWithoutState =
+        current !== undefined &&
+        input.organizationId !== current.organizationId &&
+        input.stateCode === current.stateCode
+      const stateCode = input.stateCode === undefined || movedWithoutState ? org.stateCode : input.stateCode
       if (org.kind === 'government' && stateCode !== org.stateCode) {
         throw invalidField('stateCode', `must equal the organization's state (${org.stateCode})`)
       }
@@ -121,6 +126,7 @@ export const assignmentsRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, 
   app.post(
     '/v1/assignments/:id/handover',
     {
+      config: { scope: 'directory:write' },
       schema: {
         tags: ['Assignments'],
         operationId: 'handOverAssignment',
@@ -154,7 +160,10 @@ export const assignmentsRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, 
           if (!old) throw notFound(`No assignment ${request.params.id}`)
           assertIfMatch(request.headers['if-match'], old.version)
           requireStates(principal, [old.stateCode])
-          if (old.endDate !== null) throw conflict(`The assignment already ended on ${old.endDate}`)
+          if (!isCurrent(old.endDate)) throw conflict(`The assignment already ended on ${old.endDate}`)
+          if (old.endDate !== null && body.date > old.endDate) {
+            throw invalidField('date', `must not be after the tenure's planned end ${old.endDate}`)
+          }
           if (body.date < old.startDate) {
             throw invalidField('date', `must not be before the tenure's startDate ${old.startDate}`)
           }

@@ -40,6 +40,7 @@ export function listDirectory(db: Db, filter: DirectoryFilter) {
     const where: (SQL | undefined)[] = [
       isNull(assignments.deletedAt),
       isNull(contacts.deletedAt),
+      isNull(organizations.deletedAt),
       lte(assignments.startDate, filter.asOf),
       or(isNull(assignments.endDate), gt(assignments.endDate, filter.asOf)),
       filter.state ? eq(assignments.stateCode, filter.state) : undefined,

@@ -61,3 +61,11 @@ export function hasCurrentAssignments(db: Tx, organizationId: string): boolean {
     )
     .get()
 }
+
+export function hasAssignments(db: Tx, organizationId: string): boolean {
+  return !!db
+    .select({ id: assignments.id })
+    .from(assignments)
+    .where(and(eq(assignments.organizationId, organizationId), isNull(assignments.deletedAt)))
+    .get()
+}

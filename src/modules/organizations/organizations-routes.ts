@@ -12,6 +12,7 @@ import { findState } from '../states/states-repository.js'
 import {
   findOrganization,
   findOrganizationByExternalId,
+  hasAssignments,
   hasChildren,
   hasCurrentAssignments,
   listOrganizations,
@@ -74,6 +75,11 @@ export const organizationsRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app
         throw invalidField('stateCode', 'is required for government organizations')
       }
       if (stateCode !== null) mustExist(findState(tx, stateCode), 'stateCode', 'state')
+      if (current && current.stateCode !== stateCode && (hasChildren(tx, id) || hasAssignments(tx, id))) {
+        throw conflict(
+          'The organization has departments or assignments in its state; it cannot move to another state',
+        )
+      }
       const parentId = input.parentId ?? null
       if (parentId !== null) {
         const parent = mustExist(findOrganization(tx, parentId), 'parentId', 'organization')

@@ -3,6 +3,7 @@ import type { Db } from '../../db/client.js'
 import { type ContactDetail, type EntityName, type RevisionRow, revisions } from '../../db/schema.js'
 import { visibleDetails } from '../../lib/contact-details.js'
 import { paginate } from '../../lib/pagination.js'
+import { invalidField } from '../../lib/problem.js'
 
 export function hasHistory(db: Db, entity: EntityName, entityId: string): boolean {
   return !!db
@@ -22,8 +23,11 @@ export function listHistory(
   return paginate(
     query,
     (r: RevisionRow) => String(r.seq),
-    (after, take) =>
-      db
+    (after, take) => {
+      if (after !== undefined && !/^\d{1,15}$/.test(after)) {
+        throw invalidField('cursor', 'is not a cursor this service issued')
+      }
+      return db
         .select()
         .from(revisions)
         .where(
@@ -35,7 +39,8 @@ export function listHistory(
         )
         .orderBy(desc(revisions.seq))
         .limit(take)
-        .all(),
+        .all()
+    },
   )
 }
 

@@ -1,0 +1,296 @@
+import { isNull } from 'drizzle-orm'
+import type { CountryCode } from 'libphonenumber-js'
+import { parsePhoneNumberFromString } from 'libphonenumber-js'
+import type { Db } from '../../db/client.js'
+import {
+  type AssignmentRow,
+  assignments,
+  type ContactDetail,
+  type ContactRow,
+  contacts,
+  type OrganizationRow,
+  organizations,
+  roles,
+  states,
+} from '../../db/schema.js'
+import { forbidden, ProblemError, problemType, type RowError } from '../../lib/problem.js'
+import { createRecord, newId, updateRecord, type WriteContext } from '../../lib/write-path.js'
+import { contactFields, contactToInput } from '../contacts/contacts-routes.js'
+import type { ParsedRows } from './import-parse.js'
+import { type ImportResult, ImportRow } from './imports-schemas.js'
+
+type Entity = 'organizations' | 'contacts' | 'assignments'
+type Outcome = 'created' | 'updated' | 'unchanged'
+
+/** Each record counts once, with its strongest outcome (created > updated > unchanged). */
+class Tally {
+  private readonly seen = new Map<string, Outcome>()
+  note(entity: Entity, id: string, outcome: Outcome) {
+    const key = `${entity}:${id}`
+    const prev = this.seen.get(key)
+    if (prev === 'created' || (prev === 'updated' && outcome === 'unchanged')) return
+    this.seen.set(key, outcome)
+  }
+  result(dryRun: boolean): ImportResult {
+    const zero = () => ({ organizations: 0, contacts: 0, assignments: 0 })
+    const out: ImportResult = { dryRun, created: zero(), updated: zero(), unchanged: zero() }
+    for (const [key, outcome] of this.seen) out[outcome][key.split(':')[0] as Entity]++
+    return out
+  }
+}
+
+const rowsRejected = (errors: RowError[]) =>
+  new ProblemError(422, `${new Set(errors.map((e) => e.row)).size} row(s) rejected; nothing was imported`, {
+    type: problemType('import-rows-rejected'),
+    errors,
+  })
+
+class DryRunRollback extends Error {}
+
+const orgKey = (stateCode: string | null, name: string) =>
+  `${stateCode ?? ''}|${name.toLowerCase().replace(/\s+/g, ' ').trim()}`
+
+interface ValidRow {
+  row: number
+  data: ImportRow
+  phone?: string
+}
+
+/** Validates every row (shape, phone numbers with the row's state as region, role and state codes). */
+export function validateRows(db: Db, parsed: ParsedRows): { valid: ValidRow[]; errors: RowError[] } {
+  const errors = [...parsed.errors]
+  const roleKeys = new Set(
+    db
+      .select({ key: roles.key })
+      .from(roles)
+      .where(isNull(roles.deletedAt))
+      .all()
+      .map((r) => r.key),
+  )
+  const stateCodes = new Set(
+    db
+      .select({ code: states.code })
+      .from(states)
+      .where(isNull(states.deletedAt))
+      .all()
+      .map((s) => s.code),
+  )
+  const valid: ValidRow[] = []
+  for (const { row, cells } of parsed.rows) {
+    const result = ImportRow.safeParse(cells)
+    if (!result.success) {
+      for (const issue of result.error.issues) {
+        const field =
+          issue.code === 'unrecognized_keys' ? issue.keys.join(',') : String(issue.path[0] ?? '(row)')
+        errors.push({ row, field, message: issue.message })
+      }
+      continue
+    }
+    const data = result.data
+    const before = errors.length
+    if (data.stateCode && !stateCodes.has(data.stateCode))
+      errors.push({ row, field: 'stateCode', message: `no state ${data.stateCode}` })
+    if (data.role && !roleKeys.has(data.role))
+      errors.push({ row, field: 'role', message: `no role with key ${data.role}` })
+    let phone: string | undefined
+    if (data.phone) {
+      const parsedPhone = parsePhoneNumberFromString(data.phone, data.stateCode as CountryCode | undefined)
+      if (parsedPhone?.isValid()) phone = parsedPhone.number
+      else errors.push({ row, field: 'phone', message: "is not a valid phone number for the row's state" })
+    }
+    if (errors.length === before) valid.push({ row, data, phone })
+  }
+  errors.sort((a, b) => a.row - b.row)
+  return { valid, errors }
+}
+
+/** A states-limited token may import only rows of its states: 403 naming the others. */
+export function checkRowStates(limitedTo: readonly string[] | null, rows: ValidRow[]): void {
+  if (limitedTo === null) return
+  const errors: RowError[] = rows
+    .filter((r) => !r.data.stateCode || !limitedTo.includes(r.data.stateCode))
+    .map((r) => ({
+      row: r.row,
+      field: 'stateCode',
+      message: r.data.stateCode
+        ? `the token may not import rows of state ${r.data.stateCode}`
+        : 'rows without a state need a token that is not limited to states',
+    }))
+  if (errors.length > 0)
+    throw forbidden('The import has rows of states this token may not change; nothing was imported', errors)
+}
+
+function withDetail(details: ContactDetail[], detail: ContactDetail | undefined): ContactDetail[] {
+  if (!detail || details.some((d) => d.type === detail.type && d.value === detail.value)) return details
+  return [...details, detail]
+}
+
+/**
+ * Applies validated rows in one transaction through the write path: upserts organizations by
+ * (state, name), people by externalId then email, tenures by (person, role, organization,
+ * startDate). A dry run does the same work and rolls it back, so it reports exactly.
+ */
+export function applyRows(db: Db, ctx: WriteContext, rows: ValidRow[], dryRun: boolean): ImportResult {
+  const tally = new Tally()
+  const apply = () =>
+    db.transaction(
+      (tx) => {
+        const roleIds = new Map(
+          tx
+            .select()
+            .from(roles)
+            .where(isNull(roles.deletedAt))
+            .all()
+            .map((r) => [r.key, r.id]),
+        )
+        const orgs = new Map<string, OrganizationRow>()
+        for (const o of tx.select().from(organizations).where(isNull(organizations.deletedAt)).all()) {
+          orgs.set(orgKey(o.stateCode, o.name), o)
+        }
+        const byExternalId = new Map<string, ContactRow>()
+        const byEmail = new Map<string, ContactRow>()
+        const remember = (c: ContactRow) => {
+          if (c.externalId) byExternalId.set(c.externalId, c)
+          for (const d of c.contactDetails)
+            if (d.type === 'email' && !byEmail.has(d.value)) byEmail.set(d.value, c)
+        }
+        for (const c of tx.select().from(contacts).where(isNull(contacts.deletedAt)).all()) remember(c)
+        const tenures = new Map<string, AssignmentRow>()
+        const tenureKey = (a: {
+          contactId: string
+          roleId: string
+          organizationId: string
+          startDate: string
+        }) => `${a.contactId}|${a.roleId}|${a.organizationId}|${a.startDate}`
+        for (const a of tx.select().from(assignments).where(isNull(assignments.deletedAt)).all())
+          tenures.set(tenureKey(a), a)
+
+        for (const { data: r, phone } of rows) {
+          // The person.
+          const email: ContactDetail | undefined = r.email
+            ? { type: 'email', value: r.email, label: null, visibility: r.emailVisibility ?? 'restricted' }
+            : undefined
+          const phoneDetail: ContactDetail | undefined = phone
+            ? { type: 'phone', value: phone, label: null, visibility: r.phoneVisibility ?? 'restricted' }
+            : undefined
+          // By externalId; else by email, unless that person is already keyed by another externalId.
+          const emailMatch = r.email ? byEmail.get(r.email) : undefined
+          let contact =
+            (r.externalId ? byExternalId.get(r.externalId) : undefined) ??
+            (emailMatch && (!r.externalId || !emailMatch.externalId) ? emailMatch : undefined)
+          const given = {
+            honorific: r.honorific,
+            givenName: r.givenName,
+            familyName: r.familyName,
+            nameOriginal: r.nameOriginal,
+            positionTitle: r.positionTitle,
+            externalId: r.externalId,
+          }
+          const defined = Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined))
+          if (contact) {
+            const base = contactToInput(contact)
+            const input = {
+              ...base,
+              ...defined,
+              contactDetails: withDetail(withDetail(contact.contactDetails, email), phoneDetail),
+            }
+            const next = updateRecord(tx, ctx, 'contact', contact, contactFields(input, contact.id, contact))
+            tally.note('contacts', contact.id, next === contact ? 'unchanged' : 'updated')
+            contact = next
+          } else {
+            const input = {
+              ...defined,
+              familyName: r.familyName,
+              contactDetails: withDetail(withDetail([], email), phoneDetail),
+            }
+            contact = createRecord(tx, ctx, 'contact', contactFields(input, newId(), undefined))
+            tally.note('contacts', contact.id, 'created')
+          }
+          remember(contact)
+
+          if (!r.organization || !r.role || !r.startDate) continue
+          // The organization, matched within the state by name.
+          const stateCode = r.stateCode ?? null
+          const kind = r.organizationKind ?? 'government'
+          const key = orgKey(stateCode, r.organization)
+          let org = orgs.get(key)
+          if (!org) {
+            org = createRecord(tx, ctx, 'organization', {
+              id: newId(),
+              name: r.organization,
+              acronym: null,
+              kind,
+              stateCode,
+              parentId: null,
+              website: null,
+              contactDetails: [],
+              externalId: null,
+              lastVerifiedAt: null,
+            })
+            orgs.set(key, org)
+            tally.note('organizations', org.id, 'created')
+          } else if (r.organizationKind && r.organizationKind !== org.kind) {
+            org = updateRecord(tx, ctx, 'organization', org, { kind: r.organizationKind })
+            orgs.set(key, org)
+            tally.note('organizations', org.id, 'updated')
+          } else {
+            tally.note('organizations', org.id, 'unchanged')
+          }
+
+          // The tenure.
+          const roleId = roleIds.get(r.role) as string
+          const tKey = tenureKey({
+            contactId: contact.id,
+            roleId,
+            organizationId: org.id,
+            startDate: r.startDate,
+          })
+          const tenure = tenures.get(tKey)
+          if (!tenure) {
+            const created = createRecord(tx, ctx, 'assignment', {
+              id: newId(),
+              contactId: contact.id,
+              roleId,
+              organizationId: org.id,
+              stateCode: org.stateCode,
+              startDate: r.startDate,
+              endDate: r.endDate ?? null,
+              endReason: null,
+              isPrimary: false,
+              succeededBy: null,
+              designationRef: null,
+              designationDate: null,
+            })
+            tenures.set(tKey, created)
+            tally.note('assignments', created.id, 'created')
+          } else if (r.endDate && r.endDate !== tenure.endDate) {
+            tenures.set(tKey, updateRecord(tx, ctx, 'assignment', tenure, { endDate: r.endDate }))
+            tally.note('assignments', tenure.id, 'updated')
+          } else {
+            tally.note('assignments', tenure.id, 'unchanged')
+          }
+        }
+        if (dryRun) throw new DryRunRollback()
+      },
+      { behavior: 'immediate' },
+    )
+  try {
+    apply()
+  } catch (err) {
+    if (!(err instanceof DryRunRollback)) throw err
+  }
+  return tally.result(dryRun)
+}
+
+/** The whole import: validate every row, check the token's states, then apply atomically. */
+export function runImport(
+  db: Db,
+  ctx: WriteContext,
+  parsed: ParsedRows,
+  options: { dryRun: boolean; limitedTo: readonly string[] | null },
+): ImportResult {
+  const { valid, errors } = validateRows(db, parsed)
+  if (errors.length > 0) throw rowsRejected(errors)
+  checkRowStates(options.limitedTo, valid)
+  return applyRows(db, ctx, valid, options.dryRun)
+}

@@ -1,0 +1,89 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
+import { z } from 'zod'
+import type { Config } from '../../config.js'
+import type { Db } from '../../db/client.js'
+import { writeContext } from '../../lib/crud-routes.js'
+import { ProblemSchema } from '../../lib/schemas.js'
+import { requireScope } from '../../plugins/auth.js'
+import { type ImportFormat, parseImportBody } from './import-parse.js'
+import { runImport } from './import-service.js'
+import { IMPORT_COLUMNS, ImportQuery, ImportResult } from './imports-schemas.js'
+
+const FORMATS: Record<string, ImportFormat> = {
+  'text/csv': 'csv',
+  'application/x-ndjson': 'ndjson',
+  'application/json': 'json',
+}
+
+export const importsRoutes: FastifyPluginAsyncZod<{ db: Db; config: Config }> = async (
+  app,
+  { db, config },
+) => {
+  for (const type of ['text/csv', 'application/x-ndjson']) {
+    app.addContentTypeParser(
+      type,
+      { parseAs: 'string', bodyLimit: config.importBodyLimit },
+      (_req, body, done) => done(null, body),
+    )
+  }
+
+  app.post(
+    '/v1/imports',
+    {
+      bodyLimit: config.importBodyLimit,
+      config: { scope: 'directory:import' },
+      schema: {
+        tags: ['Imports'],
+        operationId: 'importRows',
+        summary: 'Bulk import directory rows (CSV, NDJSON or a JSON array)',
+        description:
+          `One row per person in a role; columns ${IMPORT_COLUMNS.join(', ')}. CSV has a header row, ` +
+          'comma or semicolon separated, UTF-8 with or without BOM. An empty cell means not given. ' +
+          'All-or-nothing: 422 lists every bad row. Re-importing the same rows changes nothing. ' +
+          'Needs directory:import (or admin); a states-limited token may import only rows of its states.',
+        security: [{ bearerAuth: [] }],
+        consumes: Object.keys(FORMATS),
+        querystring: ImportQuery,
+        body: z
+          .union([
+            z.string().describe('CSV (text/csv) or NDJSON (application/x-ndjson) text'),
+            z.array(z.record(z.string(), z.unknown())).describe('A JSON array of rows'),
+          ])
+          .meta({
+            example: [
+              {
+                stateCode: 'KG',
+                organization: 'Ministry of Foreign Affairs',
+                role: 'national-poc',
+                externalId: 'kg-001',
+                givenName: 'Asan',
+                familyName: 'Zhumabekov',
+                nameOriginal: 'Асан Жумабеков',
+                email: 'a.zhumabekov@mfa.gov.kg',
+                phone: '0312 620545',
+                startDate: '2024-03-01',
+              },
+            ],
+          }),
+        response: {
+          200: ImportResult,
+          400: ProblemSchema,
+          401: ProblemSchema,
+          403: ProblemSchema,
+          413: ProblemSchema,
+          415: ProblemSchema,
+          422: ProblemSchema,
+        },
+      },
+    },
+    async (request) => {
+      const principal = requireScope(request, 'directory:import')
+      const mediaType = (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? ''
+      const parsed = parseImportBody(FORMATS[mediaType] ?? 'json', request.body)
+      return runImport(db, writeContext(request, principal), parsed, {
+        dryRun: request.query.dryRun ?? false,
+        limitedTo: principal.states,
+      })
+    },
+  )
+}

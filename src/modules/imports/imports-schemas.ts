@@ -1,0 +1,109 @@
+import { z } from 'zod'
+import { BooleanString, CalendarDate, StateCode, Visibility } from '../../lib/schemas.js'
+import { OrganizationKind } from '../organizations/organizations-schemas.js'
+
+/** The spreadsheet columns, in export order. */
+export const IMPORT_COLUMNS = [
+  'stateCode',
+  'organization',
+  'organizationKind',
+  'role',
+  'externalId',
+  'honorific',
+  'givenName',
+  'familyName',
+  'nameOriginal',
+  'positionTitle',
+  'email',
+  'phone',
+  'startDate',
+  'endDate',
+  'emailVisibility',
+  'phoneVisibility',
+] as const
+export type ImportColumn = (typeof IMPORT_COLUMNS)[number]
+
+const text = (max: number) => z.string().trim().min(1).max(max)
+
+/**
+ * One directory row after empty cells were dropped (an empty cell means "not given").
+ * A row without organization, role and startDate only upserts the person.
+ */
+export const ImportRow = z
+  .strictObject({
+    stateCode: StateCode.optional(),
+    organization: text(300).optional(),
+    organizationKind: OrganizationKind.optional(),
+    role: text(60).optional(),
+    externalId: text(200).optional(),
+    honorific: text(40).optional(),
+    givenName: text(200).optional(),
+    familyName: text(200),
+    nameOriginal: text(400).optional(),
+    positionTitle: text(300).optional(),
+    email: z
+      .email('is not a valid email address')
+      .max(320)
+      .transform((e) => e.toLowerCase())
+      .optional(),
+    phone: text(60).optional(),
+    startDate: CalendarDate.optional(),
+    endDate: CalendarDate.optional(),
+    emailVisibility: Visibility.optional(),
+    phoneVisibility: Visibility.optional(),
+  })
+  .superRefine((r, ctx) => {
+    const tenure = [r.organization, r.role, r.startDate].filter((v) => v !== undefined).length
+    if (tenure !== 0 && tenure !== 3) {
+      for (const field of ['organization', 'role', 'startDate'] as const) {
+        if (r[field] === undefined) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [field],
+            message: 'is required when organization, role or startDate is given',
+          })
+        }
+      }
+    }
+    if (r.endDate && r.startDate && r.endDate < r.startDate) {
+      ctx.addIssue({ code: 'custom', path: ['endDate'], message: 'must not be before startDate' })
+    }
+    const kind = r.organizationKind ?? (r.stateCode ? 'government' : undefined)
+    if (r.organization && kind === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['organizationKind'],
+        message: 'is required for rows without a stateCode',
+      })
+    }
+    if ((kind === 'international' || kind === 'regional') && r.stateCode) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['stateCode'],
+        message: `must be empty for ${kind} organizations`,
+      })
+    }
+    if (kind === 'government' && !r.stateCode) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['stateCode'],
+        message: 'is required for government organizations',
+      })
+    }
+  })
+export type ImportRow = z.infer<typeof ImportRow>
+
+export const ImportQuery = z.strictObject({
+  dryRun: BooleanString.optional().describe('Validate and report what would change, writing nothing'),
+})
+
+const Counts = z.object({
+  organizations: z.number().int(),
+  contacts: z.number().int(),
+  assignments: z.number().int(),
+})
+
+export const ImportResult = z
+  .object({ dryRun: z.boolean(), created: Counts, updated: Counts, unchanged: Counts })
+  .meta({ id: 'ImportResult' })
+export type ImportResult = z.infer<typeof ImportResult>
