@@ -28,10 +28,10 @@ export const HistoryQuery = z.strictObject({
 })
 
 export const ChangesQuery = z.strictObject({
-  after: z.coerce
-    .number()
-    .int()
-    .min(0)
+  after: z
+    .string()
+    .regex(/^\d{1,15}$/, 'must be a sequence number (0 or more)')
+    .transform(Number)
     .default(0)
     .describe('Return changes with seq greater than this; 0 for the beginning'),
   limit: z.coerce.number().int().min(1).max(1000).default(100).describe('Page size, 1..1000 (default 100)'),
