@@ -1,3 +1,4 @@
+import accepts from '@fastify/accepts'
 import helmet from '@fastify/helmet'
 import rateLimit from '@fastify/rate-limit'
 import Fastify, { type FastifyServerOptions } from 'fastify'
@@ -65,6 +66,7 @@ export async function buildApp({ config, db, logger = false }: AppDeps) {
 
   await app.register(errorsPlugin)
   await app.register(helmet, { global: true })
+  await app.register(accepts)
   await app.register(authPlugin, { jwt: config.jwt, publicRead: config.publicRead })
   if (config.rateLimitMax > 0) {
     await app.register(rateLimit, {

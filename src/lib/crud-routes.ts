@@ -1,3 +1,5 @@
+import { Readable } from 'node:stream'
+import type {} from '@fastify/accepts'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
@@ -9,7 +11,7 @@ import { canSeeRestricted, type Principal, requireScope, type Scope } from '../p
 import { issuesToErrors, validationProblem } from '../plugins/errors.js'
 import { applyMergePatch } from './merge-patch.js'
 import { setNextLink } from './pagination.js'
-import { notFound } from './problem.js'
+import { notFound, ProblemError, problemType } from './problem.js'
 import { IfMatchHeaders, IfNoneMatchHeaders, ProblemSchema } from './schemas.js'
 import {
   assertIfMatch,
@@ -55,6 +57,36 @@ export interface ResourceSpec<E extends EntityName, CreateOut, ListQuery> {
   beforeDelete?(tx: Tx, row: RowOf<E>): void
   /** Adds POST {id}/verify, which sets lastVerifiedAt to now. */
   verifiable?: boolean
+  /**
+   * Other representations by media type, chosen by the Accept header: a list export streams
+   * every matching record (limit and cursor do not apply).
+   */
+  exports?: {
+    list?: Record<string, (db: Db, query: ListQuery, seeRestricted: boolean) => Iterable<string>>
+    read?: Record<string, (db: Db, row: RowOf<E>, seeRestricted: boolean) => string>
+  }
+}
+
+/** The media type to answer with, by the Accept header; 406 when none is acceptable. */
+export function negotiate(request: FastifyRequest, alternatives: string[]): string {
+  if (alternatives.length === 0) return 'application/json'
+  const chosen = request.accepts().type(['application/json', ...alternatives])
+  if (typeof chosen !== 'string') {
+    throw new ProblemError(406, `Acceptable types: application/json, ${alternatives.join(', ')}`, {
+      type: problemType('not-acceptable'),
+    })
+  }
+  return chosen
+}
+
+const EXTENSIONS: Record<string, string> = { 'text/csv': 'csv', 'text/vcard': 'vcf' }
+
+/** Streams an export with a download file name. */
+export function sendExport(reply: FastifyReply, type: string, name: string, chunks: Iterable<string>) {
+  return reply
+    .type(`${type}; charset=utf-8`)
+    .header('content-disposition', `attachment; filename="${name}.${EXTENSIONS[type] ?? 'txt'}"`)
+    .send(Readable.from(chunks))
 }
 
 const errorResponses = (...codes: number[]) =>
@@ -110,10 +142,20 @@ export function registerCrudRoutes<E extends EntityName, CreateOut, ListQuery>(
         summary: `List ${plural}`,
         security: optionalSecurity,
         querystring: schemas.listQuery,
-        response: { 200: schemas.list, ...errorResponses(400, 401, 403, 429) },
+        response: { 200: schemas.list, ...errorResponses(400, 401, 403, 406, 429) },
       },
     },
     async (request, reply) => {
+      const type = negotiate(request, Object.keys(spec.exports?.list ?? {}))
+      const exporter = spec.exports?.list?.[type]
+      if (exporter) {
+        return sendExport(
+          reply,
+          type,
+          plural,
+          exporter(db, request.query as ListQuery, canSeeRestricted(request)),
+        )
+      }
       const page = spec.list(db, request.query as ListQuery)
       const see = canSeeRestricted(request)
       setNextLink(request, reply, page.nextCursor)
@@ -135,7 +177,7 @@ export function registerCrudRoutes<E extends EntityName, CreateOut, ListQuery>(
         response: {
           200: schemas.record,
           304: z.null().describe('Not modified'),
-          ...errorResponses(400, 401, 403, 404),
+          ...errorResponses(400, 401, 403, 404, 406),
         },
       },
     },
@@ -143,6 +185,11 @@ export function registerCrudRoutes<E extends EntityName, CreateOut, ListQuery>(
       const row = load(db, (request.params as { id: string }).id)
       setEtag(reply, row.version)
       if (notModified(request, row.version)) return reply.code(304).send(null)
+      const type = negotiate(request, Object.keys(spec.exports?.read ?? {}))
+      const exporter = spec.exports?.read?.[type]
+      if (exporter) {
+        return reply.type(`${type}; charset=utf-8`).send(exporter(db, row, canSeeRestricted(request)))
+      }
       return spec.present(row, canSeeRestricted(request))
     },
   )

@@ -17,12 +17,20 @@ const STATUS_TEXT: Record<string, string> = {
   403: 'The token lacks the scope or the state',
   404: 'No such resource (deleted records answer 404 too)',
   409: 'Conflicts with stored data',
+  406: 'None of the Accept types is offered',
   412: 'If-Match names an older version',
   413: 'Body too large',
   415: 'Unsupported content type',
   422: 'Rows rejected',
   429: 'Rate limited',
   503: 'Not ready',
+}
+
+/** Representations besides JSON, chosen with the Accept header. */
+const EXPORTS: Record<string, string[]> = {
+  listContacts: ['text/csv', 'text/vcard'],
+  getContact: ['text/vcard'],
+  getDirectory: ['text/csv'],
 }
 
 function collectRefs(node: unknown, into: Set<string>): void {
@@ -50,6 +58,10 @@ function polish(doc: OpenApiDoc): OpenApiDoc {
           response.content = { 'application/problem+json': content['application/json'] }
         }
         if (code === '204' || code === '304') delete response.content
+      }
+      const ok = responses['200']
+      for (const type of ok ? (EXPORTS[String(op.operationId)] ?? []) : []) {
+        if (ok) ok.content = { ...(ok.content as Json), [type]: { schema: { type: 'string' } } }
       }
       const body = op.requestBody as { content?: Record<string, unknown> } | undefined
       if (method === 'patch' && body?.content?.['application/json']) {

@@ -8,6 +8,7 @@ import { conflict, forbidden } from '../../lib/problem.js'
 import { mustExist } from '../../lib/references.js'
 import { Id } from '../../lib/schemas.js'
 import { newId } from '../../lib/write-path.js'
+import { csvHeader, csvLines, csvRowsOf, tenuresOf, toVCard } from '../exports/contact-export.js'
 import { findOrganization } from '../organizations/organizations-repository.js'
 import { findRoleByKeyOrId } from '../roles/roles-repository.js'
 import { findState } from '../states/states-repository.js'
@@ -71,6 +72,47 @@ export function contactFields(input: ContactInput, id: string, current: ContactR
   }
 }
 
+/** The contacts list with its filters resolved (an unknown state, organization or role is 400). */
+export function listContactsFiltered(database: Db, { role, ...query }: ContactListQuery) {
+  if (query.state) mustExist(findState(database, query.state), 'query.state', 'state')
+  if (query.organization) {
+    mustExist(findOrganization(database, query.organization), 'query.organization', 'organization')
+  }
+  const roleId = role ? mustExist(findRoleByKeyOrId(database, role), 'query.role', 'role').id : undefined
+  return listContacts(database, { ...query, roleId })
+}
+
+/**
+ * Every matching contact (from the cursor on, 500 at a time) as CSV rows or vCards. The first
+ * page is read at once, so a bad filter is a 400 before anything streams.
+ */
+export function exportContacts(
+  database: Db,
+  query: ContactListQuery,
+  seeRestricted: boolean,
+  format: 'csv' | 'vcard',
+): Iterable<string> {
+  const first = listContactsFiltered(database, { ...query, limit: 500 })
+  const render = (items: ContactRow[]) => {
+    const tenures = tenuresOf(
+      database,
+      items.map((c) => c.id),
+    )
+    return format === 'csv'
+      ? csvLines(items.flatMap((c) => csvRowsOf(c, tenures.get(c.id) ?? [], seeRestricted)))
+      : items.map((c) => toVCard(c, tenures.get(c.id) ?? [], seeRestricted)).join('')
+  }
+  return (function* () {
+    if (format === 'csv') yield csvHeader()
+    let page = first
+    yield render(page.items)
+    while (page.nextCursor) {
+      page = listContactsFiltered(database, { ...query, limit: 500, cursor: page.nextCursor })
+      yield render(page.items)
+    }
+  })()
+}
+
 export function presentContact(row: ContactRow, seeRestricted: boolean) {
   const { deletedAt: _d, notes, ...rest } = row
   return {
@@ -98,15 +140,18 @@ export const contactsRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { d
     },
     keyOf: (row) => row.id,
     find: findContact,
-    list: (database, { role, ...query }) => {
-      if (query.state) mustExist(findState(database, query.state), 'query.state', 'state')
-      if (query.organization) {
-        mustExist(findOrganization(database, query.organization), 'query.organization', 'organization')
-      }
-      const roleId = role ? mustExist(findRoleByKeyOrId(database, role), 'query.role', 'role').id : undefined
-      return listContacts(database, { ...query, roleId })
-    },
+    list: (database, query) => listContactsFiltered(database, query),
     present: presentContact,
+    exports: {
+      list: {
+        'text/csv': (database, query, see) => exportContacts(database, query, see, 'csv'),
+        'text/vcard': (database, query, see) => exportContacts(database, query, see, 'vcard'),
+      },
+      read: {
+        'text/vcard': (database, row, see) =>
+          toVCard(row, tenuresOf(database, [row.id]).get(row.id) ?? [], see),
+      },
+    },
     toInput: contactToInput,
     prepare: (tx, input, current) => {
       const id = current?.id ?? newId()

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import type { Db } from '../../db/client.js'
+import { negotiate, sendExport } from '../../lib/crud-routes.js'
 import { setNextLink } from '../../lib/pagination.js'
 import { mustExist } from '../../lib/references.js'
 import { ProblemSchema } from '../../lib/schemas.js'
@@ -7,6 +8,7 @@ import { today } from '../../lib/tenure.js'
 import { canSeeRestricted } from '../../plugins/auth.js'
 import { presentAssignment } from '../assignments/assignments-routes.js'
 import { presentContact } from '../contacts/contacts-routes.js'
+import { csvHeader, csvLines, csvRowsOf } from '../exports/contact-export.js'
 import { findOrganization } from '../organizations/organizations-repository.js'
 import { presentOrganization } from '../organizations/organizations-routes.js'
 import { findRoleByKeyOrId } from '../roles/roles-repository.js'
@@ -27,7 +29,13 @@ export const directoryRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { 
           'endDate. Ordered by role key, the primary holder first, then startDate; paged like lists.',
         security: [{}, { bearerAuth: [] }],
         querystring: DirectoryQuery,
-        response: { 200: Directory, 400: ProblemSchema, 401: ProblemSchema, 403: ProblemSchema },
+        response: {
+          200: Directory,
+          400: ProblemSchema,
+          401: ProblemSchema,
+          403: ProblemSchema,
+          406: ProblemSchema,
+        },
       },
     },
     async (request, reply) => {
@@ -38,15 +46,34 @@ export const directoryRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { 
         : null
       const roleId = q.role ? mustExist(findRoleByKeyOrId(db, q.role), 'query.role', 'role').id : undefined
       const asOf = q.asOf ?? today()
-      const page = listDirectory(db, {
+      const filter = {
         state: q.state,
         organizationId: q.organization,
         roleId,
         asOf,
         limit: q.limit,
         cursor: q.cursor,
-      })
+      }
       const see = canSeeRestricted(request)
+      const type = negotiate(request, ['text/csv'])
+      if (type === 'text/csv') {
+        // Every holder (limit and cursor do not apply), in the import's column layout.
+        return sendExport(
+          reply,
+          type,
+          `directory-${q.state ?? q.organization}-${asOf}`,
+          (function* () {
+            yield csvHeader()
+            let cursor = q.cursor
+            do {
+              const page = listDirectory(db, { ...filter, limit: 500, cursor })
+              yield csvLines(page.items.flatMap((e) => csvRowsOf(e.contact, [e], see)))
+              cursor = page.nextCursor ?? undefined
+            } while (cursor)
+          })(),
+        )
+      }
+      const page = listDirectory(db, filter)
       setNextLink(request, reply, page.nextCursor)
       return {
         state: state ? (({ deletedAt: _d, ...s }) => s)(state) : null,

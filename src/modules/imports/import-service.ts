@@ -147,9 +147,11 @@ export function applyRows(db: Db, ctx: WriteContext, rows: ValidRow[], dryRun: b
         for (const o of tx.select().from(organizations).where(isNull(organizations.deletedAt)).all()) {
           orgs.set(orgKey(o.stateCode, o.name), o)
         }
+        const byId = new Map<string, ContactRow>()
         const byExternalId = new Map<string, ContactRow>()
         const byEmail = new Map<string, ContactRow>()
         const remember = (c: ContactRow) => {
+          byId.set(c.id, c)
           if (c.externalId) byExternalId.set(c.externalId, c)
           for (const d of c.contactDetails)
             if (d.type === 'email' && !byEmail.has(d.value)) byEmail.set(d.value, c)
@@ -175,8 +177,12 @@ export function applyRows(db: Db, ctx: WriteContext, rows: ValidRow[], dryRun: b
             : undefined
           // By externalId; else by email, unless that person is already keyed by another externalId.
           const emailMatch = r.email ? byEmail.get(r.email) : undefined
+          // An export keys a person without externalId by the record id.
+          const idMatch = r.externalId ? byId.get(r.externalId) : undefined
+          const keyedById = idMatch !== undefined && idMatch.externalId === null
           let contact =
             (r.externalId ? byExternalId.get(r.externalId) : undefined) ??
+            (keyedById ? idMatch : undefined) ??
             (emailMatch && (!r.externalId || !emailMatch.externalId) ? emailMatch : undefined)
           const given = {
             honorific: r.honorific,
@@ -184,7 +190,7 @@ export function applyRows(db: Db, ctx: WriteContext, rows: ValidRow[], dryRun: b
             familyName: r.familyName,
             nameOriginal: r.nameOriginal,
             positionTitle: r.positionTitle,
-            externalId: r.externalId,
+            externalId: keyedById ? undefined : r.externalId,
           }
           const defined = Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined))
           if (contact) {
