@@ -130,7 +130,13 @@ function withDetail(details: ContactDetail[], detail: ContactDetail | undefined)
  * (state, name), people by externalId then email, tenures by (person, role, organization,
  * startDate). A dry run does the same work and rolls it back, so it reports exactly.
  */
-export function applyRows(db: Db, ctx: WriteContext, rows: ValidRow[], dryRun: boolean): ImportResult {
+export function applyRows(
+  db: Db,
+  ctx: WriteContext,
+  rows: ValidRow[],
+  dryRun: boolean,
+  onProgress?: (done: number, total: number) => void,
+): ImportResult {
   const tally = new Tally()
   const apply = () =>
     db.transaction(
@@ -167,7 +173,9 @@ export function applyRows(db: Db, ctx: WriteContext, rows: ValidRow[], dryRun: b
         for (const a of tx.select().from(assignments).where(isNull(assignments.deletedAt)).all())
           tenures.set(tenureKey(a), a)
 
+        let done = 0
         for (const { data: r, phone } of rows) {
+          if (onProgress && ++done % 500 === 0) onProgress(done, rows.length)
           // The person.
           const email: ContactDetail | undefined = r.email
             ? { type: 'email', value: r.email, label: null, visibility: r.emailVisibility ?? 'restricted' }
@@ -293,10 +301,14 @@ export function runImport(
   db: Db,
   ctx: WriteContext,
   parsed: ParsedRows,
-  options: { dryRun: boolean; limitedTo: readonly string[] | null },
+  options: {
+    dryRun: boolean
+    limitedTo: readonly string[] | null
+    onProgress?: (done: number, total: number) => void
+  },
 ): ImportResult {
   const { valid, errors } = validateRows(db, parsed)
   if (errors.length > 0) throw rowsRejected(errors)
   checkRowStates(options.limitedTo, valid)
-  return applyRows(db, ctx, valid, options.dryRun)
+  return applyRows(db, ctx, valid, options.dryRun, options.onProgress)
 }
