@@ -136,6 +136,7 @@ export function applyRows(
   rows: ValidRow[],
   dryRun: boolean,
   onProgress?: (done: number, total: number) => void,
+  limitedTo: readonly string[] | null = null,
 ): ImportResult {
   const tally = new Tally()
   const apply = () =>
@@ -170,11 +171,18 @@ export function applyRows(
           organizationId: string
           startDate: string
         }) => `${a.contactId}|${a.roleId}|${a.organizationId}|${a.startDate}`
-        for (const a of tx.select().from(assignments).where(isNull(assignments.deletedAt)).all())
+        // States each existing person is assigned in, for a states-limited token's rule.
+        const statesOf = new Map<string, Set<string | null>>()
+        for (const a of tx.select().from(assignments).where(isNull(assignments.deletedAt)).all()) {
           tenures.set(tenureKey(a), a)
+          const set = statesOf.get(a.contactId) ?? new Set()
+          set.add(a.stateCode)
+          statesOf.set(a.contactId, set)
+        }
+        const outOfScope: RowError[] = []
 
         let done = 0
-        for (const { data: r, phone } of rows) {
+        for (const { row, data: r, phone } of rows) {
           if (onProgress && ++done % 500 === 0) onProgress(done, rows.length)
           // The person.
           const email: ContactDetail | undefined = r.email
@@ -201,6 +209,14 @@ export function applyRows(
             externalId: keyedById ? undefined : r.externalId,
           }
           const defined = Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined))
+          const assignedIn = contact ? statesOf.get(contact.id) : undefined
+          if (limitedTo && assignedIn && ![...assignedIn].some((code) => code && limitedTo.includes(code))) {
+            outOfScope.push({
+              row,
+              field: keyedById || byExternalId.has(r.externalId ?? '') ? 'externalId' : 'email',
+              message: 'matches a person assigned only in states this token may not change',
+            })
+          }
           if (contact) {
             const base = contactToInput(contact)
             const input = {
@@ -284,6 +300,12 @@ export function applyRows(
             tally.note('assignments', tenure.id, 'unchanged')
           }
         }
+        if (outOfScope.length > 0) {
+          throw forbidden(
+            'The import would change people of states this token may not change; nothing was imported',
+            outOfScope,
+          )
+        }
         if (dryRun) throw new DryRunRollback()
       },
       { behavior: 'immediate' },
@@ -310,5 +332,5 @@ export function runImport(
   const { valid, errors } = validateRows(db, parsed)
   if (errors.length > 0) throw rowsRejected(errors)
   checkRowStates(options.limitedTo, valid)
-  return applyRows(db, ctx, valid, options.dryRun, options.onProgress)
+  return applyRows(db, ctx, valid, options.dryRun, options.onProgress, options.limitedTo)
 }
