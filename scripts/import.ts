@@ -98,25 +98,32 @@ async function main(): Promise<number> {
   }
 
   const db = openLocalDatabase()
-  const bar = new SingleBar({
-    format: 'importing [{bar}] {value}/{total} rows',
-    noTTYOutput: true,
-    notTTYSchedule: 250,
-  })
+  // The import runs in one synchronous transaction, so a timer-driven bar never redraws off a
+  // terminal: there, print a line per progress step instead.
+  const tty = process.stderr.isTTY === true
+  const bar = new SingleBar({ format: 'importing [{bar}] {value}/{total} rows' })
+  const progress = {
+    start: (total: number) => (tty ? bar.start(total, 0) : console.error(`importing 0/${total} rows`)),
+    update: (done: number, total: number) =>
+      tty ? bar.update(done) : console.error(`importing ${done}/${total} rows`),
+    stop: () => {
+      if (tty) bar.stop()
+    },
+  }
   try {
     const rows = parseImportBody(format, format === 'json' ? JSON.parse(text) : text)
-    bar.start(rows.rows.length, 0)
+    progress.start(rows.rows.length)
     const result = runImport(db, { actor: args.actor, requestId: `import-${newId()}` }, rows, {
       dryRun: args.dryRun,
       limitedTo: null,
-      onProgress: (done) => bar.update(done),
+      onProgress: (done, total) => progress.update(done, total),
     })
-    bar.update(rows.rows.length)
-    bar.stop()
+    progress.update(rows.rows.length, rows.rows.length)
+    progress.stop()
     printResult(result)
     return 0
   } catch (err) {
-    bar.stop()
+    progress.stop()
     const problem = problemOf(err)
     if (!problem) throw err
     printProblem(problem)

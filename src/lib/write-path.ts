@@ -2,15 +2,7 @@ import type Database from 'better-sqlite3'
 import { getTableColumns, getTableName } from 'drizzle-orm'
 import { uuidv7 } from 'uuidv7'
 import type { Db } from '../db/client.js'
-import {
-  assignments,
-  contacts,
-  type EntityName,
-  organizations,
-  revisions,
-  roles,
-  states,
-} from '../db/schema.js'
+import { assignments, contacts, type EntityName, organizations, roles, states } from '../db/schema.js'
 import { preconditionFailed } from './problem.js'
 
 /**
@@ -88,9 +80,15 @@ function clientOf(tx: Tx): Client {
 function statement(tx: Tx, key: string, build: () => string): Database.Statement {
   const client = clientOf(tx)
   let cache = statements.get(client)
-  if (!cache) statements.set(client, (cache = new Map()))
+  if (!cache) {
+    cache = new Map()
+    statements.set(client, cache)
+  }
   let stmt = cache.get(key)
-  if (!stmt) cache.set(key, (stmt = client.prepare(build())))
+  if (!stmt) {
+    stmt = client.prepare(build())
+    cache.set(key, stmt)
+  }
   return stmt
 }
 

@@ -120,8 +120,14 @@ export function checkRowStates(limitedTo: readonly string[] | null, rows: ValidR
     throw forbidden('The import has rows of states this token may not change; nothing was imported', errors)
 }
 
+const PHONE_TYPES = new Set(['phone', 'mobile', 'fax'])
+const sameKind = (a: ContactDetail['type'], b: ContactDetail['type']) =>
+  a === b || (PHONE_TYPES.has(a) && PHONE_TYPES.has(b))
+
+/** Adds a detail unless the person has it already (a number counts whether phone, mobile or fax). */
 function withDetail(details: ContactDetail[], detail: ContactDetail | undefined): ContactDetail[] {
-  if (!detail || details.some((d) => d.type === detail.type && d.value === detail.value)) return details
+  if (!detail || details.some((d) => sameKind(d.type, detail.type) && d.value === detail.value))
+    return details
   return [...details, detail]
 }
 

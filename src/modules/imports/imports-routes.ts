@@ -47,7 +47,8 @@ export const importsRoutes: FastifyPluginAsyncZod<{ db: Db; config: Config }> = 
         body: z
           .union([
             z.string().describe('CSV (text/csv) or NDJSON (application/x-ndjson) text'),
-            z.array(z.record(z.string(), z.unknown())).describe('A JSON array of rows'),
+            // Elements are checked row by row (422 naming the row), not here.
+            z.array(z.unknown()).describe('A JSON array of rows (objects of columns)'),
           ])
           .meta({
             example: [

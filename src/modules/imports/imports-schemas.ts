@@ -65,6 +65,14 @@ export const ImportRow = z
         }
       }
     }
+    if (r.externalId === undefined && r.email === undefined) {
+      // Without a key the same row would create the same person again on every import.
+      ctx.addIssue({
+        code: 'custom',
+        path: ['externalId'],
+        message: 'give externalId or email to identify the person',
+      })
+    }
     if (r.endDate && r.startDate && r.endDate < r.startDate) {
       ctx.addIssue({ code: 'custom', path: ['endDate'], message: 'must not be before startDate' })
     }
