@@ -9,7 +9,16 @@ import Database from 'better-sqlite3'
 import Fastify from 'fastify'
 
 const db = new Database(process.env.DATABASE_PATH ?? './data/pocdir.db', { readonly: true })
-const stmt = db.prepare(`
+// The same two queries the service runs: the page's ids in order, then their rows.
+const JOINS = `from assignments a join roles r on r.id = a.role_id join contacts c on c.id = a.contact_id
+  join organizations o on o.id = a.organization_id`
+const pageStmt = db
+  .prepare(`select a.id ${JOINS}
+   where a.deleted_at is null and c.deleted_at is null and o.deleted_at is null
+     and a.state_code = ? and a.start_date <= ? and (a.end_date is null or a.end_date > ?)
+   order by r.key, a.is_primary desc, a.start_date, a.id limit ?`)
+  .pluck()
+const rowsStmt = db.prepare(`
   select a.*, r.id r_id, r.key r_key, r.name r_name, r.description r_description, r.domain r_domain,
          r.version r_version, r.created_at r_created_at, r.updated_at r_updated_at,
          c.id c_id, c.honorific, c.given_name, c.family_name, c.display_name, c.name_original, c.name_latin,
@@ -18,14 +27,16 @@ const stmt = db.prepare(`
          o.id o_id, o.name o_name, o.acronym, o.kind, o.state_code o_state, o.parent_id, o.website,
          o.contact_details o_details, o.external_id o_external_id, o.last_verified_at o_verified,
          o.version o_version, o.created_at o_created_at, o.updated_at o_updated_at
-    from assignments a
-    join roles r on r.id = a.role_id
-    join contacts c on c.id = a.contact_id
-    join organizations o on o.id = a.organization_id
-   where a.deleted_at is null and c.deleted_at is null and o.deleted_at is null
-     and a.state_code = ? and a.start_date <= ? and (a.end_date is null or a.end_date > ?)
-   order by r.key, a.is_primary desc, a.start_date, a.id
-   limit ?`)
+    ${JOINS} where a.id in (select value from json_each(?))`)
+const stmt = {
+  all(state: string, asOf: string, _asOf: string, take: number) {
+    const ids = pageStmt.all(state, asOf, asOf, take) as string[]
+    const rows = new Map(
+      (rowsStmt.all(JSON.stringify(ids)) as Record<string, unknown>[]).map((r) => [r.id, r]),
+    )
+    return ids.map((id) => rows.get(id))
+  },
+}
 const stateStmt = db.prepare('select * from states where code = ?')
 
 type R = Record<string, unknown>

@@ -1,16 +1,15 @@
-import type Database from 'better-sqlite3'
 import { getTableColumns, getTableName } from 'drizzle-orm'
 import { uuidv7 } from 'uuidv7'
-import type { Db } from '../db/client.js'
 import { assignments, contacts, type EntityName, organizations, roles, states } from '../db/schema.js'
 import { preconditionFailed } from './problem.js'
+import { statement, type Tx } from './statements.js'
 
 /**
  * The one write path: every create, update and delete of every entity goes through here, so
  * versioning, timestamps and the revision log cannot drift apart. Call inside a transaction.
  */
 
-export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0] | Db
+export type { Tx } from './statements.js'
 
 export const tables = {
   state: states,
@@ -63,33 +62,6 @@ export function diff(before: Record<string, unknown>, after: Record<string, unkn
     if (JSON.stringify(b) !== JSON.stringify(a)) changes[field] = { before: b, after: a }
   }
   return changes
-}
-
-/**
- * Statements are prepared once per connection and reused: drizzle's query building costs more
- * than SQLite's own work on bulk writes. They run on the transaction's connection.
- */
-type Client = Database.Database
-const statements = new WeakMap<Client, Map<string, Database.Statement>>()
-
-function clientOf(tx: Tx): Client {
-  // A drizzle transaction runs on the same better-sqlite3 connection as its database.
-  return '$client' in tx ? tx.$client : (tx as unknown as { session: { client: Client } }).session.client
-}
-
-function statement(tx: Tx, key: string, build: () => string): Database.Statement {
-  const client = clientOf(tx)
-  let cache = statements.get(client)
-  if (!cache) {
-    cache = new Map()
-    statements.set(client, cache)
-  }
-  let stmt = cache.get(key)
-  if (!stmt) {
-    stmt = client.prepare(build())
-    cache.set(key, stmt)
-  }
-  return stmt
 }
 
 /** Column name and driver mapping (JSON text, booleans as 0/1) for each field of a table. */

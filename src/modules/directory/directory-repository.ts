@@ -1,9 +1,9 @@
-import { and, asc, desc, eq, gt, isNull, lte, or, type SQL, sql } from 'drizzle-orm'
 import { z } from 'zod'
 import type { Db } from '../../db/client.js'
 import { assignments, contacts, organizations, roles } from '../../db/schema.js'
 import { paginate } from '../../lib/pagination.js'
 import { invalidField } from '../../lib/problem.js'
+import { statement, tableColumns } from '../../lib/statements.js'
 
 export interface DirectoryFilter {
   state?: string | undefined
@@ -34,34 +34,79 @@ function decodeSortKey(text: string) {
   }
 }
 
-/** Holders on `asOf` ([startDate, endDate)), with role, contact and organization, in one query. */
+const columns = {
+  assignment: tableColumns(assignments, 'a'),
+  role: tableColumns(roles, 'r'),
+  contact: tableColumns(contacts, 'c'),
+  organization: tableColumns(organizations, 'o'),
+}
+
+const JOINS = `from assignments a
+  join roles r on r.id = a.role_id
+  join contacts c on c.id = a.contact_id
+  join organizations o on o.id = a.organization_id`
+
+/**
+ * Holders on `asOf` ([startDate, endDate)) with role, contact and organization. Two set-based
+ * queries: the page's ids in order (a narrow sort), then their full rows by primary key, so
+ * SQLite never sorts wide rows.
+ */
 export function listDirectory(db: Db, filter: DirectoryFilter) {
   return paginate(filter, sortKey, (after, take) => {
-    const where: (SQL | undefined)[] = [
-      isNull(assignments.deletedAt),
-      isNull(contacts.deletedAt),
-      isNull(organizations.deletedAt),
-      lte(assignments.startDate, filter.asOf),
-      or(isNull(assignments.endDate), gt(assignments.endDate, filter.asOf)),
-      filter.state ? eq(assignments.stateCode, filter.state) : undefined,
-      filter.organizationId ? eq(assignments.organizationId, filter.organizationId) : undefined,
-      filter.roleId ? eq(assignments.roleId, filter.roleId) : undefined,
+    const where = [
+      'a.deleted_at is null',
+      'c.deleted_at is null',
+      'o.deleted_at is null',
+      'a.start_date <= @asOf',
+      '(a.end_date is null or a.end_date > @asOf)',
     ]
+    const params: Record<string, unknown> = { asOf: filter.asOf, take }
+    if (filter.state) {
+      where.push('a.state_code = @state')
+      params.state = filter.state
+    }
+    if (filter.organizationId) {
+      where.push('a.organization_id = @organizationId')
+      params.organizationId = filter.organizationId
+    }
+    if (filter.roleId) {
+      where.push('a.role_id = @roleId')
+      params.roleId = filter.roleId
+    }
     if (after) {
       const [key, rank, start, id] = decodeSortKey(after)
-      where.push(
-        sql`(${roles.key}, 1 - ${assignments.isPrimary}, ${assignments.startDate}, ${assignments.id}) > (${key}, ${rank}, ${start}, ${id})`,
-      )
+      where.push('(r.key, 1 - a.is_primary, a.start_date, a.id) > (@key, @rank, @start, @id)')
+      Object.assign(params, { key, rank, start, id })
     }
-    return db
-      .select({ assignment: assignments, role: roles, contact: contacts, organization: organizations })
-      .from(assignments)
-      .innerJoin(roles, eq(roles.id, assignments.roleId))
-      .innerJoin(contacts, eq(contacts.id, assignments.contactId))
-      .innerJoin(organizations, eq(organizations.id, assignments.organizationId))
-      .where(and(...where))
-      .orderBy(asc(roles.key), desc(assignments.isPrimary), asc(assignments.startDate), asc(assignments.id))
-      .limit(take)
-      .all()
+    const conditions = where.join(' and ')
+    const ids = statement(
+      db,
+      `directory-page:${conditions}`,
+      () =>
+        `select a.id ${JOINS} where ${conditions} order by r.key, a.is_primary desc, a.start_date, a.id limit @take`,
+    )
+      .pluck()
+      .all(params) as string[]
+    if (ids.length === 0) return []
+    const rows = statement(
+      db,
+      'directory-rows',
+      () =>
+        `select ${Object.values(columns)
+          .map((c) => c.select)
+          .join(', ')} ${JOINS} where a.id in (select value from json_each(?))`,
+    ).all(JSON.stringify(ids)) as Record<string, unknown>[]
+    const byId = new Map(
+      rows.map((raw) => {
+        const entry: Entry = {
+          assignment: columns.assignment.read(raw),
+          role: columns.role.read(raw),
+          contact: columns.contact.read(raw),
+          organization: columns.organization.read(raw),
+        }
+        return [entry.assignment.id, entry]
+      }),
+    )
+    return ids.map((id) => byId.get(id) as Entry)
   })
 }
