@@ -9,7 +9,18 @@ import { z } from 'zod'
  * restricted fields private; unlike parse it does not rebuild every object per response, which
  * is most of the cost on large pages.
  */
+type Serialize = (data: unknown) => string
+
+// Routes share schemas (Problem on every error status, the same record on read and write):
+// each is compiled once, which keeps start-up short.
+const compiled = new WeakMap<z.ZodType, Serialize>()
+
 export const serializerCompiler: FastifySerializerCompiler<z.ZodType> = ({ schema }) => {
-  const json = z.toJSONSchema(schema, { io: 'output', unrepresentable: 'any' })
-  return fastJson(json as Parameters<typeof fastJson>[0]) as (data: unknown) => string
+  let serialize = compiled.get(schema)
+  if (!serialize) {
+    const json = z.toJSONSchema(schema, { io: 'output', unrepresentable: 'any' })
+    serialize = fastJson(json as Parameters<typeof fastJson>[0]) as Serialize
+    compiled.set(schema, serialize)
+  }
+  return serialize
 }
