@@ -17,6 +17,7 @@ import {
   assertIfMatch,
   createRecord,
   deleteRecord,
+  etagMatches,
   type FieldsOf,
   now,
   type RowOf,
@@ -59,7 +60,7 @@ export interface ResourceSpec<E extends EntityName, CreateOut, ListQuery> {
   verifiable?: boolean
   /**
    * Other representations by media type, chosen by the Accept header: a list export streams
-   * every matching record (limit and cursor do not apply).
+   * every matching record from the cursor on (limit does not apply).
    */
   exports?: {
     list?: Record<string, (db: Db, query: ListQuery, seeRestricted: boolean) => Iterable<string>>
@@ -103,11 +104,7 @@ export function setEtag(reply: FastifyReply, version: number): void {
 /** Answers 304 when If-None-Match names the current version. */
 export function notModified(request: FastifyRequest, version: number): boolean {
   const header = request.headers['if-none-match']
-  if (!header) return false
-  return header
-    .split(',')
-    .map((t) => t.trim().replace(/^W\//, ''))
-    .some((t) => t === '*' || t === `"${version}"`)
+  return header !== undefined && etagMatches(header, version)
 }
 
 export function writeContext(request: FastifyRequest, principal: Principal): WriteContext {

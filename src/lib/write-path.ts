@@ -38,17 +38,16 @@ const keyOf = (entity: EntityName, row: Record<string, unknown>) =>
 export const newId = (): string => uuidv7()
 export const now = (): string => new Date().toISOString()
 
-/** True when an If-Match header allows a write to a record at `version`. */
-export function ifMatchAllows(header: string | undefined, version: number): boolean {
-  if (header === undefined) return true
+/** True when an If-Match or If-None-Match list names `version` (or is `*`). */
+export function etagMatches(header: string, version: number): boolean {
   return header
     .split(',')
-    .map((t) => t.trim())
-    .some((t) => t === '*' || t.replace(/^W\//, '') === `"${version}"`)
+    .map((t) => t.trim().replace(/^W\//, ''))
+    .some((t) => t === '*' || t === `"${version}"`)
 }
 
 export function assertIfMatch(header: string | undefined, version: number): void {
-  if (!ifMatchAllows(header, version)) {
+  if (header !== undefined && !etagMatches(header, version)) {
     throw preconditionFailed(`The record is at version ${version}; it changed since the entity tag you sent`)
   }
 }
