@@ -12,7 +12,9 @@ import { csvHeader, csvLines, csvRowsOf } from '../exports/contact-export.js'
 import { findOrganization } from '../organizations/organizations-repository.js'
 import { presentOrganization } from '../organizations/organizations-routes.js'
 import { findRoleByKeyOrId } from '../roles/roles-repository.js'
+import { presentRole } from '../roles/roles-routes.js'
 import { findState } from '../states/states-repository.js'
+import { presentState } from '../states/states-routes.js'
 import { listDirectory } from './directory-repository.js'
 import { Directory, DirectoryQuery } from './directory-schemas.js'
 
@@ -57,7 +59,7 @@ export const directoryRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { 
       const see = canSeeRestricted(request)
       const type = negotiate(request, ['text/csv'])
       if (type === 'text/csv') {
-        // Every holder (limit and cursor do not apply), in the import's column layout.
+        // Every holder from the cursor on (limit does not apply), in the import's column layout.
         return sendExport(
           reply,
           type,
@@ -76,11 +78,11 @@ export const directoryRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { 
       const page = listDirectory(db, filter)
       setNextLink(request, reply, page.nextCursor)
       return {
-        state: state ? (({ deletedAt: _d, ...s }) => s)(state) : null,
+        state: state ? presentState(state) : null,
         organization: organization ? presentOrganization(organization, see) : null,
         asOf,
         items: page.items.map((e) => ({
-          role: (({ deletedAt: _d, ...r }) => r)(e.role),
+          role: presentRole(e.role),
           organization: presentOrganization(e.organization, see),
           contact: presentContact(e.contact, see),
           assignment: presentAssignment(e.assignment),

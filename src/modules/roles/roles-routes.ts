@@ -9,7 +9,7 @@ import { newId } from '../../lib/write-path.js'
 import { findRole, listRoles } from './roles-repository.js'
 import { Role, RoleCreate, type RoleInput, RoleList, RoleListQuery, RolePatch } from './roles-schemas.js'
 
-const present = ({ deletedAt: _d, ...row }: RoleRow) => row
+export const presentRole = ({ deletedAt: _d, ...row }: RoleRow) => row
 
 export const rolesRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db }) => {
   registerCrudRoutes<'role', RoleInput, RoleListQuery>(app, db, {
@@ -29,7 +29,7 @@ export const rolesRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db }
     keyOf: (row) => row.id,
     find: findRole,
     list: listRoles,
-    present: (row) => present(row),
+    present: (row) => presentRole(row),
     toInput: ({ key, name, description, domain }) => ({ key, name, description, domain }),
     prepare: (tx, input, current) => {
       const clash = tx

@@ -15,7 +15,7 @@ import {
   StatePatch,
 } from './states-schemas.js'
 
-const present = ({ deletedAt: _d, ...row }: StateRow) => row
+export const presentState = ({ deletedAt: _d, ...row }: StateRow) => row
 
 export const statesRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db }) => {
   registerCrudRoutes<'state', StateInput, StateListQuery>(app, db, {
@@ -35,7 +35,7 @@ export const statesRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db 
     keyOf: (row) => row.code,
     find: findState,
     list: listStates,
-    present: (row) => present(row),
+    present: (row) => presentState(row),
     toInput: ({ version: _v, createdAt: _c, updatedAt: _u, deletedAt: _d, ...input }) => input,
     prepare: (tx, input, current) => {
       if (current && input.code !== current.code) {
