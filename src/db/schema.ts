@@ -148,6 +148,26 @@ export const revisions = sqliteTable(
   (t) => [index('revisions_entity_idx').on(t.entity, t.entityId, t.seq)],
 )
 
+/**
+ * The search text of each contact and organization, folded (lib/search-text.ts) and split by
+ * who may see it. Written by the write path in the same transaction as the record; the FTS5
+ * index `search_index` (migration 0002) mirrors it through triggers, so the index never lies.
+ */
+export const searchDocuments = sqliteTable(
+  'search_documents',
+  {
+    doc: integer('doc').primaryKey(),
+    entity: text('entity', { enum: ['organization', 'contact'] }).notNull(),
+    entityId: text('entity_id').notNull(),
+    folding: integer('folding').notNull(),
+    publicPlain: text('public_plain').notNull(),
+    publicFolded: text('public_folded').notNull(),
+    restrictedPlain: text('restricted_plain').notNull(),
+    restrictedFolded: text('restricted_folded').notNull(),
+  },
+  (t) => [uniqueIndex('search_documents_entity_uq').on(t.entity, t.entityId)],
+)
+
 export type StateRow = typeof states.$inferSelect
 export type OrganizationRow = typeof organizations.$inferSelect
 export type RoleRow = typeof roles.$inferSelect

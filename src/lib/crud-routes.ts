@@ -46,7 +46,7 @@ export interface ResourceSpec<E extends EntityName, CreateOut, ListQuery> {
   }
   keyOf(row: RowOf<E>): string
   find(db: Tx, key: string): RowOf<E> | undefined
-  list(db: Db, query: ListQuery): { items: RowOf<E>[]; nextCursor: string | null }
+  list(db: Db, query: ListQuery, seeRestricted: boolean): { items: RowOf<E>[]; nextCursor: string | null }
   present(row: RowOf<E>, seeRestricted: boolean): unknown
   /** The stored record as a create body, the base a merge patch applies to. */
   toInput(row: RowOf<E>): Record<string, unknown>
@@ -153,8 +153,8 @@ export function registerCrudRoutes<E extends EntityName, CreateOut, ListQuery>(
           exporter(db, request.query as ListQuery, canSeeRestricted(request)),
         )
       }
-      const page = spec.list(db, request.query as ListQuery)
       const see = canSeeRestricted(request)
+      const page = spec.list(db, request.query as ListQuery, see)
       setNextLink(request, reply, page.nextCursor)
       return { items: page.items.map((r) => spec.present(r, see)), nextCursor: page.nextCursor }
     },

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { MAX_QUERY_WORDS, queryWords } from './search-text.js'
 
 /** Shared zod pieces; every module builds its resource schemas from these. */
 
@@ -93,5 +94,21 @@ export const ListQueryBase = {
   limit: ListLimit,
   cursor: Cursor.optional(),
 }
+
+export const SearchQuery = z
+  .string()
+  .max(200)
+  .superRefine((q, ctx) => {
+    const words = queryWords(q).length
+    if (words === 0) ctx.addIssue({ code: 'custom', message: 'has no letters or digits to search for' })
+    if (words > MAX_QUERY_WORDS)
+      ctx.addIssue({ code: 'custom', message: `has more than ${MAX_QUERY_WORDS} words` })
+  })
+  .optional()
+  .describe(
+    'Search: every word must match a name, title or e-mail address (of organizations: name, acronym, e-mail) by ' +
+      'prefix, folding case, diacritics, script and common transliteration variants (zh/j/dj, kh/h, ts/c, ye/e, ' +
+      'y/i, doubled letters). Results rank whole words first, then prefixes, then variant spellings.',
+  )
 
 export const UpdatedSince = Timestamp.optional().describe('Only records updated at or after this instant')

@@ -2,6 +2,7 @@ import { getTableColumns, getTableName } from 'drizzle-orm'
 import { uuidv7 } from 'uuidv7'
 import { assignments, contacts, type EntityName, organizations, roles, states } from '../db/schema.js'
 import { preconditionFailed } from './problem.js'
+import { indexRecord, isSearched, touchesSearch, unindexRecord } from './search-index.js'
 import { statement, type Tx } from './statements.js'
 
 /**
@@ -119,6 +120,7 @@ export function createRecord<E extends EntityName>(
   const changes: Changes = {}
   for (const [field, value] of Object.entries(fields)) changes[field] = { before: null, after: value ?? null }
   appendRevision(tx, ctx, 'create', entity, key, changes, at)
+  if (isSearched(entity)) indexRecord(tx, entity, row as RowOf<typeof entity>)
   return row as unknown as RowOf<E>
 }
 
@@ -154,7 +156,11 @@ export function updateRecord<E extends EntityName>(
   const key = keyOf(entity, current as Record<string, unknown>)
   setColumns(tx, entity, key, set)
   appendRevision(tx, ctx, 'update', entity, key, changes, at)
-  return { ...current, ...set } as RowOf<E>
+  const updated = { ...current, ...set } as RowOf<E>
+  if (isSearched(entity) && touchesSearch(entity, Object.keys(changes))) {
+    indexRecord(tx, entity, updated as RowOf<typeof entity>)
+  }
+  return updated
 }
 
 /** Soft delete: the row stays as a tombstone so history and the change feed keep it. */
@@ -168,4 +174,5 @@ export function deleteRecord<E extends EntityName>(
   const key = keyOf(entity, current as Record<string, unknown>)
   setColumns(tx, entity, key, { deletedAt: at, updatedAt: at, version: current.version + 1 })
   appendRevision(tx, ctx, 'delete', entity, key, {}, at)
+  if (isSearched(entity)) unindexRecord(tx, entity, key)
 }

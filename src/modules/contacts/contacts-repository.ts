@@ -1,7 +1,8 @@
-import { and, asc, eq, gt, gte, inArray, isNull, type SQL } from 'drizzle-orm'
+import { and, asc, eq, gt, gte, inArray, isNull, type SQL, sql } from 'drizzle-orm'
 import type { Db } from '../../db/client.js'
 import { assignments, type ContactRow, contacts } from '../../db/schema.js'
 import { paginate } from '../../lib/pagination.js'
+import { afterRanked, rankedKey, searchFilter } from '../../lib/search-index.js'
 import { currentTenure } from '../../lib/tenure.js'
 import type { Tx } from '../../lib/write-path.js'
 import type { ContactListQuery } from './contacts-schemas.js'
@@ -44,13 +45,15 @@ export function hasCurrentAssignments(db: Tx, contactId: string): boolean {
     .get()
 }
 
-export function listContacts(db: Db, filter: ContactFilter) {
-  return paginate(
+export function listContacts(db: Db, filter: ContactFilter, seeRestricted: boolean) {
+  const search = filter.q ? searchFilter('contact', contacts.id, filter.q, seeRestricted) : undefined
+  const page = paginate(
     filter,
-    (r: ContactRow) => r.id,
+    (r: { row: ContactRow; tier: number }) => (search ? rankedKey(r.tier, r.row.id) : r.row.id),
     (after, take) => {
       const where: SQL[] = [isNull(contacts.deletedAt)]
-      if (after) where.push(gt(contacts.id, after))
+      if (search) where.push(search.match)
+      if (after) where.push(search ? afterRanked(search.tier, contacts.id, after) : gt(contacts.id, after))
       if (filter.updatedSince) where.push(gte(contacts.updatedAt, filter.updatedSince))
       if (filter.state || filter.organization || filter.roleId) {
         const through: SQL[] = [isNull(assignments.deletedAt)]
@@ -69,12 +72,13 @@ export function listContacts(db: Db, filter: ContactFilter) {
         )
       }
       return db
-        .select()
+        .select({ row: contacts, tier: search?.tier ?? sql<number>`0` })
         .from(contacts)
         .where(and(...where))
-        .orderBy(asc(contacts.id))
+        .orderBy(...(search ? [asc(search.tier)] : []), asc(contacts.id))
         .limit(take)
         .all()
     },
   )
+  return { items: page.items.map((r) => r.row), nextCursor: page.nextCursor }
 }

@@ -73,13 +73,17 @@ export function contactFields(input: ContactInput, id: string, current: ContactR
 }
 
 /** The contacts list with its filters resolved (an unknown state, organization or role is 400). */
-export function listContactsFiltered(database: Db, { role, ...query }: ContactListQuery) {
+export function listContactsFiltered(
+  database: Db,
+  { role, ...query }: ContactListQuery,
+  seeRestricted: boolean,
+) {
   if (query.state) mustExist(findState(database, query.state), 'query.state', 'state')
   if (query.organization) {
     mustExist(findOrganization(database, query.organization), 'query.organization', 'organization')
   }
   const roleId = role ? mustExist(findRoleByKeyOrId(database, role), 'query.role', 'role').id : undefined
-  return listContacts(database, { ...query, roleId })
+  return listContacts(database, { ...query, roleId }, seeRestricted)
 }
 
 /**
@@ -92,7 +96,7 @@ export function exportContacts(
   seeRestricted: boolean,
   format: 'csv' | 'vcard',
 ): Iterable<string> {
-  const first = listContactsFiltered(database, { ...query, limit: 500 })
+  const first = listContactsFiltered(database, { ...query, limit: 500 }, seeRestricted)
   const render = (items: ContactRow[]) => {
     const tenures = tenuresOf(
       database,
@@ -107,7 +111,7 @@ export function exportContacts(
     let page = first
     yield render(page.items)
     while (page.nextCursor) {
-      page = listContactsFiltered(database, { ...query, limit: 500, cursor: page.nextCursor })
+      page = listContactsFiltered(database, { ...query, limit: 500, cursor: page.nextCursor }, seeRestricted)
       yield render(page.items)
     }
   })()
@@ -140,7 +144,7 @@ export const contactsRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { d
     },
     keyOf: (row) => row.id,
     find: findContact,
-    list: (database, query) => listContactsFiltered(database, query),
+    list: listContactsFiltered,
     present: presentContact,
     exports: {
       list: {

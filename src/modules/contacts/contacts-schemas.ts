@@ -8,6 +8,7 @@ import {
   ListQueryBase,
   listOf,
   patchOf,
+  SearchQuery,
   StateCode,
   Timestamp,
   UpdatedSince,
@@ -92,6 +93,7 @@ export const ContactListQuery = z.strictObject({
   current: BooleanString.optional().describe(
     'true (default): through current assignments; false: through any assignment',
   ),
+  q: SearchQuery,
   updatedSince: UpdatedSince,
 })
 export type ContactListQuery = z.infer<typeof ContactListQuery>

@@ -3,6 +3,7 @@ import type { Db } from '../../db/client.js'
 import { assignments, contacts, organizations, roles } from '../../db/schema.js'
 import { paginate } from '../../lib/pagination.js'
 import { invalidField } from '../../lib/problem.js'
+import { ftsQueries, hitsSql } from '../../lib/search-index.js'
 import { statement, tableColumns } from '../../lib/statements.js'
 
 export interface DirectoryFilter {
@@ -10,6 +11,8 @@ export interface DirectoryFilter {
   organizationId?: string | undefined
   roleId?: string | undefined
   asOf: string
+  /** Holders whose contact or organization matches. */
+  search?: { q: string; seeRestricted: boolean } | undefined
   limit: number
   cursor?: string | undefined
 }
@@ -72,6 +75,12 @@ export function listDirectory(db: Db, filter: DirectoryFilter) {
     if (filter.roleId) {
       where.push('a.role_id = @roleId')
       params.roleId = filter.roleId
+    }
+    if (filter.search) {
+      where.push(
+        `(a.contact_id in ${hitsSql('contact', '@q')} or a.organization_id in ${hitsSql('organization', '@q')})`,
+      )
+      params.q = ftsQueries(filter.search.q, filter.search.seeRestricted).any
     }
     if (after) {
       const [key, rank, start, id] = decodeSortKey(after)

@@ -53,6 +53,7 @@ export const directoryRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { 
         organizationId: q.organization,
         roleId,
         asOf,
+        search: q.q ? { q: q.q, seeRestricted: canSeeRestricted(request) } : undefined,
         limit: q.limit,
         cursor: q.cursor,
       }
@@ -63,7 +64,7 @@ export const directoryRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { 
         return sendExport(
           reply,
           type,
-          `directory-${q.state ?? q.organization}-${asOf}`,
+          `directory-${q.state ?? q.organization ?? 'search'}-${asOf}`,
           (function* () {
             yield csvHeader()
             let cursor = q.cursor

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { CalendarDate, Cursor, Id, ListLimit, StateCode } from '../../lib/schemas.js'
+import { CalendarDate, Cursor, Id, ListLimit, SearchQuery, StateCode } from '../../lib/schemas.js'
 import { Assignment } from '../assignments/assignments-schemas.js'
 import { Contact } from '../contacts/contacts-schemas.js'
 import { Organization } from '../organizations/organizations-schemas.js'
@@ -12,12 +12,15 @@ export const DirectoryQuery = z
     organization: Id.optional().describe('An organization, e.g. an international body'),
     role: z.string().min(1).max(64).optional().describe('Role key or id'),
     asOf: CalendarDate.optional().describe('The holders on this day (default: today)'),
+    q: SearchQuery.describe(
+      'Holders whose contact or organization matches (see q on /v1/contacts); the directory order stays',
+    ),
     limit: ListLimit,
     cursor: Cursor.optional(),
   })
-  .refine((q) => q.state !== undefined || q.organization !== undefined, {
+  .refine((q) => q.state !== undefined || q.organization !== undefined || q.q !== undefined, {
     path: ['state'],
-    message: 'give state or organization',
+    message: 'give state, organization or q',
   })
 export type DirectoryQuery = z.infer<typeof DirectoryQuery>
 

@@ -49,10 +49,10 @@ export const organizationsRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app
     },
     keyOf: (row) => row.id,
     find: findOrganization,
-    list: (database, query) => {
+    list: (database, query, seeRestricted) => {
       if (query.state) mustExist(findState(database, query.state), 'query.state', 'state')
       if (query.parent) mustExist(findOrganization(database, query.parent), 'query.parent', 'organization')
-      return listOrganizations(database, query)
+      return listOrganizations(database, query, seeRestricted)
     },
     present: presentOrganization,
     toInput: (row) => ({

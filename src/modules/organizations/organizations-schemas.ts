@@ -7,6 +7,7 @@ import {
   ListQueryBase,
   listOf,
   patchOf,
+  SearchQuery,
   StateCode,
   Timestamp,
   UpdatedSince,
@@ -73,6 +74,7 @@ export const OrganizationListQuery = z.strictObject({
   state: StateCode.optional(),
   kind: OrganizationKind.optional(),
   parent: Id.optional(),
+  q: SearchQuery,
   updatedSince: UpdatedSince,
 })
 export type OrganizationListQuery = z.infer<typeof OrganizationListQuery>

@@ -1,0 +1,178 @@
+import { and, type Column, eq, isNull, ne, or, type SQL, sql } from 'drizzle-orm'
+import type { Db } from '../db/client.js'
+import {
+  type ContactDetail,
+  type ContactRow,
+  contacts,
+  type OrganizationRow,
+  organizations,
+  searchDocuments,
+} from '../db/schema.js'
+import { invalidField } from './problem.js'
+import { FOLDING_VERSION, foldedTokens, plainTokens, queryWords, searchText } from './search-text.js'
+import { statement, type Tx } from './statements.js'
+
+/**
+ * Keeps `search_documents` (and through its triggers the FTS5 `search_index`) in step with
+ * contacts and organizations, and turns a `q` into the FTS queries that find and rank them.
+ * Restricted text (restricted e-mail addresses) sits in its own columns, which anonymous
+ * searches never name, so a search cannot reveal what a read would hide.
+ */
+
+export type SearchedEntity = 'contact' | 'organization'
+
+interface SearchSource {
+  public: (string | null)[]
+  restricted: (string | null)[]
+}
+
+const emails = (details: ContactDetail[], visibility: ContactDetail['visibility']) =>
+  details.filter((d) => d.type === 'email' && d.visibility === visibility).map((d) => d.value)
+
+const SOURCES = {
+  contact: {
+    fields: [
+      'givenName',
+      'familyName',
+      'displayName',
+      'nameOriginal',
+      'nameLatin',
+      'positionTitle',
+      'contactDetails',
+    ],
+    source: (r: ContactRow): SearchSource => ({
+      public: [
+        r.givenName,
+        r.familyName,
+        r.displayName,
+        r.nameOriginal,
+        r.nameLatin,
+        r.positionTitle,
+        ...emails(r.contactDetails, 'public'),
+      ],
+      restricted: emails(r.contactDetails, 'restricted'),
+    }),
+  },
+  organization: {
+    fields: ['name', 'acronym', 'contactDetails'],
+    source: (r: OrganizationRow): SearchSource => ({
+      public: [r.name, r.acronym, ...emails(r.contactDetails, 'public')],
+      restricted: emails(r.contactDetails, 'restricted'),
+    }),
+  },
+} as const
+
+export const isSearched = (entity: string): entity is SearchedEntity => entity in SOURCES
+
+/** Whether an update that changed `fields` changes what the record is found by. */
+export const touchesSearch = (entity: SearchedEntity, fields: string[]): boolean =>
+  fields.some((f) => (SOURCES[entity].fields as readonly string[]).includes(f))
+
+function documentOf(entity: SearchedEntity, row: ContactRow | OrganizationRow) {
+  const source =
+    entity === 'contact'
+      ? SOURCES.contact.source(row as ContactRow)
+      : SOURCES.organization.source(row as OrganizationRow)
+  return [
+    searchText(source.public, plainTokens),
+    searchText(source.public, foldedTokens),
+    searchText(source.restricted, plainTokens),
+    searchText(source.restricted, foldedTokens),
+  ]
+}
+
+export function indexRecord(tx: Tx, entity: SearchedEntity, row: ContactRow | OrganizationRow): void {
+  statement(
+    tx,
+    'search:upsert',
+    () => `insert into search_documents
+      (entity, entity_id, folding, public_plain, public_folded, restricted_plain, restricted_folded)
+      values (?, ?, ?, ?, ?, ?, ?)
+      on conflict (entity, entity_id) do update set folding = excluded.folding,
+        public_plain = excluded.public_plain, public_folded = excluded.public_folded,
+        restricted_plain = excluded.restricted_plain, restricted_folded = excluded.restricted_folded`,
+  ).run(entity, row.id, FOLDING_VERSION, ...documentOf(entity, row))
+}
+
+export function unindexRecord(tx: Tx, entity: SearchedEntity, id: string): void {
+  statement(tx, 'search:delete', () => 'delete from search_documents where entity = ? and entity_id = ?').run(
+    entity,
+    id,
+  )
+}
+
+/**
+ * Indexes live records that have no document or one folded by older rules (a database from
+ * before search, or after the folding changed), in one transaction. Runs after migrations.
+ */
+export function ensureSearchIndex(db: Db): number {
+  const stale = <T extends typeof contacts | typeof organizations>(table: T, entity: SearchedEntity) =>
+    db
+      .select({ row: table })
+      .from(table)
+      .leftJoin(
+        searchDocuments,
+        and(eq(searchDocuments.entity, entity), eq(searchDocuments.entityId, table.id)),
+      )
+      .where(
+        and(
+          isNull(table.deletedAt),
+          or(isNull(searchDocuments.doc), ne(searchDocuments.folding, FOLDING_VERSION)),
+        ),
+      )
+      .all()
+  return db.transaction((tx) => {
+    const people = stale(contacts, 'contact')
+    for (const { row } of people) indexRecord(tx, 'contact', row as ContactRow)
+    const bodies = stale(organizations, 'organization')
+    for (const { row } of bodies) indexRecord(tx, 'organization', row as OrganizationRow)
+    return people.length + bodies.length
+  })
+}
+
+const quote = (token: string) => `"${token}"` // tokens are [a-z0-9]+, so quoting is enough
+
+/** The three FTS5 queries for `q`: any match (plain or folded prefixes), plain prefixes, plain words. */
+export function ftsQueries(q: string, seeRestricted: boolean) {
+  const words = queryWords(q)
+  const plain = seeRestricted ? '{public_plain restricted_plain}' : '{public_plain}'
+  const folded = seeRestricted ? '{public_folded restricted_folded}' : '{public_folded}'
+  const all = (tokens: string[], columns: string, star: string) =>
+    tokens.map((t) => `${columns} : ${quote(t)}${star}`).join(' AND ')
+  return {
+    any: words.map((w) => `((${all(w.plain, plain, '*')}) OR (${all(w.folded, folded, '*')}))`).join(' AND '),
+    prefix: words.map((w) => all(w.plain, plain, '*')).join(' AND '),
+    exact: words.map((w) => all(w.plain, plain, '')).join(' AND '),
+  }
+}
+
+const HITS =
+  'select d.entity_id from search_index s join search_documents d on d.doc = s.rowid where search_index match'
+const hits = (entity: SearchedEntity, query: string) =>
+  sql`(${sql.raw(HITS)} ${query} and d.entity = ${entity})`
+
+/** Raw SQL: the ids of `entity` records matching the FTS query in the named parameter. */
+export const hitsSql = (entity: SearchedEntity, param: string): string =>
+  `(${HITS} ${param} and d.entity = '${entity}')`
+
+/**
+ * Drizzle pieces for a searched list: `match` filters `id` to the hits, `tier` ranks each
+ * (0 every word a whole plain word, 1 every word a plain prefix, 2 a variant spelling).
+ */
+export function searchFilter(entity: SearchedEntity, id: Column, q: string, seeRestricted: boolean) {
+  const fts = ftsQueries(q, seeRestricted)
+  const match: SQL = sql`${id} in ${hits(entity, fts.any)}`
+  const tier: SQL<number> = sql<number>`(case when ${id} in ${hits(entity, fts.exact)} then 0
+    when ${id} in ${hits(entity, fts.prefix)} then 1 else 2 end)`
+  return { match, tier }
+}
+
+/** The sort key of a ranked row, `tier:id`, for the cursor. */
+export const rankedKey = (tier: number, id: string): string => `${tier}:${id}`
+
+/** Rows after a ranked key in (tier, id) order. */
+export function afterRanked(tier: SQL<number>, id: Column, key: string): SQL {
+  const match = /^([0-2]):(.+)$/.exec(key)
+  if (!match) throw invalidField('cursor', 'is not a cursor this service issued')
+  return sql`(${tier}, ${id}) > (${Number(match[1])}, ${match[2]})`
+}

@@ -1,0 +1,100 @@
+import { transliterate } from 'transliteration'
+
+/**
+ * The text search folds names two ways, both into lower-case ASCII tokens:
+ *
+ * - **plain**: transliterated to Latin (the `transliteration` library) with diacritics dropped,
+ *   so "Жумабеков", "ZHUMABEKOV" and "Zhumabekov" are one token, as are "Müller" and "Muller".
+ * - **folded**: the plain spelling reduced to a canonical key so the Latin spellings a name
+ *   takes in passports, UN documents and ministry letters meet. The rules, in order:
+ *
+ *   | written          | key  | e.g.                                         |
+ *   |------------------|------|----------------------------------------------|
+ *   | č ć ћ / š / ž    | ch / sh / zh (before the steps below) | Čapek = Chapek  |
+ *   | đ ђ              | dj   | Đorđević = Djordjevic                         |
+ *   | dzh, dj, zh      | j    | Dzhumabekov = Djumabekov = Zhumabekov = Jumabekov |
+ *   | kh               | h    | Khasanov = Hasanov                            |
+ *   | ts               | c    | Tsoy = Coy                                    |
+ *   | ye               | e    | Yevgeniy = Evgeniy                            |
+ *   | y                | i    | Yusupova = Iusupova, Yakovlev = Iakovlev      |
+ *   | a doubled letter | one  | Dmitriy = Dmitrii = Dmitry = Dmitri, Mukhammad = Muhamad |
+ *
+ * Nothing else is folded: "Chernov" and "Tsernov", "Khan" and "Kan", "Sharipov" and
+ * "Saripov" stay apart. A search ranks plain whole-word matches first, plain prefixes next,
+ * folded (variant) matches last.
+ */
+
+/** Bump when the rules change: documents written under an older version are rebuilt at start. */
+export const FOLDING_VERSION = 1
+
+/** Letters the library would spell in a way no one searches for (ә as "@", ћ as "tsh"). */
+const BEFORE_PLAIN: Record<string, string> = { ћ: 'ć', ђ: 'đ', ә: 'a', ə: 'a' }
+/** Letters whose diacritic carries a sound the folded key must keep (č is "ch", not "c"). */
+const BEFORE_FOLDED: Record<string, string> = {
+  č: 'ch',
+  ć: 'ch',
+  ћ: 'ch',
+  š: 'sh',
+  ž: 'zh',
+  đ: 'dj',
+  ђ: 'dj',
+  є: 'ye',
+  ә: 'a',
+  ə: 'a',
+}
+const PLAIN_LETTERS = new RegExp(`[${Object.keys(BEFORE_PLAIN).join('')}]`, 'g')
+const FOLDED_LETTERS = new RegExp(`[${Object.keys(BEFORE_FOLDED).join('')}]`, 'g')
+const APOSTROPHES = /['’ʼ‘`´ʻʹ]/g
+const SEPARATORS = /[^a-z0-9]+/
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching exactly the ASCII range
+const ASCII = /^[\x00-\x7f]*$/
+
+function latinTokens(text: string, letters: RegExp, map: Record<string, string>): string[] {
+  let lower = text.toLowerCase()
+  if (!ASCII.test(lower)) lower = transliterate(lower.replace(letters, (c) => map[c] ?? c)).toLowerCase()
+  return lower
+    .replace(APOSTROPHES, '')
+    .split(SEPARATORS)
+    .filter((t) => t.length > 0)
+}
+
+export function foldToken(token: string): string {
+  return token
+    .replace(/dzh|dj|zh/g, 'j')
+    .replace(/kh/g, 'h')
+    .replace(/ts/g, 'c')
+    .replace(/ye/g, 'e')
+    .replace(/y/g, 'i')
+    .replace(/([a-z])\1+/g, '$1')
+}
+
+export const plainTokens = (text: string): string[] => latinTokens(text, PLAIN_LETTERS, BEFORE_PLAIN)
+
+export const foldedTokens = (text: string): string[] =>
+  latinTokens(text, FOLDED_LETTERS, BEFORE_FOLDED).map(foldToken)
+
+/** The indexed text of some values: space-separated tokens, each distinct token once. */
+export function searchText(
+  values: readonly (string | null | undefined)[],
+  fold: (text: string) => string[],
+): string {
+  const tokens = new Set<string>()
+  for (const value of values) if (value) for (const token of fold(value)) tokens.add(token)
+  return [...tokens].join(' ')
+}
+
+/** One word of a query: its plain tokens and its folded tokens (a word may transliterate to several). */
+export interface QueryWord {
+  plain: string[]
+  folded: string[]
+}
+
+export const MAX_QUERY_WORDS = 16
+
+/** Splits a query into words; every word must match. Empty when nothing searchable is left. */
+export function queryWords(q: string): QueryWord[] {
+  return q
+    .split(/\s+/)
+    .map((word) => ({ plain: plainTokens(word), folded: foldedTokens(word) }))
+    .filter((w) => w.plain.length > 0 && w.folded.length > 0)
+}
