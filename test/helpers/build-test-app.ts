@@ -67,7 +67,15 @@ export async function buildTestApp(env: Record<string, string> = {}) {
 
 /** Every row of every table, to prove a rejected request wrote nothing. */
 export function snapshot(db: Db): string {
-  const tables = ['states', 'organizations', 'roles', 'contacts', 'assignments', 'revisions', 'search_documents']
+  const tables = [
+    'states',
+    'organizations',
+    'roles',
+    'contacts',
+    'assignments',
+    'revisions',
+    'search_documents',
+  ]
   return JSON.stringify(tables.map((t) => db.$client.prepare(`select * from ${t} order by rowid`).all()))
 }
 
