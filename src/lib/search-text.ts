@@ -15,6 +15,7 @@ import { transliterate } from 'transliteration'
  *   | dzh, dj, zh      | j    | Dzhumabekov = Djumabekov = Zhumabekov = Jumabekov |
  *   | kh               | h    | Khasanov = Hasanov                            |
  *   | ts               | c    | Tsoy = Coy                                    |
+ *   | ё, yo            | e    | Фёдоров = Fyodorov = Fedorov, Gorbachyov = Gorbachev |
  *   | ye               | e    | Yevgeniy = Evgeniy                            |
  *   | y                | i    | Yusupova = Iusupova, Yakovlev = Iakovlev      |
  *   | a doubled letter | one  | Dmitriy = Dmitrii = Dmitry = Dmitri, Mukhammad = Muhamad |
@@ -25,7 +26,7 @@ import { transliterate } from 'transliteration'
  */
 
 /** Bump when the rules change: documents written under an older version are rebuilt at start. */
-export const FOLDING_VERSION = 1
+export const FOLDING_VERSION = 2
 
 /** Letters the library would spell in a way no one searches for (ә as "@", ћ as "tsh"). */
 const BEFORE_PLAIN: Record<string, string> = { ћ: 'ć', ђ: 'đ', ә: 'a', ə: 'a' }
@@ -39,6 +40,7 @@ const BEFORE_FOLDED: Record<string, string> = {
   đ: 'dj',
   ђ: 'dj',
   є: 'ye',
+  ё: 'e',
   ә: 'a',
   ə: 'a',
 }
@@ -50,7 +52,8 @@ const SEPARATORS = /[^a-z0-9]+/
 const ASCII = /^[\x00-\x7f]*$/
 
 function latinTokens(text: string, letters: RegExp, map: Record<string, string>): string[] {
-  let lower = text.toLowerCase()
+  // NFC first: a name typed or pasted in decomposed form (и + combining breve) is the same name.
+  let lower = text.normalize('NFC').toLowerCase()
   if (!ASCII.test(lower)) lower = transliterate(lower.replace(letters, (c) => map[c] ?? c)).toLowerCase()
   return lower
     .replace(APOSTROPHES, '')
@@ -63,7 +66,7 @@ export function foldToken(token: string): string {
     .replace(/dzh|dj|zh/g, 'j')
     .replace(/kh/g, 'h')
     .replace(/ts/g, 'c')
-    .replace(/ye/g, 'e')
+    .replace(/yo|ye/g, 'e')
     .replace(/y/g, 'i')
     .replace(/([a-z])\1+/g, '$1')
 }

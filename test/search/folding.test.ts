@@ -79,6 +79,9 @@ describe('name pairs written many ways', () => {
     ['Yerlan', 'Ерлан', 'folded'],
     ['Erlan', 'Yerlan', 'folded'],
     ['Yevgeniy', 'Evgeny', 'folded'],
+    ['Fedorov', 'Фёдоров', 'folded'], // ё is e in passports
+    ['Fyodorov', 'Фёдоров', 'plain'],
+    ['Gorbachev', 'Gorbachyov', 'folded'],
     ['Yefremov', 'Єфремов', 'folded'], // Ukrainian
     // iy / y / i
     ['Dmitriy', 'Dmitry', 'folded'],

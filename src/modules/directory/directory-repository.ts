@@ -77,10 +77,13 @@ export function listDirectory(db: Db, filter: DirectoryFilter) {
       params.roleId = filter.roleId
     }
     if (filter.search) {
-      where.push(
-        `(a.contact_id in ${hitsSql('contact', '@q')} or a.organization_id in ${hitsSql('organization', '@q')})`,
-      )
-      params.q = ftsQueries(filter.search.q, filter.search.seeRestricted).any
+      // Each word may match the holder's contact or organization ("rustam customs").
+      ftsQueries(filter.search.q, filter.search.seeRestricted).perWord.forEach((query, i) => {
+        where.push(
+          `(a.contact_id in ${hitsSql('contact', `@q${i}`)} or a.organization_id in ${hitsSql('organization', `@q${i}`)})`,
+        )
+        params[`q${i}`] = query
+      })
     }
     if (after) {
       const [key, rank, start, id] = decodeSortKey(after)

@@ -65,15 +65,16 @@ export const directoryRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { 
           reply,
           type,
           `directory-${q.state ?? q.organization ?? 'search'}-${asOf}`,
-          (function* () {
+          (function* (first) {
             yield csvHeader()
-            let cursor = q.cursor
-            do {
-              const page = listDirectory(db, { ...filter, limit: 500, cursor })
+            let page = first
+            yield csvLines(page.items.flatMap((e) => csvRowsOf(e.contact, [e], see)))
+            while (page.nextCursor) {
+              page = listDirectory(db, { ...filter, limit: 500, cursor: page.nextCursor })
               yield csvLines(page.items.flatMap((e) => csvRowsOf(e.contact, [e], see)))
-              cursor = page.nextCursor ?? undefined
-            } while (cursor)
-          })(),
+            }
+            // The first page is read before anything streams, so a bad cursor is a clean 400.
+          })(listDirectory(db, { ...filter, limit: 500 })),
         )
       }
       const page = listDirectory(db, filter)

@@ -13,7 +13,8 @@ export const DirectoryQuery = z
     role: z.string().min(1).max(64).optional().describe('Role key or id'),
     asOf: CalendarDate.optional().describe('The holders on this day (default: today)'),
     q: SearchQuery.describe(
-      'Holders whose contact or organization matches (see q on /v1/contacts); the directory order stays',
+      'Holders for whom every word matches their contact or their organization (as q on /v1/contacts ' +
+        'and /v1/organizations); the directory order stays',
     ),
     limit: ListLimit,
     cursor: Cursor.optional(),
