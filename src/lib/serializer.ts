@@ -12,10 +12,10 @@ import { z } from 'zod'
 type Serialize = (data: unknown) => string
 
 // Routes share schemas (Problem on every error status, the same record on read and write):
-// each is compiled once, which keeps start-up short.
+// each is compiled once, and only when first used, which keeps start-up short.
 const compiled = new WeakMap<z.ZodType, Serialize>()
 
-export const serializerCompiler: FastifySerializerCompiler<z.ZodType> = ({ schema }) => {
+function compile(schema: z.ZodType): Serialize {
   let serialize = compiled.get(schema)
   if (!serialize) {
     const json = z.toJSONSchema(schema, { io: 'output', unrepresentable: 'any' })
@@ -23,4 +23,12 @@ export const serializerCompiler: FastifySerializerCompiler<z.ZodType> = ({ schem
     compiled.set(schema, serialize)
   }
   return serialize
+}
+
+export const serializerCompiler: FastifySerializerCompiler<z.ZodType> = ({ schema }) => {
+  let serialize: Serialize | undefined
+  return (data) => {
+    serialize ??= compile(schema)
+    return serialize(data)
+  }
 }

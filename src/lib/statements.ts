@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3'
-import { getTableColumns, type Table } from 'drizzle-orm'
+import { type Column, getTableColumns, getTableName, type Table } from 'drizzle-orm'
 import type { Db } from '../db/client.js'
 
 /**
@@ -32,13 +32,19 @@ export function statement(tx: Tx, key: string, build: () => string): Database.St
   return stmt
 }
 
+// Columns whose stored value is what the record holds (text, plain integers) skip drizzle's
+// per-value mapping; JSON and boolean columns go through it.
+const needsMapping = (column: Column) => !['SQLiteText', 'SQLiteInteger'].includes(column.columnType)
+
 /** `alias."column" as "alias.field"` for every column of a table, and the mapper back. */
 export function tableColumns<T extends Table>(table: T, alias: string) {
   const columns = Object.entries(getTableColumns(table)).map(([field, column]) => ({
     field,
     label: `${alias}.${field}`,
     sql: `${alias}."${column.name}" as "${alias}.${field}"`,
-    fromDriver: (v: unknown) => (v === null ? null : column.mapFromDriverValue(v)),
+    fromDriver: needsMapping(column)
+      ? (v: unknown) => (v === null ? null : column.mapFromDriverValue(v))
+      : (v: unknown) => v,
   }))
   return {
     select: columns.map((c) => c.sql).join(', '),
@@ -48,4 +54,30 @@ export function tableColumns<T extends Table>(table: T, alias: string) {
       return row as T['$inferSelect']
     },
   }
+}
+
+const readers = new WeakMap<Table, ReturnType<typeof tableColumns>>()
+
+/**
+ * The live (not deleted) row of `table` whose `column` equals `value`, on a statement
+ * prepared once: lookups by key run on every request and every import row.
+ */
+export function findLive<T extends Table>(
+  tx: Tx,
+  table: T,
+  column: Column,
+  value: unknown,
+): T['$inferSelect'] | undefined {
+  let reader = readers.get(table)
+  if (!reader) {
+    reader = tableColumns(table, 't')
+    readers.set(table, reader)
+  }
+  const name = getTableName(table)
+  const raw = statement(
+    tx,
+    `find:${name}:${column.name}`,
+    () => `select ${reader.select} from "${name}" t where t."${column.name}" = ? and t.deleted_at is null`,
+  ).get(value) as Record<string, unknown> | undefined
+  return raw && reader.read(raw)
 }

@@ -1,4 +1,4 @@
-import type { KeyObject } from 'node:crypto'
+import type { KeyObject, webcrypto } from 'node:crypto'
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { createRemoteJWKSet, type JWTVerifyGetKey, jwtVerify } from 'jose'
@@ -52,7 +52,7 @@ function effectiveScopes(scope: string | undefined): Set<Scope> {
 type Verifier = (token: string) => Promise<Principal>
 
 export function createVerifier(jwt: JwtConfig): Verifier {
-  let key: Uint8Array | JWTVerifyGetKey | KeyObject
+  let key: JWTVerifyGetKey | KeyObject | Promise<webcrypto.CryptoKey>
   let algorithms: string[]
   if (jwt.publicKey) {
     key = jwt.publicKey.key
@@ -61,18 +61,24 @@ export function createVerifier(jwt: JwtConfig): Verifier {
     key = createRemoteJWKSet(jwt.jwksUrl)
     algorithms = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'EdDSA']
   } else if (jwt.secret) {
-    key = new TextEncoder().encode(jwt.secret)
+    // Imported once: given raw bytes, jose would import the key again on every request.
+    key = crypto.subtle.importKey(
+      'raw',
+      new TextEncoder().encode(jwt.secret),
+      { name: 'HMAC', hash: 'SHA-256' },
+      false,
+      ['verify'],
+    )
     algorithms = ['HS256']
   } else {
     throw new Error('no JWT verification key configured')
   }
   return async (token) => {
-    const { payload } = await jwtVerify(token, key as Uint8Array, {
-      algorithms,
-      issuer: jwt.issuer,
-      audience: jwt.audience,
-      requiredClaims: ['exp', 'sub'],
-    })
+    const options = { algorithms, issuer: jwt.issuer, audience: jwt.audience, requiredClaims: ['exp', 'sub'] }
+    const { payload } =
+      typeof key === 'function'
+        ? await jwtVerify(token, key, options)
+        : await jwtVerify(token, key instanceof Promise ? await key : key, options)
     const claims = ClaimsSchema.parse(payload)
     return {
       sub: claims.sub,

@@ -2,6 +2,7 @@ import { and, asc, eq, gt, gte, isNull, lt, ne, or, type SQL } from 'drizzle-orm
 import type { Db } from '../../db/client.js'
 import { type AssignmentRow, assignments } from '../../db/schema.js'
 import { paginate } from '../../lib/pagination.js'
+import { findLive } from '../../lib/statements.js'
 import { currentTenure, endedTenure } from '../../lib/tenure.js'
 import type { Tx } from '../../lib/write-path.js'
 import type { AssignmentListQuery } from './assignments-schemas.js'
@@ -11,11 +12,7 @@ export interface AssignmentFilter extends Omit<AssignmentListQuery, 'role'> {
 }
 
 export function findAssignment(db: Tx, id: string): AssignmentRow | undefined {
-  return db
-    .select()
-    .from(assignments)
-    .where(and(eq(assignments.id, id), isNull(assignments.deletedAt)))
-    .get()
+  return findLive(db, assignments, assignments.id, id)
 }
 
 /**

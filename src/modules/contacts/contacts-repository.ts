@@ -3,6 +3,7 @@ import type { Db } from '../../db/client.js'
 import { assignments, type ContactRow, contacts } from '../../db/schema.js'
 import { paginate } from '../../lib/pagination.js'
 import { afterRanked, rankedKey, searchFilter } from '../../lib/search-index.js'
+import { findLive } from '../../lib/statements.js'
 import { currentTenure } from '../../lib/tenure.js'
 import type { Tx } from '../../lib/write-path.js'
 import type { ContactListQuery } from './contacts-schemas.js'
@@ -12,11 +13,7 @@ export interface ContactFilter extends Omit<ContactListQuery, 'role'> {
 }
 
 export function findContact(db: Tx, id: string): ContactRow | undefined {
-  return db
-    .select()
-    .from(contacts)
-    .where(and(eq(contacts.id, id), isNull(contacts.deletedAt)))
-    .get()
+  return findLive(db, contacts, contacts.id, id)
 }
 
 export function findContactByExternalId(db: Tx, externalId: string) {

@@ -3,16 +3,13 @@ import type { Db } from '../../db/client.js'
 import { assignments, type OrganizationRow, organizations } from '../../db/schema.js'
 import { paginate } from '../../lib/pagination.js'
 import { afterRanked, rankedKey, searchFilter } from '../../lib/search-index.js'
+import { findLive } from '../../lib/statements.js'
 import { currentTenure } from '../../lib/tenure.js'
 import type { Tx } from '../../lib/write-path.js'
 import type { OrganizationListQuery } from './organizations-schemas.js'
 
 export function findOrganization(db: Tx, id: string): OrganizationRow | undefined {
-  return db
-    .select()
-    .from(organizations)
-    .where(and(eq(organizations.id, id), isNull(organizations.deletedAt)))
-    .get()
+  return findLive(db, organizations, organizations.id, id)
 }
 
 export function findOrganizationByExternalId(db: Tx, externalId: string) {

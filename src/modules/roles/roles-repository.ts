@@ -2,24 +2,17 @@ import { and, asc, eq, gt, gte, isNull, or, type SQL } from 'drizzle-orm'
 import type { Db } from '../../db/client.js'
 import { type RoleRow, roles } from '../../db/schema.js'
 import { paginate } from '../../lib/pagination.js'
+import { findLive } from '../../lib/statements.js'
 import type { Tx } from '../../lib/write-path.js'
 import type { RoleListQuery } from './roles-schemas.js'
 
 export function findRole(db: Tx, id: string): RoleRow | undefined {
-  return db
-    .select()
-    .from(roles)
-    .where(and(eq(roles.id, id), isNull(roles.deletedAt)))
-    .get()
+  return findLive(db, roles, roles.id, id)
 }
 
 /** Filters name a role by key or id. */
 export function findRoleByKeyOrId(db: Tx, keyOrId: string): RoleRow | undefined {
-  return db
-    .select()
-    .from(roles)
-    .where(and(or(eq(roles.key, keyOrId), eq(roles.id, keyOrId)), isNull(roles.deletedAt)))
-    .get()
+  return findLive(db, roles, roles.key, keyOrId) ?? findLive(db, roles, roles.id, keyOrId)
 }
 
 export function listRoles(db: Db, query: RoleListQuery) {

@@ -2,15 +2,12 @@ import { and, asc, eq, gt, gte, isNull, type SQL } from 'drizzle-orm'
 import type { Db } from '../../db/client.js'
 import { type StateRow, states } from '../../db/schema.js'
 import { paginate } from '../../lib/pagination.js'
+import { findLive } from '../../lib/statements.js'
 import type { Tx } from '../../lib/write-path.js'
 import type { StateListQuery } from './states-schemas.js'
 
 export function findState(db: Tx, code: string): StateRow | undefined {
-  return db
-    .select()
-    .from(states)
-    .where(and(eq(states.code, code), isNull(states.deletedAt)))
-    .get()
+  return findLive(db, states, states.code, code)
 }
 
 export function listStates(db: Db, query: StateListQuery) {
