@@ -13,9 +13,10 @@ import { FOLDING_VERSION, foldedTokens, plainTokens, queryWords, searchText } fr
 import { statement, type Tx } from './statements.js'
 
 /**
- * Keeps `search_documents` (and through its triggers the FTS5 `search_index`) in step with
+ * Keeps `search_documents` and the FTS5 `search_index` over it in step with
  * contacts and organizations, and turns a `q` into the FTS queries that find and rank them.
- * Restricted text (restricted e-mail addresses) sits in its own columns, which anonymous
+ * The write path calls these inside its transaction, so the index never disagrees with the
+ * records. Restricted text (restricted e-mail addresses) sits in its own columns, which anonymous
  * searches never name, so a search cannot reveal what a read would hide.
  */
 
@@ -81,24 +82,81 @@ function documentOf(entity: SearchedEntity, row: ContactRow | OrganizationRow) {
   ]
 }
 
-export function indexRecord(tx: Tx, entity: SearchedEntity, row: ContactRow | OrganizationRow): void {
+const TEXT_COLUMNS = 'public_plain, public_folded, restricted_plain, restricted_folded'
+
+function currentDocument(tx: Tx, entity: SearchedEntity, id: string) {
+  return statement(
+    tx,
+    'search:current',
+    () => `select doc, ${TEXT_COLUMNS} from search_documents where entity = ? and entity_id = ?`,
+  )
+    .raw()
+    .get(entity, id) as [number, string, string, string, string] | undefined
+}
+
+/** Takes a document's old text out of the FTS index (external content needs the old values). */
+function removeFromIndex(tx: Tx, old: [number, string, string, string, string]): void {
   statement(
     tx,
-    'search:upsert',
-    () => `insert into search_documents
-      (entity, entity_id, folding, public_plain, public_folded, restricted_plain, restricted_folded)
-      values (?, ?, ?, ?, ?, ?, ?)
-      on conflict (entity, entity_id) do update set folding = excluded.folding,
-        public_plain = excluded.public_plain, public_folded = excluded.public_folded,
-        restricted_plain = excluded.restricted_plain, restricted_folded = excluded.restricted_folded`,
-  ).run(entity, row.id, FOLDING_VERSION, ...documentOf(entity, row))
+    'search:fts-delete',
+    () => `insert into search_index(search_index, rowid, ${TEXT_COLUMNS}) values ('delete', ?, ?, ?, ?, ?)`,
+  ).run(...old)
+}
+
+/** Inserts a document row only (the FTS index is the caller's business). */
+function writeDocument(
+  tx: Tx,
+  entity: SearchedEntity,
+  row: ContactRow | OrganizationRow,
+  text = documentOf(entity, row),
+): number | bigint {
+  return statement(
+    tx,
+    'search:insert',
+    () =>
+      `insert into search_documents (entity, entity_id, folding, ${TEXT_COLUMNS}) values (?, ?, ?, ?, ?, ?, ?)`,
+  ).run(entity, row.id, FOLDING_VERSION, ...text).lastInsertRowid
+}
+
+/** Writes (or rewrites) the record's document and its FTS entry. `isNew` skips looking for an old one. */
+export function indexRecord(
+  tx: Tx,
+  entity: SearchedEntity,
+  row: ContactRow | OrganizationRow,
+  isNew = false,
+): void {
+  const text = documentOf(entity, row)
+  const old = isNew ? undefined : currentDocument(tx, entity, row.id)
+  let doc: number | bigint
+  if (old) {
+    removeFromIndex(tx, old)
+    doc = old[0]
+    statement(
+      tx,
+      'search:update',
+      () =>
+        'update search_documents set folding = ?, public_plain = ?, public_folded = ?, restricted_plain = ?, restricted_folded = ? where doc = ?',
+    ).run(FOLDING_VERSION, ...text, doc)
+  } else {
+    doc = statement(
+      tx,
+      'search:insert',
+      () =>
+        `insert into search_documents (entity, entity_id, folding, ${TEXT_COLUMNS}) values (?, ?, ?, ?, ?, ?, ?)`,
+    ).run(entity, row.id, FOLDING_VERSION, ...text).lastInsertRowid
+  }
+  statement(
+    tx,
+    'search:fts-insert',
+    () => `insert into search_index(rowid, ${TEXT_COLUMNS}) values (?, ?, ?, ?, ?)`,
+  ).run(doc, ...text)
 }
 
 export function unindexRecord(tx: Tx, entity: SearchedEntity, id: string): void {
-  statement(tx, 'search:delete', () => 'delete from search_documents where entity = ? and entity_id = ?').run(
-    entity,
-    id,
-  )
+  const old = currentDocument(tx, entity, id)
+  if (!old) return
+  removeFromIndex(tx, old)
+  statement(tx, 'search:delete', () => 'delete from search_documents where doc = ?').run(old[0])
 }
 
 /**
@@ -132,10 +190,17 @@ export function ensureSearchIndex(db: Db): number {
       )
       .all()
   return db.transaction((tx) => {
+    // Repair mode: documents first, then the FTS index rebuilt from them in one pass, which
+    // also drops whatever a damaged index held.
+    tx.run(sql`delete from search_documents where folding <> ${FOLDING_VERSION}`)
+    tx.run(sql`delete from search_documents where (entity = 'contact' and entity_id not in
+      (select id from contacts where deleted_at is null)) or (entity = 'organization' and entity_id not in
+      (select id from organizations where deleted_at is null))`)
     const people = stale(contacts, 'contact')
-    for (const { row } of people) indexRecord(tx, 'contact', row as ContactRow)
+    for (const { row } of people) writeDocument(tx, 'contact', row as ContactRow)
     const bodies = stale(organizations, 'organization')
-    for (const { row } of bodies) indexRecord(tx, 'organization', row as OrganizationRow)
+    for (const { row } of bodies) writeDocument(tx, 'organization', row as OrganizationRow)
+    tx.run(sql`insert into search_index(search_index) values ('rebuild')`)
     return people.length + bodies.length
   })
 }

@@ -120,7 +120,7 @@ export function createRecord<E extends EntityName>(
   const changes: Changes = {}
   for (const [field, value] of Object.entries(fields)) changes[field] = { before: null, after: value ?? null }
   appendRevision(tx, ctx, 'create', entity, key, changes, at)
-  if (isSearched(entity)) indexRecord(tx, entity, row as RowOf<typeof entity>)
+  if (isSearched(entity)) indexRecord(tx, entity, row as RowOf<typeof entity>, true)
   return row as unknown as RowOf<E>
 }
 

@@ -428,7 +428,10 @@ describe('start-up rebuilds missing and stale documents', () => {
     countRows(t, 'select count(*) as n from organizations where deleted_at is null')
 
   it('emptied search_documents: nothing is found, then runMigrations indexes every live record again', async () => {
-    t.db.$client.exec('delete from search_documents')
+    // A database from before search: no documents, an empty index.
+    t.db.$client.exec(
+      "delete from search_documents; insert into search_index(search_index) values ('rebuild')",
+    )
     ftsIntegrityCheck(t)
     expect(await contactIds(t, 'zhumabekov')).toEqual([])
     expect(await organizationIds(t, 'foreign')).toEqual([])
@@ -446,7 +449,8 @@ describe('start-up rebuilds missing and stale documents', () => {
     const current = searchDocuments(t)
     t.db.$client.exec(
       `update search_documents set folding = 0, public_plain = 'stale', public_folded = 'stale',
-         restricted_plain = '', restricted_folded = ''`,
+         restricted_plain = '', restricted_folded = '';
+       insert into search_index(search_index) values ('rebuild')`,
     )
     expect(await contactIds(t, 'zhumabekov')).toEqual([])
     expect(await contactIds(t, 'stale')).toHaveLength(liveRecords() - 1)
