@@ -71,10 +71,25 @@ export function foldToken(token: string): string {
     .replace(/([a-z])\1+/g, '$1')
 }
 
-export const plainTokens = (text: string): string[] => latinTokens(text, PLAIN_LETTERS, BEFORE_PLAIN)
+/** Given names, titles and ministries repeat across records: fold each distinct text once. */
+function memoized(fold: (text: string) => string[]): (text: string) => string[] {
+  const memo = new Map<string, string[]>()
+  return (text) => {
+    let tokens = memo.get(text)
+    if (!tokens) {
+      if (memo.size >= 20_000) memo.clear()
+      tokens = fold(text)
+      memo.set(text, tokens)
+    }
+    return tokens
+  }
+}
 
-export const foldedTokens = (text: string): string[] =>
-  latinTokens(text, FOLDED_LETTERS, BEFORE_FOLDED).map(foldToken)
+export const plainTokens = memoized((text) => latinTokens(text, PLAIN_LETTERS, BEFORE_PLAIN))
+
+export const foldedTokens = memoized((text) =>
+  latinTokens(text, FOLDED_LETTERS, BEFORE_FOLDED).map(foldToken),
+)
 
 /** The indexed text of some values: space-separated tokens, each distinct token once. */
 export function searchText(

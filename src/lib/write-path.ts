@@ -1,5 +1,5 @@
 import { getTableColumns, getTableName } from 'drizzle-orm'
-import { uuidv7 } from 'uuidv7'
+import { V7Generator } from 'uuidv7'
 import { assignments, contacts, type EntityName, organizations, roles, states } from '../db/schema.js'
 import { preconditionFailed } from './problem.js'
 import { indexRecord, isSearched, touchesSearch, unindexRecord } from './search-index.js'
@@ -36,7 +36,20 @@ const BOOKKEEPING = new Set<string>(['version', 'createdAt', 'updatedAt', 'delet
 const keyOf = (entity: EntityName, row: Record<string, unknown>) =>
   String(entity === 'state' ? row.code : row.id)
 
-export const newId = (): string => uuidv7()
+// uuidv7's default source refills 8 random words per crypto call; a bigger buffer makes bulk
+// writes (an import creates tens of thousands of ids) several times cheaper per id.
+const randomWords = new Uint32Array(1024)
+let randomCursor = randomWords.length
+const ids = new V7Generator({
+  nextUint32: () => {
+    if (randomCursor >= randomWords.length) {
+      crypto.getRandomValues(randomWords)
+      randomCursor = 0
+    }
+    return randomWords[randomCursor++] as number
+  },
+})
+export const newId = (): string => ids.generate().toString()
 export const now = (): string => new Date().toISOString()
 
 /** True when an If-Match or If-None-Match list names `version` (or is `*`). */
@@ -59,6 +72,12 @@ export function diff(before: Record<string, unknown>, after: Record<string, unkn
     if (BOOKKEEPING.has(field)) continue
     const b = before[field] ?? null
     const a = after[field] ?? null
+    // Same value, or two different strings: no need to serialise to compare.
+    if (a === b) continue
+    if (typeof a === 'string' && typeof b === 'string') {
+      changes[field] = { before: b, after: a }
+      continue
+    }
     if (JSON.stringify(b) !== JSON.stringify(a)) changes[field] = { before: b, after: a }
   }
   return changes
@@ -76,6 +95,13 @@ function columnsOf(entity: EntityName) {
 const COLUMNS = Object.fromEntries(
   (Object.keys(tables) as EntityName[]).map((e) => [e, columnsOf(e)]),
 ) as Record<EntityName, ReturnType<typeof columnsOf>>
+
+const INSERT_SQL = Object.fromEntries(
+  (Object.keys(tables) as EntityName[]).map((e) => [
+    e,
+    `insert into ${getTableName(tables[e])} (${COLUMNS[e].map((c) => `"${c.name}"`).join(', ')}) values (${COLUMNS[e].map(() => '?').join(', ')})`,
+  ]),
+) as Record<EntityName, string>
 
 export function appendRevision(
   tx: Tx,
@@ -109,16 +135,18 @@ export function createRecord<E extends EntityName>(
     deletedAt: null,
   }
   const columns = COLUMNS[entity]
-  statement(
-    tx,
-    `insert:${entity}`,
-    () =>
-      `insert into ${getTableName(tables[entity])} (${columns.map((c) => `"${c.name}"`).join(', ')}) values (${columns.map(() => '?').join(', ')})`,
-  ).run(columns.map((c) => c.toDriver(row[c.field])))
+  const params = new Array(columns.length)
+  for (let i = 0; i < columns.length; i++) {
+    const c = columns[i] as (typeof columns)[number]
+    params[i] = c.toDriver(row[c.field])
+  }
+  statement(tx, `insert:${entity}`, () => INSERT_SQL[entity]).run(params)
   const key = keyOf(entity, row)
   // A create names every field, so replaying the feed rebuilds the record exactly.
   const changes: Changes = {}
-  for (const [field, value] of Object.entries(fields)) changes[field] = { before: null, after: value ?? null }
+  for (const field in fields) {
+    changes[field] = { before: null, after: (fields as Record<string, unknown>)[field] ?? null }
+  }
   appendRevision(tx, ctx, 'create', entity, key, changes, at)
   if (isSearched(entity)) indexRecord(tx, entity, row as RowOf<typeof entity>, true)
   return row as unknown as RowOf<E>

@@ -24,17 +24,23 @@ type Outcome = 'created' | 'updated' | 'unchanged'
 
 /** Each record counts once, with its strongest outcome (created > updated > unchanged). */
 class Tally {
-  private readonly seen = new Map<string, Outcome>()
+  private readonly seen: Record<Entity, Map<string, Outcome>> = {
+    organizations: new Map(),
+    contacts: new Map(),
+    assignments: new Map(),
+  }
   note(entity: Entity, id: string, outcome: Outcome) {
-    const key = `${entity}:${id}`
-    const prev = this.seen.get(key)
+    const seen = this.seen[entity]
+    const prev = seen.get(id)
     if (prev === 'created' || (prev === 'updated' && outcome === 'unchanged')) return
-    this.seen.set(key, outcome)
+    seen.set(id, outcome)
   }
   result(dryRun: boolean): ImportResult {
     const zero = () => ({ organizations: 0, contacts: 0, assignments: 0 })
     const out: ImportResult = { dryRun, created: zero(), updated: zero(), unchanged: zero() }
-    for (const [key, outcome] of this.seen) out[outcome][key.split(':')[0] as Entity]++
+    for (const entity of ['organizations', 'contacts', 'assignments'] as const) {
+      for (const outcome of this.seen[entity].values()) out[outcome][entity]++
+    }
     return out
   }
 }
@@ -75,6 +81,8 @@ export function validateRows(db: Db, parsed: ParsedRows): { valid: ValidRow[]; e
       .all()
       .map((s) => s.code),
   )
+  // The same number in the same state parses the same (a person's rows repeat it).
+  const phones = new Map<string, string | null>()
   const valid: ValidRow[] = []
   for (const { row, cells } of parsed.rows) {
     const result = ImportRow.safeParse(cells)
@@ -94,8 +102,14 @@ export function validateRows(db: Db, parsed: ParsedRows): { valid: ValidRow[]; e
       errors.push({ row, field: 'role', message: `no role with key ${data.role}` })
     let phone: string | undefined
     if (data.phone) {
-      const parsedPhone = parsePhoneNumberFromString(data.phone, data.stateCode as CountryCode | undefined)
-      if (parsedPhone?.isValid()) phone = parsedPhone.number
+      const phoneKey = `${data.stateCode ?? ''}|${data.phone}`
+      let e164 = phones.get(phoneKey)
+      if (e164 === undefined) {
+        const parsedPhone = parsePhoneNumberFromString(data.phone, data.stateCode as CountryCode | undefined)
+        e164 = parsedPhone?.isValid() ? parsedPhone.number : null
+        phones.set(phoneKey, e164)
+      }
+      if (e164 !== null) phone = e164
       else errors.push({ row, field: 'phone', message: "is not a valid phone number for the row's state" })
     }
     if (errors.length === before) valid.push({ row, data, phone })
@@ -129,6 +143,16 @@ function withDetail(details: ContactDetail[], detail: ContactDetail | undefined)
   if (!detail || details.some((d) => sameKind(d.type, detail.type) && d.value === detail.value))
     return details
   return [...details, detail]
+}
+
+/**
+ * True when every given field equals the stored one, so contactFields(contactToInput(c) + given)
+ * would rebuild the stored record (derived names re-derive from unchanged sources).
+ */
+function sameAsStored(contact: ContactRow, given: Record<string, unknown>): boolean {
+  for (const k in given) if (given[k] !== contact[k as keyof ContactRow]) return false
+  // contactFields would derive a missing nameLatin and drop repeated languages.
+  return contact.nameLatin !== null && new Set(contact.languages).size === contact.languages.length
 }
 
 /**
@@ -214,7 +238,11 @@ export function applyRows(
             positionTitle: r.positionTitle,
             externalId: keyedById ? undefined : r.externalId,
           }
-          const defined = Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined))
+          const defined: Partial<typeof given> = {}
+          for (const k in given) {
+            const v = given[k as keyof typeof given]
+            if (v !== undefined) defined[k as keyof typeof given] = v
+          }
           const assignedIn = contact ? statesOf.get(contact.id) : undefined
           if (limitedTo && assignedIn && ![...assignedIn].some((code) => code && limitedTo.includes(code))) {
             outOfScope.push({
@@ -223,12 +251,18 @@ export function applyRows(
               message: 'matches a person assigned only in states this token may not change',
             })
           }
-          if (contact) {
+          const details = contact
+            ? withDetail(withDetail(contact.contactDetails, email), phoneDetail)
+            : undefined
+          if (contact && details === contact.contactDetails && sameAsStored(contact, defined)) {
+            // Nothing the row gives differs: the update below would write nothing.
+            tally.note('contacts', contact.id, 'unchanged')
+          } else if (contact) {
             const base = contactToInput(contact)
             const input = {
               ...base,
               ...defined,
-              contactDetails: withDetail(withDetail(contact.contactDetails, email), phoneDetail),
+              contactDetails: details,
             }
             const next = updateRecord(tx, ctx, 'contact', contact, contactFields(input, contact.id, contact))
             tally.note('contacts', contact.id, next === contact ? 'unchanged' : 'updated')
@@ -316,10 +350,24 @@ export function applyRows(
       },
       { behavior: 'immediate' },
     )
+  // One large transaction: no checkpoint at its commit (it would copy the whole WAL into the
+  // database before the response); it runs right after, once the response is on its way.
+  const client = db.$client
+  const autocheckpoint = client.pragma('wal_autocheckpoint', { simple: true }) as number
+  client.pragma('wal_autocheckpoint = 0')
+  let committed = false
   try {
     apply()
+    committed = true
   } catch (err) {
     if (!(err instanceof DryRunRollback)) throw err
+  } finally {
+    client.pragma(`wal_autocheckpoint = ${autocheckpoint}`)
+  }
+  if (committed && autocheckpoint > 0) {
+    setImmediate(() => {
+      if (client.open) client.pragma('wal_checkpoint(PASSIVE)')
+    })
   }
   return tally.result(dryRun)
 }
