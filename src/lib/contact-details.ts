@@ -1,7 +1,9 @@
-import { parsePhoneNumberFromString } from 'libphonenumber-js'
 import { z } from 'zod'
 import type { ContactDetail } from '../db/schema.js'
+import { lazy } from './lazy.js'
 import { ContactDetailType, Visibility } from './schemas.js'
+
+export const phoneNumbers = lazy<typeof import('libphonenumber-js')>('libphonenumber-js')
 
 const Email = z.email()
 const Url = z.url({ protocol: /^https?$/ })
@@ -26,7 +28,7 @@ export const ContactDetailIn = z
       }
       value = value.toLowerCase()
     } else if (d.type === 'phone' || d.type === 'mobile' || d.type === 'fax') {
-      const phone = parsePhoneNumberFromString(value)
+      const phone = phoneNumbers().parsePhoneNumberFromString(value)
       if (!phone?.isValid()) {
         ctx.addIssue({
           code: 'custom',

@@ -1,4 +1,6 @@
-import { transliterate } from 'transliteration'
+import { lazy } from './lazy.js'
+
+const transliteration = lazy<typeof import('transliteration')>('transliteration')
 
 /**
  * The text search folds names two ways, both into lower-case ASCII tokens:
@@ -54,7 +56,10 @@ const ASCII = /^[\x00-\x7f]*$/
 function latinTokens(text: string, letters: RegExp, map: Record<string, string>): string[] {
   // NFC first: a name typed or pasted in decomposed form (и + combining breve) is the same name.
   let lower = text.normalize('NFC').toLowerCase()
-  if (!ASCII.test(lower)) lower = transliterate(lower.replace(letters, (c) => map[c] ?? c)).toLowerCase()
+  if (!ASCII.test(lower))
+    lower = transliteration()
+      .transliterate(lower.replace(letters, (c) => map[c] ?? c))
+      .toLowerCase()
   return lower
     .replace(APOSTROPHES, '')
     .split(SEPARATORS)

@@ -1,9 +1,9 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
-import { transliterate } from 'transliteration'
 import type { Db } from '../../db/client.js'
 import type { ContactRow } from '../../db/schema.js'
 import { visibleDetails } from '../../lib/contact-details.js'
 import { registerCrudRoutes } from '../../lib/crud-routes.js'
+import { lazy } from '../../lib/lazy.js'
 import { conflict, forbidden } from '../../lib/problem.js'
 import { mustExist } from '../../lib/references.js'
 import { Id } from '../../lib/schemas.js'
@@ -30,8 +30,9 @@ import {
 
 const deriveDisplayName = (given: string | null | undefined, family: string) =>
   given ? `${given} ${family}` : family
+const transliteration = lazy<typeof import('transliteration')>('transliteration')
 const deriveLatin = (nameOriginal: string | null, displayName: string) =>
-  transliterate(nameOriginal ?? displayName)
+  transliteration().transliterate(nameOriginal ?? displayName)
 
 /** The stored contact as a create body; derived names are left out so a change to their source re-derives them. */
 export function contactToInput(row: ContactRow): ContactInput {

@@ -1,6 +1,5 @@
 import { isNull } from 'drizzle-orm'
 import type { CountryCode } from 'libphonenumber-js'
-import { parsePhoneNumberFromString } from 'libphonenumber-js'
 import type { Db } from '../../db/client.js'
 import {
   type AssignmentRow,
@@ -13,6 +12,7 @@ import {
   roles,
   states,
 } from '../../db/schema.js'
+import { phoneNumbers } from '../../lib/contact-details.js'
 import { forbidden, ProblemError, problemType, type RowError } from '../../lib/problem.js'
 import { createRecord, newId, updateRecord, type WriteContext } from '../../lib/write-path.js'
 import { contactFields, contactToInput } from '../contacts/contacts-routes.js'
@@ -105,7 +105,10 @@ export function validateRows(db: Db, parsed: ParsedRows): { valid: ValidRow[]; e
       const phoneKey = `${data.stateCode ?? ''}|${data.phone}`
       let e164 = phones.get(phoneKey)
       if (e164 === undefined) {
-        const parsedPhone = parsePhoneNumberFromString(data.phone, data.stateCode as CountryCode | undefined)
+        const parsedPhone = phoneNumbers().parsePhoneNumberFromString(
+          data.phone,
+          data.stateCode as CountryCode | undefined,
+        )
         e164 = parsedPhone?.isValid() ? parsedPhone.number : null
         phones.set(phoneKey, e164)
       }
