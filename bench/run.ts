@@ -26,8 +26,8 @@ const children: ChildProcess[] = []
 
 function start(script: string, env: Record<string, string>): { child: ChildProcess; ready: Promise<number> } {
   const t0 = performance.now()
-  // The service runs compiled, as in the Docker image; the bare server through tsx.
-  const args = script.endsWith('.js') ? [script] : ['--import', 'tsx', script]
+  // The service runs compiled and with the Docker image's node flags; the bare server through tsx.
+  const args = script.endsWith('.js') ? ['--max-semi-space-size=8', script] : ['--import', 'tsx', script]
   const child = spawn(process.execPath, args, {
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
