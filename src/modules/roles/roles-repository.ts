@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, gte, isNull, or, type SQL } from 'drizzle-orm'
+import { and, asc, eq, gt, gte, isNull, type SQL } from 'drizzle-orm'
 import type { Db } from '../../db/client.js'
 import { type RoleRow, roles } from '../../db/schema.js'
 import { paginate } from '../../lib/pagination.js'
