@@ -1,6 +1,10 @@
-import fastJson from 'fast-json-stringify'
+import type fastJsonType from 'fast-json-stringify'
 import type { FastifySerializerCompiler } from 'fastify/types/schema.js'
 import { z } from 'zod'
+import { lazy } from './lazy.js'
+
+// Loaded with the first response: start-up does not need it.
+const fastJson = lazy<typeof fastJsonType>('fast-json-stringify')
 
 /**
  * Response serialization compiled from each route's zod response schema: zod turns it into
@@ -19,7 +23,7 @@ function compile(schema: z.ZodType): Serialize {
   let serialize = compiled.get(schema)
   if (!serialize) {
     const json = z.toJSONSchema(schema, { io: 'output', unrepresentable: 'any' })
-    serialize = fastJson(json as Parameters<typeof fastJson>[0]) as Serialize
+    serialize = fastJson()(json as Parameters<typeof fastJsonType>[0]) as Serialize
     compiled.set(schema, serialize)
   }
   return serialize

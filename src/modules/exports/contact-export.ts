@@ -1,4 +1,3 @@
-import { stringify } from 'csv-stringify/sync'
 import { and, eq, inArray, isNull } from 'drizzle-orm'
 import ICAL from 'ical.js'
 import type { Db } from '../../db/client.js'
@@ -12,6 +11,7 @@ import {
   roles,
 } from '../../db/schema.js'
 import { visibleDetails } from '../../lib/contact-details.js'
+import { lazy } from '../../lib/lazy.js'
 import { isCurrent } from '../../lib/tenure.js'
 import { IMPORT_COLUMNS, type ImportColumn } from '../imports/imports-schemas.js'
 
@@ -78,9 +78,11 @@ export function csvRowsOf(contact: ContactRow, tenures: Tenure[], seeRestricted:
   }))
 }
 
-export const csvHeader = (): string => stringify([[...IMPORT_COLUMNS]])
+const csv = lazy<typeof import('csv-stringify/sync')>('csv-stringify/sync')
+
+export const csvHeader = (): string => csv().stringify([[...IMPORT_COLUMNS]])
 export const csvLines = (rows: Row[]): string =>
-  rows.length === 0 ? '' : stringify(rows, { columns: [...IMPORT_COLUMNS] })
+  rows.length === 0 ? '' : csv().stringify(rows, { columns: [...IMPORT_COLUMNS] })
 
 export function toVCard(contact: ContactRow, tenures: Tenure[], seeRestricted: boolean): string {
   const card = new ICAL.Component('vcard')

@@ -1,7 +1,10 @@
-import { parse as parseCsv } from 'csv-parse/sync'
+import { lazy } from '../../lib/lazy.js'
 import type { FieldError, RowError } from '../../lib/problem.js'
 import { badRequest } from '../../lib/problem.js'
 import { IMPORT_COLUMNS } from './imports-schemas.js'
+
+// Loaded with the first import: start-up does not need it.
+const csvParser = lazy<typeof import('csv-parse/sync')>('csv-parse/sync')
 
 export type ImportFormat = 'csv' | 'ndjson' | 'json'
 
@@ -45,7 +48,7 @@ function parseCsvText(text: string): ParsedRows {
   const delimiter = (header.match(/;/g)?.length ?? 0) > (header.match(/,/g)?.length ?? 0) ? ';' : ','
   let records: Record<string, string>[]
   try {
-    records = parseCsv(body, {
+    records = csvParser().parse(body, {
       delimiter,
       columns: (names: string[]) => {
         const trimmed = names.map((n) => n.trim())
