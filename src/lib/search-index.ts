@@ -10,7 +10,7 @@ import {
 } from '../db/schema.js'
 import { invalidField } from './problem.js'
 import { FOLDING_VERSION, foldedTokens, plainTokens, queryWords, searchText } from './search-text.js'
-import { statement, type Tx } from './statements.js'
+import { insertMany, statement, type Tx } from './statements.js'
 
 /**
  * Keeps `search_documents` and the FTS5 `search_index` over it in step with
@@ -150,6 +150,29 @@ export function indexRecord(
     'search:fts-insert',
     () => `insert into search_index(rowid, ${TEXT_COLUMNS}) values (?, ?, ?, ?, ?)`,
   ).run(doc, ...text)
+}
+
+/** Indexes records created in bulk: their documents in multi-row inserts, then their FTS entries in one statement. */
+export function indexNewRecords(
+  tx: Tx,
+  records: { entity: SearchedEntity; row: ContactRow | OrganizationRow }[],
+): void {
+  if (records.length === 0) return
+  const last = statement(tx, 'search:last', () => 'select coalesce(max(doc), 0) from search_documents')
+    .pluck()
+    .get() as number
+  insertMany(
+    tx,
+    'search_documents',
+    ['entity', 'entity_id', 'folding', ...TEXT_COLUMNS.split(', ')],
+    records.map(({ entity, row }) => [entity, row.id, FOLDING_VERSION, ...documentOf(entity, row)]),
+  )
+  statement(
+    tx,
+    'search:fts-new',
+    () =>
+      `insert into search_index(rowid, ${TEXT_COLUMNS}) select doc, ${TEXT_COLUMNS} from search_documents where doc > ?`,
+  ).run(last)
 }
 
 export function unindexRecord(tx: Tx, entity: SearchedEntity, id: string): void {

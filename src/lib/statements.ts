@@ -81,3 +81,22 @@ export function findLive<T extends Table>(
   ).get(value) as Record<string, unknown> | undefined
   return raw && reader.read(raw)
 }
+
+const MANY = 100
+
+/** Inserts rows a hundred per statement (far fewer statements on bulk writes), the rest one by one. */
+export function insertMany(tx: Tx, table: string, columns: string[], rows: unknown[][]): void {
+  const values = (n: number) =>
+    Array(n)
+      .fill(`(${columns.map(() => '?').join(', ')})`)
+      .join(', ')
+  const into = `insert into "${table}" (${columns.map((c) => `"${c}"`).join(', ')}) values `
+  let i = 0
+  for (; i + MANY <= rows.length; i += MANY) {
+    statement(tx, `many:${table}:${columns.length}`, () => into + values(MANY)).run(
+      rows.slice(i, i + MANY).flat(),
+    )
+  }
+  for (; i < rows.length; i++)
+    statement(tx, `one:${table}:${columns.length}`, () => into + values(1)).run(rows[i])
+}

@@ -2,8 +2,8 @@ import { getTableColumns, getTableName } from 'drizzle-orm'
 import { V7Generator } from 'uuidv7'
 import { assignments, contacts, type EntityName, organizations, roles, states } from '../db/schema.js'
 import { preconditionFailed } from './problem.js'
-import { indexRecord, isSearched, touchesSearch, unindexRecord } from './search-index.js'
-import { statement, type Tx } from './statements.js'
+import { indexNewRecords, indexRecord, isSearched, touchesSearch, unindexRecord } from './search-index.js'
+import { clientOf, insertMany, statement, type Tx } from './statements.js'
 
 /**
  * The one write path: every create, update and delete of every entity goes through here, so
@@ -103,6 +103,63 @@ const INSERT_SQL = Object.fromEntries(
   ]),
 ) as Record<EntityName, string>
 
+/**
+ * Bulk mode, for imports: creates are queued and written as multi-row INSERTs, a statement per
+ * hundred rows instead of one each (about a third less time per row). Every other write
+ * first flushes the queue, so updates, revisions and the search index keep their order and
+ * always see each earlier create. Only the write path may run statements while it is on.
+ */
+const BULK_LIMIT = 2_000
+const ENTITY_ORDER: EntityName[] = ['state', 'role', 'organization', 'contact', 'assignment'] // foreign keys first
+
+interface Queue {
+  records: Map<EntityName, unknown[][]>
+  revisions: unknown[][]
+  documents: { entity: 'contact' | 'organization'; row: RowOf<'contact'> | RowOf<'organization'> }[]
+}
+const queues = new WeakMap<object, Queue>()
+
+export function withBulkCreates<T>(tx: Tx, work: () => T): T {
+  const client = clientOf(tx)
+  queues.set(client, { records: new Map(), revisions: [], documents: [] })
+  try {
+    const result = work()
+    flushCreates(tx)
+    return result
+  } finally {
+    queues.delete(client)
+  }
+}
+
+const REVISION_COLUMNS = ['at', 'actor', 'action', 'entity', 'entity_id', 'request_id', 'changes']
+
+function flushCreates(tx: Tx): void {
+  const queue = queues.get(clientOf(tx))
+  if (!queue || (queue.revisions.length === 0 && queue.documents.length === 0)) return
+  for (const entity of ENTITY_ORDER) {
+    const rows = queue.records.get(entity)
+    if (rows?.length) {
+      insertMany(
+        tx,
+        getTableName(tables[entity]),
+        COLUMNS[entity].map((c) => c.name),
+        rows,
+      )
+    }
+  }
+  insertMany(tx, 'revisions', REVISION_COLUMNS, queue.revisions)
+  indexNewRecords(tx, queue.documents)
+  queue.records.clear()
+  queue.revisions = []
+  queue.documents = []
+}
+
+/** Flushes queued creates before any other statement of the write path. */
+function direct(tx: Tx): Tx {
+  flushCreates(tx)
+  return tx
+}
+
 export function appendRevision(
   tx: Tx,
   ctx: WriteContext,
@@ -112,8 +169,13 @@ export function appendRevision(
   changes: Changes,
   at: string,
 ): void {
+  const queue = queues.get(clientOf(tx))
+  if (queue && action === 'create') {
+    queue.revisions.push([at, ctx.actor, action, entity, entityId, ctx.requestId, JSON.stringify(changes)])
+    return
+  }
   statement(
-    tx,
+    direct(tx),
     'revision',
     () =>
       'insert into revisions (at, actor, action, entity, entity_id, request_id, changes) values (?, ?, ?, ?, ?, ?, ?)',
@@ -140,7 +202,14 @@ export function createRecord<E extends EntityName>(
     const c = columns[i] as (typeof columns)[number]
     params[i] = c.toDriver(row[c.field])
   }
-  statement(tx, `insert:${entity}`, () => INSERT_SQL[entity]).run(params)
+  const queue = queues.get(clientOf(tx))
+  if (queue) {
+    const rows = queue.records.get(entity) ?? []
+    rows.push(params)
+    queue.records.set(entity, rows)
+  } else {
+    statement(tx, `insert:${entity}`, () => INSERT_SQL[entity]).run(params)
+  }
   const key = keyOf(entity, row)
   // A create names every field, so replaying the feed rebuilds the record exactly.
   const changes: Changes = {}
@@ -148,7 +217,12 @@ export function createRecord<E extends EntityName>(
     changes[field] = { before: null, after: (fields as Record<string, unknown>)[field] ?? null }
   }
   appendRevision(tx, ctx, 'create', entity, key, changes, at)
-  if (isSearched(entity)) indexRecord(tx, entity, row as RowOf<typeof entity>, true)
+  if (queue) {
+    if (isSearched(entity)) queue.documents.push({ entity, row: row as RowOf<typeof entity> })
+    if (queue.revisions.length >= BULK_LIMIT) flushCreates(tx)
+  } else if (isSearched(entity)) {
+    indexRecord(tx, entity, row as RowOf<typeof entity>, true)
+  }
   return row as unknown as RowOf<E>
 }
 
@@ -161,7 +235,7 @@ function setColumns(tx: Tx, entity: EntityName, key: string, set: Record<string,
   })
   const keyName = entity === 'state' ? 'code' : 'id'
   statement(
-    tx,
+    direct(tx),
     `update:${entity}:${fields.join(',')}`,
     () =>
       `update ${getTableName(tables[entity])} set ${columns.map((c) => `"${c.name}" = ?`).join(', ')} where "${keyName}" = ?`,

@@ -14,7 +14,13 @@ import {
 } from '../../db/schema.js'
 import { phoneNumbers } from '../../lib/contact-details.js'
 import { forbidden, ProblemError, problemType, type RowError } from '../../lib/problem.js'
-import { createRecord, newId, updateRecord, type WriteContext } from '../../lib/write-path.js'
+import {
+  createRecord,
+  newId,
+  updateRecord,
+  type WriteContext,
+  withBulkCreates,
+} from '../../lib/write-path.js'
 import { contactFields, contactToInput } from '../contacts/contacts-routes.js'
 import type { ParsedRows } from './import-parse.js'
 import { type ImportResult, ImportRow } from './imports-schemas.js'
@@ -215,134 +221,147 @@ export function applyRows(
         const outOfScope: RowError[] = []
 
         let done = 0
-        for (const { row, data: r, phone } of rows) {
-          if (onProgress && ++done % 500 === 0) onProgress(done, rows.length)
-          // The person.
-          const email: ContactDetail | undefined = r.email
-            ? { type: 'email', value: r.email, label: null, visibility: r.emailVisibility ?? 'restricted' }
-            : undefined
-          const phoneDetail: ContactDetail | undefined = phone
-            ? { type: 'phone', value: phone, label: null, visibility: r.phoneVisibility ?? 'restricted' }
-            : undefined
-          // By externalId; else by email, unless that person is already keyed by another externalId.
-          const emailMatch = r.email ? byEmail.get(r.email) : undefined
-          // An export keys a person without externalId by the record id.
-          const idMatch = r.externalId ? byId.get(r.externalId) : undefined
-          const keyedById = idMatch !== undefined && idMatch.externalId === null
-          let contact =
-            (r.externalId ? byExternalId.get(r.externalId) : undefined) ??
-            (keyedById ? idMatch : undefined) ??
-            (emailMatch && (!r.externalId || !emailMatch.externalId) ? emailMatch : undefined)
-          const given = {
-            honorific: r.honorific,
-            givenName: r.givenName,
-            familyName: r.familyName,
-            nameOriginal: r.nameOriginal,
-            positionTitle: r.positionTitle,
-            externalId: keyedById ? undefined : r.externalId,
-          }
-          const defined: Partial<typeof given> = {}
-          for (const k in given) {
-            const v = given[k as keyof typeof given]
-            if (v !== undefined) defined[k as keyof typeof given] = v
-          }
-          const assignedIn = contact ? statesOf.get(contact.id) : undefined
-          if (limitedTo && assignedIn && ![...assignedIn].some((code) => code && limitedTo.includes(code))) {
-            outOfScope.push({
-              row,
-              field: keyedById || byExternalId.has(r.externalId ?? '') ? 'externalId' : 'email',
-              message: 'matches a person assigned only in states this token may not change',
-            })
-          }
-          const details = contact
-            ? withDetail(withDetail(contact.contactDetails, email), phoneDetail)
-            : undefined
-          if (contact && details === contact.contactDetails && sameAsStored(contact, defined)) {
-            // Nothing the row gives differs: the update below would write nothing.
-            tally.note('contacts', contact.id, 'unchanged')
-          } else if (contact) {
-            const base = contactToInput(contact)
-            const input = {
-              ...base,
-              ...defined,
-              contactDetails: details,
-            }
-            const next = updateRecord(tx, ctx, 'contact', contact, contactFields(input, contact.id, contact))
-            tally.note('contacts', contact.id, next === contact ? 'unchanged' : 'updated')
-            contact = next
-          } else {
-            const input = {
-              ...defined,
+        // Creates go out as multi-row inserts; updates flush them first (see withBulkCreates).
+        withBulkCreates(tx, () => {
+          for (const { row, data: r, phone } of rows) {
+            if (onProgress && ++done % 500 === 0) onProgress(done, rows.length)
+            // The person.
+            const email: ContactDetail | undefined = r.email
+              ? { type: 'email', value: r.email, label: null, visibility: r.emailVisibility ?? 'restricted' }
+              : undefined
+            const phoneDetail: ContactDetail | undefined = phone
+              ? { type: 'phone', value: phone, label: null, visibility: r.phoneVisibility ?? 'restricted' }
+              : undefined
+            // By externalId; else by email, unless that person is already keyed by another externalId.
+            const emailMatch = r.email ? byEmail.get(r.email) : undefined
+            // An export keys a person without externalId by the record id.
+            const idMatch = r.externalId ? byId.get(r.externalId) : undefined
+            const keyedById = idMatch !== undefined && idMatch.externalId === null
+            let contact =
+              (r.externalId ? byExternalId.get(r.externalId) : undefined) ??
+              (keyedById ? idMatch : undefined) ??
+              (emailMatch && (!r.externalId || !emailMatch.externalId) ? emailMatch : undefined)
+            const given = {
+              honorific: r.honorific,
+              givenName: r.givenName,
               familyName: r.familyName,
-              contactDetails: withDetail(withDetail([], email), phoneDetail),
+              nameOriginal: r.nameOriginal,
+              positionTitle: r.positionTitle,
+              externalId: keyedById ? undefined : r.externalId,
             }
-            contact = createRecord(tx, ctx, 'contact', contactFields(input, newId(), undefined))
-            tally.note('contacts', contact.id, 'created')
-          }
-          remember(contact)
+            const defined: Partial<typeof given> = {}
+            for (const k in given) {
+              const v = given[k as keyof typeof given]
+              if (v !== undefined) defined[k as keyof typeof given] = v
+            }
+            const assignedIn = contact ? statesOf.get(contact.id) : undefined
+            if (
+              limitedTo &&
+              assignedIn &&
+              ![...assignedIn].some((code) => code && limitedTo.includes(code))
+            ) {
+              outOfScope.push({
+                row,
+                field: keyedById || byExternalId.has(r.externalId ?? '') ? 'externalId' : 'email',
+                message: 'matches a person assigned only in states this token may not change',
+              })
+            }
+            const details = contact
+              ? withDetail(withDetail(contact.contactDetails, email), phoneDetail)
+              : undefined
+            if (contact && details === contact.contactDetails && sameAsStored(contact, defined)) {
+              // Nothing the row gives differs: the update below would write nothing.
+              tally.note('contacts', contact.id, 'unchanged')
+            } else if (contact) {
+              const base = contactToInput(contact)
+              const input = {
+                ...base,
+                ...defined,
+                contactDetails: details,
+              }
+              const next = updateRecord(
+                tx,
+                ctx,
+                'contact',
+                contact,
+                contactFields(input, contact.id, contact),
+              )
+              tally.note('contacts', contact.id, next === contact ? 'unchanged' : 'updated')
+              contact = next
+            } else {
+              const input = {
+                ...defined,
+                familyName: r.familyName,
+                contactDetails: withDetail(withDetail([], email), phoneDetail),
+              }
+              contact = createRecord(tx, ctx, 'contact', contactFields(input, newId(), undefined))
+              tally.note('contacts', contact.id, 'created')
+            }
+            remember(contact)
 
-          if (!r.organization || !r.role || !r.startDate) continue
-          // The organization, matched within the state by name.
-          const stateCode = r.stateCode ?? null
-          const kind = r.organizationKind ?? 'government'
-          const key = orgKey(stateCode, r.organization)
-          let org = orgs.get(key)
-          if (!org) {
-            org = createRecord(tx, ctx, 'organization', {
-              id: newId(),
-              name: r.organization,
-              acronym: null,
-              kind,
-              stateCode,
-              parentId: null,
-              website: null,
-              contactDetails: [],
-              externalId: null,
-              lastVerifiedAt: null,
-            })
-            orgs.set(key, org)
-            tally.note('organizations', org.id, 'created')
-          } else if (r.organizationKind && r.organizationKind !== org.kind) {
-            org = updateRecord(tx, ctx, 'organization', org, { kind: r.organizationKind })
-            orgs.set(key, org)
-            tally.note('organizations', org.id, 'updated')
-          } else {
-            tally.note('organizations', org.id, 'unchanged')
-          }
+            if (!r.organization || !r.role || !r.startDate) continue
+            // The organization, matched within the state by name.
+            const stateCode = r.stateCode ?? null
+            const kind = r.organizationKind ?? 'government'
+            const key = orgKey(stateCode, r.organization)
+            let org = orgs.get(key)
+            if (!org) {
+              org = createRecord(tx, ctx, 'organization', {
+                id: newId(),
+                name: r.organization,
+                acronym: null,
+                kind,
+                stateCode,
+                parentId: null,
+                website: null,
+                contactDetails: [],
+                externalId: null,
+                lastVerifiedAt: null,
+              })
+              orgs.set(key, org)
+              tally.note('organizations', org.id, 'created')
+            } else if (r.organizationKind && r.organizationKind !== org.kind) {
+              org = updateRecord(tx, ctx, 'organization', org, { kind: r.organizationKind })
+              orgs.set(key, org)
+              tally.note('organizations', org.id, 'updated')
+            } else {
+              tally.note('organizations', org.id, 'unchanged')
+            }
 
-          // The tenure.
-          const roleId = roleIds.get(r.role) as string
-          const tKey = tenureKey({
-            contactId: contact.id,
-            roleId,
-            organizationId: org.id,
-            startDate: r.startDate,
-          })
-          const tenure = tenures.get(tKey)
-          if (!tenure) {
-            const created = createRecord(tx, ctx, 'assignment', {
-              id: newId(),
+            // The tenure.
+            const roleId = roleIds.get(r.role) as string
+            const tKey = tenureKey({
               contactId: contact.id,
               roleId,
               organizationId: org.id,
-              stateCode: org.stateCode,
               startDate: r.startDate,
-              endDate: r.endDate ?? null,
-              endReason: null,
-              isPrimary: false,
-              succeededBy: null,
-              designationRef: null,
-              designationDate: null,
             })
-            tenures.set(tKey, created)
-            tally.note('assignments', created.id, 'created')
-          } else if (r.endDate && r.endDate !== tenure.endDate) {
-            tenures.set(tKey, updateRecord(tx, ctx, 'assignment', tenure, { endDate: r.endDate }))
-            tally.note('assignments', tenure.id, 'updated')
-          } else {
-            tally.note('assignments', tenure.id, 'unchanged')
+            const tenure = tenures.get(tKey)
+            if (!tenure) {
+              const created = createRecord(tx, ctx, 'assignment', {
+                id: newId(),
+                contactId: contact.id,
+                roleId,
+                organizationId: org.id,
+                stateCode: org.stateCode,
+                startDate: r.startDate,
+                endDate: r.endDate ?? null,
+                endReason: null,
+                isPrimary: false,
+                succeededBy: null,
+                designationRef: null,
+                designationDate: null,
+              })
+              tenures.set(tKey, created)
+              tally.note('assignments', created.id, 'created')
+            } else if (r.endDate && r.endDate !== tenure.endDate) {
+              tenures.set(tKey, updateRecord(tx, ctx, 'assignment', tenure, { endDate: r.endDate }))
+              tally.note('assignments', tenure.id, 'updated')
+            } else {
+              tally.note('assignments', tenure.id, 'unchanged')
+            }
           }
-        }
+        })
         if (outOfScope.length > 0) {
           throw forbidden(
             'The import would change people of states this token may not change; nothing was imported',

@@ -1,0 +1,86 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { bearer, buildTestApp } from '../helpers/build-test-app.js'
+
+/**
+ * Imports write creates as multi-row inserts and flush them before any update. One file that
+ * creates a person and changes them again in a later row must read exactly as if each row had
+ * been written on its own: revisions in order, history, search and the FTS index.
+ */
+describe('bulk writes inside one import', () => {
+  let t: Awaited<ReturnType<typeof buildTestApp>>
+  let seqBefore: number
+  let body: Record<string, { contacts: number; organizations: number; assignments: number }>
+
+  const header =
+    'stateCode,organization,organizationKind,role,externalId,givenName,familyName,nameOriginal,positionTitle,email,startDate,endDate'
+  const rows = [
+    'KG,Ministry of Foreign Affairs,,national-poc,kg-1,Asan,Zhumabekov,Асан Жумабеков,Head of Division,a.zhumabekov@mfa.kg,2022-01-01,',
+    // Row 2: the same person (created by row 1, still queued) gets a new title and a second tenure.
+    'KG,Ministry of Foreign Affairs,,alternate-poc,kg-1,Asan,Zhumabekov,,Deputy Minister,,2020-01-01,2021-12-31',
+    // Row 3: the organization created by row 1 changes kind.
+    'KG,Ministry of Foreign Affairs,other,mission-poc,kg-2,Dana,Osmonova,,Counsellor,d.osmonova@mfa.kg,2023-03-01,',
+    ...Array.from(
+      { length: 250 },
+      (_, i) =>
+        `KZ,Customs Committee,,technical-poc,kz-${i},Erlan,Ivanov${i},,Officer,e${i}@kgd.kz,2021-05-01,`,
+    ),
+  ]
+
+  beforeAll(async () => {
+    t = await buildTestApp()
+    seqBefore = t.db.$client.prepare('select coalesce(max(seq), 0) from revisions').pluck().get() as number
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/v1/imports',
+      headers: { ...(await bearer('directory:import', { sub: 'importer' })), 'content-type': 'text/csv' },
+      payload: `${header}\n${rows.join('\n')}\n`,
+    })
+    expect(res.statusCode, res.body).toBe(200)
+    body = res.json()
+  })
+  afterAll(() => t.close())
+
+  it('counts each record once, with its strongest outcome', () => {
+    expect(body.created).toEqual({ organizations: 2, contacts: 252, assignments: 253 })
+    expect(body.updated).toEqual({ organizations: 0, contacts: 0, assignments: 0 })
+  })
+
+  it('writes the create revision before the update revision of the same person, in seq order', async () => {
+    const reader = await bearer('directory:read')
+    const list = await t.app.inject({ url: '/v1/contacts?q=zhumabekov', headers: reader })
+    const [asan] = list.json().items
+    expect(asan.positionTitle).toBe('Deputy Minister')
+    expect(asan.version).toBe(2)
+    const history = (await t.app.inject({ url: `/v1/contacts/${asan.id}/history`, headers: reader })).json()
+    expect(history.items.map((r: { action: string }) => r.action)).toEqual(['update', 'create'])
+    expect(history.items[0].changes.positionTitle).toEqual({
+      before: 'Head of Division',
+      after: 'Deputy Minister',
+    })
+    expect(history.items[0].seq).toBeGreaterThan(history.items[1].seq)
+    expect(history.items.every((r: { actor: string }) => r.actor === 'importer')).toBe(true)
+  })
+
+  it('leaves the feed gapless and every revision after the import started', () => {
+    const seqs = t.db.$client
+      .prepare('select seq from revisions where seq > ? order by seq')
+      .pluck()
+      .all(seqBefore)
+    // 2 organizations + 252 people + 253 tenures created; 1 person and 1 organization updated.
+    expect(seqs).toHaveLength(2 + 252 + 253 + 2)
+    expect(seqs.every((s, i) => s === seqBefore + i + 1)).toBe(true)
+  })
+
+  it('indexes every created record for search, with the latest text, and the FTS index is sound', async () => {
+    const count = (sql: string) => t.db.$client.prepare(sql).pluck().get()
+    expect(count('select count(*) from search_documents')).toBe(2 + 252)
+    t.db.$client.prepare(`insert into search_index(search_index, rank) values ('integrity-check', 1)`).run()
+    const found = await t.app.inject({ url: '/v1/contacts?q=deputy%20minister' })
+    expect(found.json().items.map((c: { displayName: string }) => c.displayName)).toEqual(['Asan Zhumabekov'])
+    expect((await t.app.inject({ url: '/v1/contacts?q=head%20division' })).json().items).toEqual([])
+    const ivanovs = await t.app.inject({ url: '/v1/contacts?q=ivanov249' })
+    expect(ivanovs.json().items.map((c: { externalId: string }) => c.externalId)).toEqual(['kz-249'])
+    const org = await t.app.inject({ url: '/v1/organizations?q=customs%20committee' })
+    expect(org.json().items.map((o: { stateCode: string }) => o.stateCode)).toEqual(['KZ'])
+  })
+})
