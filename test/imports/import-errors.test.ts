@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { bearer, buildTestApp, snapshot } from '../helpers/build-test-app.js'
 import {
+  admin,
   directoryRows,
   expectProblem,
   expectRejected,
@@ -200,7 +201,25 @@ describe('refused requests (400)', () => {
 
   it('a CSV row with more cells than the header is a 400 problem', async () => {
     const csv = 'familyName,positionTitle\nOsmonov,Counsellor,extra\n'
-    await expectRejected(t, importRequest(csv, 'text/csv', h), 400)
+    const body = await expectRejected(t, importRequest(csv, 'text/csv', h), 400)
+    expect(body.detail).toBe('The CSV is malformed: data row 1 has 3 cells, the header 2')
+  })
+
+  it('a CSV row with fewer cells than the header is a 400 problem naming the row', async () => {
+    const csv = 'familyName;positionTitle;email\nOsmonov;Counsellor;o@mfa.kg\nSadykova;Third Secretary\n'
+    const body = await expectRejected(t, importRequest(csv, 'text/csv', h), 400)
+    expect(body.detail).toBe('The CSV is malformed: data row 2 has 2 cells, the header 3')
+  })
+
+  it('a quoted cell may hold the separator, a quote and a line break', async () => {
+    const csv =
+      'stateCode,organization,role,externalId,familyName,positionTitle,startDate\r\n' +
+      'KG,"Ministry of Foreign Affairs, Kyrgyz Republic",national-poc,kg-q,Osmonov,"Head of ""Export""\nControl",2024-01-01\r\n'
+    const res = await t.app.inject(importRequest(`${csv}`, 'text/csv', h))
+    expect(res.statusCode, res.body).toBe(200)
+    const people = (await t.app.inject({ url: '/v1/contacts?q=osmonov', headers: await admin() })).json()
+      .items
+    expect(people.map((p: Json) => p.positionTitle)).toContain('Head of "Export"\nControl')
   })
 
   const empties: [string, string, string][] = [

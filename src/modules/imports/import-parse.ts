@@ -4,7 +4,7 @@ import { badRequest } from '../../lib/problem.js'
 import { IMPORT_COLUMNS } from './imports-schemas.js'
 
 // Loaded with the first import: start-up does not need it.
-const csvParser = lazy<typeof import('csv-parse/sync')>('csv-parse/sync')
+const csvParser = lazy<typeof import('papaparse')>('papaparse')
 
 export type ImportFormat = 'csv' | 'ndjson' | 'json'
 
@@ -46,24 +46,28 @@ function parseCsvText(text: string): ParsedRows {
   const header = body.slice(0, body.search(/\r?\n|$/))
   // The separator is whichever of , and ; the header uses more.
   const delimiter = (header.match(/;/g)?.length ?? 0) > (header.match(/,/g)?.length ?? 0) ? ';' : ','
-  let records: Record<string, string>[]
-  try {
-    records = csvParser().parse(body, {
-      delimiter,
-      columns: (names: string[]) => {
-        const trimmed = names.map((n) => n.trim())
-        refuseUnknownColumns(trimmed)
-        return trimmed
-      },
-      skip_empty_lines: true,
-      relax_quotes: false,
-    })
-  } catch (err) {
-    if ((err as { status?: number }).status === 400) throw err
-    throw badRequest(`The CSV is malformed: ${(err as Error).message}`)
+  const parsed = csvParser().parse<string[]>(body, { delimiter, skipEmptyLines: true })
+  const [problem] = parsed.errors
+  if (problem) {
+    throw badRequest(`The CSV is malformed: ${problem.message} (line ${(problem.row ?? 0) + 1})`)
   }
+  const [names = [], ...lines] = parsed.data
+  const columns = names.map((n) => n.trim())
+  refuseUnknownColumns(columns)
   const errors: RowError[] = []
-  return { rows: records.map((r, i) => ({ row: i + 1, cells: cellsOf(r, i + 1, errors) })), errors }
+  const rows = lines.map((cells, i) => {
+    if (cells.length !== columns.length) {
+      throw badRequest(
+        `The CSV is malformed: data row ${i + 1} has ${cells.length} cells, the header ${columns.length}`,
+      )
+    }
+    const record: Record<string, string> = {}
+    columns.forEach((column, c) => {
+      record[column] = cells[c] as string
+    })
+    return { row: i + 1, cells: cellsOf(record, i + 1, errors) }
+  })
+  return { rows, errors }
 }
 
 function parseObjects(values: unknown[], errors: RowError[]): ParsedRows {
