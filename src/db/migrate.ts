@@ -7,6 +7,7 @@ export const migrationsFolder = fileURLToPath(new URL('../../migrations', import
 
 export function runMigrations(db: Db): void {
   migrate(db, { migrationsFolder })
-  // Search documents are derived data: fill in any that are missing or folded by older rules.
+  // Search documents are derived data: when their count shows some missing or folded by older
+  // rules (a database from before search, or after the folding changed), they are rebuilt.
   ensureSearchIndex(db)
 }

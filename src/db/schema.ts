@@ -151,7 +151,8 @@ export const revisions = sqliteTable(
 /**
  * The search text of each contact and organization, folded (lib/search-text.ts) and split by
  * who may see it. Written by the write path in the same transaction as the record; the FTS5
- * index `search_index` (migration 0002) is written beside it, so the index never lies.
+ * index `search_index` (migration 0002) is written beside it, so a committed record and its
+ * index entry always agree.
  */
 export const searchDocuments = sqliteTable(
   'search_documents',

@@ -138,12 +138,7 @@ export function indexRecord(
         'update search_documents set folding = ?, public_plain = ?, public_folded = ?, restricted_plain = ?, restricted_folded = ? where doc = ?',
     ).run(FOLDING_VERSION, ...text, doc)
   } else {
-    doc = statement(
-      tx,
-      'search:insert',
-      () =>
-        `insert into search_documents (entity, entity_id, folding, ${TEXT_COLUMNS}) values (?, ?, ?, ?, ?, ?, ?)`,
-    ).run(entity, row.id, FOLDING_VERSION, ...text).lastInsertRowid
+    doc = writeDocument(tx, entity, row, text)
   }
   statement(
     tx,
@@ -230,7 +225,7 @@ export function ensureSearchIndex(db: Db): number {
 
 const quote = (token: string) => `"${token}"` // tokens are [a-z0-9]+, so quoting is enough
 
-/** The three FTS5 queries for `q`: any match (plain or folded prefixes), plain prefixes, plain words. */
+/** The FTS5 queries for `q`: any match (plain or folded prefixes), per word, plain prefixes, plain words. */
 export function ftsQueries(q: string, seeRestricted: boolean) {
   const words = queryWords(q)
   const plain = seeRestricted ? '{public_plain restricted_plain}' : '{public_plain}'
@@ -269,11 +264,21 @@ export function searchFilter(entity: SearchedEntity, id: Column, q: string, seeR
 }
 
 /** The sort key of a ranked row, `tier:id`, for the cursor. */
-export const rankedKey = (tier: number, id: string): string => `${tier}:${id}`
+export const rankedKey = (tier: number, id: string): string => `r:${tier}:${id}`
+
+/**
+ * A ranked cursor on a list without `q` (or the reverse) would silently end the list: refuse it.
+ * A record whose text changes between pages may move to another tier and be skipped or seen
+ * twice; id-ordered lists (without `q`) never do that.
+ */
+export function refuseRankedKey(key: string): string {
+  if (key.startsWith('r:')) throw invalidField('cursor', 'belongs to a search; repeat the same q with it')
+  return key
+}
 
 /** Rows after a ranked key in (tier, id) order. */
 export function afterRanked(tier: SQL<number>, id: Column, key: string): SQL {
-  const match = /^([0-2]):(.+)$/.exec(key)
+  const match = /^r:([0-2]):(.+)$/.exec(key)
   if (!match) throw invalidField('cursor', 'is not a cursor this service issued')
   return sql`(${tier}, ${id}) > (${Number(match[1])}, ${match[2]})`
 }

@@ -2,6 +2,9 @@ import { lazy } from './lazy.js'
 
 const transliteration = lazy<typeof import('transliteration')>('transliteration')
 
+/** Latin spelling of any script (the library's, with case and diacritics as it leaves them). */
+export const toLatin = (text: string): string => transliteration().transliterate(text)
+
 /**
  * The text search folds names two ways, both into lower-case ASCII tokens:
  *

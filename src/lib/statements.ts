@@ -11,6 +11,13 @@ type Client = Database.Database
 export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0] | Db
 
 const cache = new WeakMap<Client, Map<string, Database.Statement>>()
+const pending = new WeakMap<Client, () => void>()
+
+/** Runs `work` (the write path's queued creates) before the next statement on the connection. */
+export function beforeNextStatement(tx: Tx, work: (() => void) | undefined): void {
+  if (work) pending.set(clientOf(tx), work)
+  else pending.delete(clientOf(tx))
+}
 
 export function clientOf(tx: Tx): Client {
   // A drizzle transaction runs on the same better-sqlite3 connection as its database.
@@ -19,6 +26,11 @@ export function clientOf(tx: Tx): Client {
 
 export function statement(tx: Tx, key: string, build: () => string): Database.Statement {
   const client = clientOf(tx)
+  const work = pending.get(client)
+  if (work) {
+    pending.delete(client)
+    work()
+  }
   let statements = cache.get(client)
   if (!statements) {
     statements = new Map()
@@ -93,10 +105,10 @@ export function insertMany(tx: Tx, table: string, columns: string[], rows: unkno
   const into = `insert into "${table}" (${columns.map((c) => `"${c}"`).join(', ')}) values `
   let i = 0
   for (; i + MANY <= rows.length; i += MANY) {
-    statement(tx, `many:${table}:${columns.length}`, () => into + values(MANY)).run(
+    statement(tx, `many:${table}:${columns.join(',')}`, () => into + values(MANY)).run(
       rows.slice(i, i + MANY).flat(),
     )
   }
   for (; i < rows.length; i++)
-    statement(tx, `one:${table}:${columns.length}`, () => into + values(1)).run(rows[i])
+    statement(tx, `one:${table}:${columns.join(',')}`, () => into + values(1)).run(rows[i])
 }

@@ -3,7 +3,7 @@ import { V7Generator } from 'uuidv7'
 import { assignments, contacts, type EntityName, organizations, roles, states } from '../db/schema.js'
 import { preconditionFailed } from './problem.js'
 import { indexNewRecords, indexRecord, isSearched, touchesSearch, unindexRecord } from './search-index.js'
-import { clientOf, insertMany, statement, type Tx } from './statements.js'
+import { beforeNextStatement, clientOf, insertMany, statement, type Tx } from './statements.js'
 
 /**
  * The one write path: every create, update and delete of every entity goes through here, so
@@ -105,9 +105,12 @@ const INSERT_SQL = Object.fromEntries(
 
 /**
  * Bulk mode, for imports: creates are queued and written as multi-row INSERTs, a statement per
- * hundred rows instead of one each (about a third less time per row). Every other write
- * first flushes the queue, so updates, revisions and the search index keep their order and
- * always see each earlier create. Only the write path may run statements while it is on.
+ * hundred rows instead of one each (about a third less time per row). The queue is flushed
+ * before the next statement prepared through `statement()` runs on the connection (every
+ * write and keyed read of the service), so updates, revisions and the search index keep
+ * their order and see each earlier create. Reads through drizzle's query builder do not
+ * flush: code inside bulk mode must not use them. A throw discards the queue, so bulk mode
+ * belongs inside a transaction that the throw rolls back.
  */
 const BULK_LIMIT = 2_000
 const ENTITY_ORDER: EntityName[] = ['state', 'role', 'organization', 'contact', 'assignment'] // foreign keys first
@@ -121,6 +124,7 @@ const queues = new WeakMap<object, Queue>()
 
 export function withBulkCreates<T>(tx: Tx, work: () => T): T {
   const client = clientOf(tx)
+  if (queues.has(client)) throw new Error('bulk mode is already on for this connection')
   queues.set(client, { records: new Map(), revisions: [], documents: [] })
   try {
     const result = work()
@@ -128,12 +132,14 @@ export function withBulkCreates<T>(tx: Tx, work: () => T): T {
     return result
   } finally {
     queues.delete(client)
+    beforeNextStatement(tx, undefined)
   }
 }
 
 const REVISION_COLUMNS = ['at', 'actor', 'action', 'entity', 'entity_id', 'request_id', 'changes']
 
 function flushCreates(tx: Tx): void {
+  beforeNextStatement(tx, undefined)
   const queue = queues.get(clientOf(tx))
   if (!queue || (queue.revisions.length === 0 && queue.documents.length === 0)) return
   for (const entity of ENTITY_ORDER) {
@@ -154,12 +160,6 @@ function flushCreates(tx: Tx): void {
   queue.documents = []
 }
 
-/** Flushes queued creates before any other statement of the write path. */
-function direct(tx: Tx): Tx {
-  flushCreates(tx)
-  return tx
-}
-
 export function appendRevision(
   tx: Tx,
   ctx: WriteContext,
@@ -175,7 +175,7 @@ export function appendRevision(
     return
   }
   statement(
-    direct(tx),
+    tx,
     'revision',
     () =>
       'insert into revisions (at, actor, action, entity, entity_id, request_id, changes) values (?, ?, ?, ?, ?, ?, ?)',
@@ -207,6 +207,7 @@ export function createRecord<E extends EntityName>(
     const rows = queue.records.get(entity) ?? []
     rows.push(params)
     queue.records.set(entity, rows)
+    beforeNextStatement(tx, () => flushCreates(tx))
   } else {
     statement(tx, `insert:${entity}`, () => INSERT_SQL[entity]).run(params)
   }
@@ -235,7 +236,7 @@ function setColumns(tx: Tx, entity: EntityName, key: string, set: Record<string,
   })
   const keyName = entity === 'state' ? 'code' : 'id'
   statement(
-    direct(tx),
+    tx,
     `update:${entity}:${fields.join(',')}`,
     () =>
       `update ${getTableName(tables[entity])} set ${columns.map((c) => `"${c.name}" = ?`).join(', ')} where "${keyName}" = ?`,

@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { bearer, buildTestApp } from '../helpers/build-test-app.js'
+import { createRecord, newId, withBulkCreates } from '../../src/lib/write-path.js'
+import { findContact } from '../../src/modules/contacts/contacts-repository.js'
+import { contactFields } from '../../src/modules/contacts/contacts-routes.js'
+import { bearer, buildTestApp, snapshot } from '../helpers/build-test-app.js'
 
 /**
  * Imports write creates as multi-row inserts and flush them before any update. One file that
@@ -82,5 +85,47 @@ describe('bulk writes inside one import', () => {
     expect(ivanovs.json().items.map((c: { externalId: string }) => c.externalId)).toEqual(['kz-249'])
     const org = await t.app.inject({ url: '/v1/organizations?q=customs%20committee' })
     expect(org.json().items.map((o: { stateCode: string }) => o.stateCode)).toEqual(['KZ'])
+  })
+})
+
+describe('bulk mode guards', () => {
+  let t: Awaited<ReturnType<typeof buildTestApp>>
+  beforeAll(async () => {
+    t = await buildTestApp()
+  })
+  afterAll(() => t.close())
+
+  const ctx = { actor: 'tester', requestId: 'bulk-guards' }
+  const person = (familyName: string) => contactFields({ familyName }, newId(), undefined)
+
+  it('a keyed read inside bulk mode sees the creates queued before it', () => {
+    const found = t.db.transaction((tx) =>
+      withBulkCreates(tx, () => {
+        const created = createRecord(tx, ctx, 'contact', person('Queued'))
+        return findContact(tx, created.id)
+      }),
+    )
+    expect(found?.familyName).toBe('Queued')
+    expect(
+      t.db.$client.prepare("select count(*) from contacts where family_name = 'Queued'").pluck().get(),
+    ).toBe(1)
+  })
+
+  it('refuses to nest, and the refused transaction writes nothing', () => {
+    const before = snapshot(t.db)
+    expect(() =>
+      t.db.transaction((tx) =>
+        withBulkCreates(tx, () => {
+          createRecord(tx, ctx, 'contact', person('Outer'))
+          withBulkCreates(tx, () => undefined)
+        }),
+      ),
+    ).toThrow('bulk mode is already on')
+    expect(snapshot(t.db)).toBe(before)
+    // The connection is usable again, outside bulk mode.
+    t.db.transaction((tx) => createRecord(tx, ctx, 'contact', person('After')))
+    expect(
+      t.db.$client.prepare("select count(*) from contacts where family_name = 'After'").pluck().get(),
+    ).toBe(1)
   })
 })

@@ -2,7 +2,7 @@ import { and, asc, eq, gt, gte, inArray, isNull, type SQL, sql } from 'drizzle-o
 import type { Db } from '../../db/client.js'
 import { assignments, type ContactRow, contacts } from '../../db/schema.js'
 import { paginate } from '../../lib/pagination.js'
-import { afterRanked, rankedKey, searchFilter } from '../../lib/search-index.js'
+import { afterRanked, rankedKey, refuseRankedKey, searchFilter } from '../../lib/search-index.js'
 import { findLive } from '../../lib/statements.js'
 import { currentTenure } from '../../lib/tenure.js'
 import type { Tx } from '../../lib/write-path.js'
@@ -50,7 +50,10 @@ export function listContacts(db: Db, filter: ContactFilter, seeRestricted: boole
     (after, take) => {
       const where: SQL[] = [isNull(contacts.deletedAt)]
       if (search) where.push(search.match)
-      if (after) where.push(search ? afterRanked(search.tier, contacts.id, after) : gt(contacts.id, after))
+      if (after)
+        where.push(
+          search ? afterRanked(search.tier, contacts.id, after) : gt(contacts.id, refuseRankedKey(after)),
+        )
       if (filter.updatedSince) where.push(gte(contacts.updatedAt, filter.updatedSince))
       if (filter.state || filter.organization || filter.roleId) {
         const through: SQL[] = [isNull(assignments.deletedAt)]

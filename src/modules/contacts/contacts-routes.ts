@@ -3,10 +3,10 @@ import type { Db } from '../../db/client.js'
 import type { ContactRow } from '../../db/schema.js'
 import { visibleDetails } from '../../lib/contact-details.js'
 import { registerCrudRoutes } from '../../lib/crud-routes.js'
-import { lazy } from '../../lib/lazy.js'
 import { conflict, forbidden } from '../../lib/problem.js'
 import { mustExist } from '../../lib/references.js'
 import { Id } from '../../lib/schemas.js'
+import { toLatin } from '../../lib/search-text.js'
 import { newId } from '../../lib/write-path.js'
 import { csvHeader, csvLines, csvRowsOf, tenuresOf, toVCard } from '../exports/contact-export.js'
 import { findOrganization } from '../organizations/organizations-repository.js'
@@ -30,9 +30,7 @@ import {
 
 const deriveDisplayName = (given: string | null | undefined, family: string) =>
   given ? `${given} ${family}` : family
-const transliteration = lazy<typeof import('transliteration')>('transliteration')
-const deriveLatin = (nameOriginal: string | null, displayName: string) =>
-  transliteration().transliterate(nameOriginal ?? displayName)
+const deriveLatin = (nameOriginal: string | null, displayName: string) => toLatin(nameOriginal ?? displayName)
 
 /** The stored contact as a create body; derived names are left out so a change to their source re-derives them. */
 export function contactToInput(row: ContactRow): ContactInput {

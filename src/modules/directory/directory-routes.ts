@@ -73,8 +73,10 @@ export const directoryRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { 
               page = listDirectory(db, { ...filter, limit: 500, cursor: page.nextCursor })
               yield csvLines(page.items.flatMap((e) => csvRowsOf(e.contact, [e], see)))
             }
+          })(
             // The first page is read before anything streams, so a bad cursor is a clean 400.
-          })(listDirectory(db, { ...filter, limit: 500 })),
+            listDirectory(db, { ...filter, limit: 500 }),
+          ),
         )
       }
       const page = listDirectory(db, filter)

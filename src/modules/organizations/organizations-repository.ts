@@ -2,7 +2,7 @@ import { and, asc, eq, gt, gte, isNull, type SQL, sql } from 'drizzle-orm'
 import type { Db } from '../../db/client.js'
 import { assignments, type OrganizationRow, organizations } from '../../db/schema.js'
 import { paginate } from '../../lib/pagination.js'
-import { afterRanked, rankedKey, searchFilter } from '../../lib/search-index.js'
+import { afterRanked, rankedKey, refuseRankedKey, searchFilter } from '../../lib/search-index.js'
 import { findLive } from '../../lib/statements.js'
 import { currentTenure } from '../../lib/tenure.js'
 import type { Tx } from '../../lib/write-path.js'
@@ -29,7 +29,11 @@ export function listOrganizations(db: Db, query: OrganizationListQuery, seeRestr
       const where: SQL[] = [isNull(organizations.deletedAt)]
       if (search) where.push(search.match)
       if (after)
-        where.push(search ? afterRanked(search.tier, organizations.id, after) : gt(organizations.id, after))
+        where.push(
+          search
+            ? afterRanked(search.tier, organizations.id, after)
+            : gt(organizations.id, refuseRankedKey(after)),
+        )
       if (query.state) where.push(eq(organizations.stateCode, query.state))
       if (query.kind) where.push(eq(organizations.kind, query.kind))
       if (query.parent) where.push(eq(organizations.parentId, query.parent))
