@@ -1,4 +1,4 @@
-import { and, type Column, eq, isNull, ne, or, type SQL, sql } from 'drizzle-orm'
+import { and, asc, type Column, eq, gt, isNull, ne, or, type SQL, sql } from 'drizzle-orm'
 import type { Db } from '../db/client.js'
 import {
   type ContactDetail,
@@ -252,32 +252,45 @@ export const hitsSql = (entity: SearchedEntity, param: string): string =>
   `(${HITS} ${param} and d.entity = '${entity}')`
 
 /**
- * Drizzle pieces for a searched list: `match` filters `id` to the hits, `tier` ranks each
- * (0 every word a whole plain word, 1 every word a plain prefix, 2 a variant spelling).
+ * The order of a list of contacts or organizations: by id, or with `q`, by rank (0 every word a
+ * whole plain word, 1 every word a plain prefix, 2 a variant spelling), then id. Gives the
+ * drizzle pieces a repository's keyset query needs: select `tier` beside the row, add
+ * `where(after)`, order by `orderBy`; `keyOf` is the cursor key of a selected row.
  */
-export function searchFilter(entity: SearchedEntity, id: Column, q: string, seeRestricted: boolean) {
+export function listOrder(entity: SearchedEntity, id: Column, q: string | undefined, seeRestricted: boolean) {
+  if (!q) {
+    return {
+      tier: sql<number>`0`,
+      where: (after: string | undefined): SQL[] => (after ? [gt(id, refuseRankedKey(after))] : []),
+      orderBy: [asc(id)],
+      keyOf: (r: { row: { id: string } }) => r.row.id,
+    }
+  }
   const fts = ftsQueries(q, seeRestricted)
-  const match: SQL = sql`${id} in ${hits(entity, fts.any)}`
-  const tier: SQL<number> = sql<number>`(case when ${id} in ${hits(entity, fts.exact)} then 0
+  const tier = sql<number>`(case when ${id} in ${hits(entity, fts.exact)} then 0
     when ${id} in ${hits(entity, fts.prefix)} then 1 else 2 end)`
-  return { match, tier }
+  return {
+    tier,
+    where: (after: string | undefined): SQL[] => [
+      sql`${id} in ${hits(entity, fts.any)}`,
+      ...(after ? [afterRanked(tier, id, after)] : []),
+    ],
+    orderBy: [asc(tier), asc(id)],
+    keyOf: (r: { row: { id: string }; tier: number }) => `r:${r.tier}:${r.row.id}`,
+  }
 }
 
-/** The sort key of a ranked row, `tier:id`, for the cursor. */
-export const rankedKey = (tier: number, id: string): string => `r:${tier}:${id}`
-
 /**
- * A ranked cursor on a list without `q` (or the reverse) would silently end the list: refuse it.
- * A record whose text changes between pages may move to another tier and be skipped or seen
- * twice; id-ordered lists (without `q`) never do that.
+ * A ranked cursor (`r:tier:id`) works only with the same `q`: on a list without `q` it would
+ * silently end the list. A record whose text changes between pages may move to another tier
+ * and be skipped or seen twice; id-ordered lists (without `q`) never do that.
  */
-export function refuseRankedKey(key: string): string {
+function refuseRankedKey(key: string): string {
   if (key.startsWith('r:')) throw invalidField('cursor', 'belongs to a search; repeat the same q with it')
   return key
 }
 
-/** Rows after a ranked key in (tier, id) order. */
-export function afterRanked(tier: SQL<number>, id: Column, key: string): SQL {
+function afterRanked(tier: SQL<number>, id: Column, key: string): SQL {
   const match = /^r:([0-2]):(.+)$/.exec(key)
   if (!match) throw invalidField('cursor', 'is not a cursor this service issued')
   return sql`(${tier}, ${id}) > (${Number(match[1])}, ${match[2]})`

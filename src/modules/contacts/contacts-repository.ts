@@ -1,8 +1,8 @@
-import { and, asc, eq, gt, gte, inArray, isNull, type SQL, sql } from 'drizzle-orm'
+import { and, eq, gte, inArray, isNull, type SQL } from 'drizzle-orm'
 import type { Db } from '../../db/client.js'
 import { assignments, type ContactRow, contacts } from '../../db/schema.js'
 import { paginate } from '../../lib/pagination.js'
-import { afterRanked, rankedKey, refuseRankedKey, searchFilter } from '../../lib/search-index.js'
+import { listOrder } from '../../lib/search-index.js'
 import { findLive } from '../../lib/statements.js'
 import { currentTenure } from '../../lib/tenure.js'
 import type { Tx } from '../../lib/write-path.js'
@@ -43,42 +43,33 @@ export function hasCurrentAssignments(db: Tx, contactId: string): boolean {
 }
 
 export function listContacts(db: Db, filter: ContactFilter, seeRestricted: boolean) {
-  const search = filter.q ? searchFilter('contact', contacts.id, filter.q, seeRestricted) : undefined
-  const page = paginate(
-    filter,
-    (r: { row: ContactRow; tier: number }) => (search ? rankedKey(r.tier, r.row.id) : r.row.id),
-    (after, take) => {
-      const where: SQL[] = [isNull(contacts.deletedAt)]
-      if (search) where.push(search.match)
-      if (after)
-        where.push(
-          search ? afterRanked(search.tier, contacts.id, after) : gt(contacts.id, refuseRankedKey(after)),
-        )
-      if (filter.updatedSince) where.push(gte(contacts.updatedAt, filter.updatedSince))
-      if (filter.state || filter.organization || filter.roleId) {
-        const through: SQL[] = [isNull(assignments.deletedAt)]
-        if (filter.current !== false) through.push(currentTenure())
-        if (filter.state) through.push(eq(assignments.stateCode, filter.state))
-        if (filter.organization) through.push(eq(assignments.organizationId, filter.organization))
-        if (filter.roleId) through.push(eq(assignments.roleId, filter.roleId))
-        where.push(
-          inArray(
-            contacts.id,
-            db
-              .select({ id: assignments.contactId })
-              .from(assignments)
-              .where(and(...through)),
-          ),
-        )
-      }
-      return db
-        .select({ row: contacts, tier: search?.tier ?? sql<number>`0` })
-        .from(contacts)
-        .where(and(...where))
-        .orderBy(...(search ? [asc(search.tier)] : []), asc(contacts.id))
-        .limit(take)
-        .all()
-    },
-  )
+  const order = listOrder('contact', contacts.id, filter.q, seeRestricted)
+  const page = paginate(filter, order.keyOf, (after, take) => {
+    const where: SQL[] = [isNull(contacts.deletedAt), ...order.where(after)]
+    if (filter.updatedSince) where.push(gte(contacts.updatedAt, filter.updatedSince))
+    if (filter.state || filter.organization || filter.roleId) {
+      const through: SQL[] = [isNull(assignments.deletedAt)]
+      if (filter.current !== false) through.push(currentTenure())
+      if (filter.state) through.push(eq(assignments.stateCode, filter.state))
+      if (filter.organization) through.push(eq(assignments.organizationId, filter.organization))
+      if (filter.roleId) through.push(eq(assignments.roleId, filter.roleId))
+      where.push(
+        inArray(
+          contacts.id,
+          db
+            .select({ id: assignments.contactId })
+            .from(assignments)
+            .where(and(...through)),
+        ),
+      )
+    }
+    return db
+      .select({ row: contacts, tier: order.tier })
+      .from(contacts)
+      .where(and(...where))
+      .orderBy(...order.orderBy)
+      .limit(take)
+      .all()
+  })
   return { items: page.items.map((r) => r.row), nextCursor: page.nextCursor }
 }
