@@ -2,8 +2,14 @@ import { lazy } from './lazy.js'
 
 const transliteration = lazy<typeof import('transliteration')>('transliteration')
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching exactly the ASCII range
+const ASCII = /^[\x00-\x7f]*$/
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/
+
 /** Latin spelling of any script (the library's, with case and diacritics as it leaves them). */
-export const toLatin = (text: string): string => transliteration().transliterate(text)
+export const toLatin = (text: string): string =>
+  // The library leaves printable ASCII as it is; most names are already Latin.
+  PRINTABLE_ASCII.test(text) ? text : transliteration().transliterate(text)
 
 /**
  * The text search folds names two ways, both into lower-case ASCII tokens:
@@ -53,8 +59,6 @@ const PLAIN_LETTERS = new RegExp(`[${Object.keys(BEFORE_PLAIN).join('')}]`, 'g')
 const FOLDED_LETTERS = new RegExp(`[${Object.keys(BEFORE_FOLDED).join('')}]`, 'g')
 const APOSTROPHES = /['’ʼ‘`´ʻʹ]/g
 const SEPARATORS = /[^a-z0-9]+/
-// biome-ignore lint/suspicious/noControlCharactersInRegex: matching exactly the ASCII range
-const ASCII = /^[\x00-\x7f]*$/
 
 function latinTokens(text: string, letters: RegExp, map: Record<string, string>): string[] {
   // NFC first: a name typed or pasted in decomposed form (и + combining breve) is the same name.
