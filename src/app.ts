@@ -42,9 +42,16 @@ export async function buildApp({ config, db, logger = false }: AppDeps) {
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : newId()
     },
     routerOptions: { ignoreTrailingSlash: true },
+    // zod validates and our serializer writes every route: handing Fastify the compilers up
+    // front keeps it from loading its default ajv and fast-json-stringify ones at start-up.
+    // (The option's types describe ajv's compilers; Fastify only calls what the factory returns.)
+    schemaController: {
+      compilersFactory: {
+        buildValidator: (() => validatorCompiler) as never,
+        buildSerializer: (() => serializerCompiler) as never,
+      },
+    },
   })
-  app.setValidatorCompiler(validatorCompiler)
-  app.setSerializerCompiler(serializerCompiler)
   // JSON only (imports add CSV and NDJSON): a text/plain body is 415, not a string to validate.
   app.removeContentTypeParser('text/plain')
   app.addContentTypeParser(
