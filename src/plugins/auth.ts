@@ -1,7 +1,7 @@
 import type { KeyObject, webcrypto } from 'node:crypto'
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
-import { createRemoteJWKSet, type JWTVerifyGetKey, jwtVerify } from 'jose'
+import type { JWTVerifyGetKey } from 'jose'
 import { z } from 'zod'
 import type { JwtConfig } from '../config.js'
 import { forbidden, type ProblemError, unauthorized } from '../lib/problem.js'
@@ -51,28 +51,33 @@ function effectiveScopes(scope: string | undefined): Set<Scope> {
 
 type Verifier = (token: string) => Promise<Principal>
 
+// Loaded with the first token, not at start-up (a measured bar); anonymous reads never need it.
+let jose: Promise<typeof import('jose')> | undefined
+const loadJose = () => {
+  jose ??= import('jose')
+  return jose
+}
+
 export function createVerifier(jwt: JwtConfig): Verifier {
-  let key: JWTVerifyGetKey | KeyObject | Promise<webcrypto.CryptoKey>
+  let keyOf: () => Promise<JWTVerifyGetKey | KeyObject | webcrypto.CryptoKey>
   let algorithms: string[]
   if (jwt.publicKey) {
-    key = jwt.publicKey.key
+    const { key } = jwt.publicKey
+    keyOf = async () => key
     algorithms = jwt.publicKey.algorithms
   } else if (jwt.jwksUrl) {
-    key = createRemoteJWKSet(jwt.jwksUrl)
+    const url = jwt.jwksUrl
+    keyOf = async () => (await loadJose()).createRemoteJWKSet(url)
     algorithms = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'EdDSA']
   } else if (jwt.secret) {
+    const secret = new TextEncoder().encode(jwt.secret)
     // Imported once: given raw bytes, jose would import the key again on every request.
-    key = crypto.subtle.importKey(
-      'raw',
-      new TextEncoder().encode(jwt.secret),
-      { name: 'HMAC', hash: 'SHA-256' },
-      false,
-      ['verify'],
-    )
+    keyOf = () => crypto.subtle.importKey('raw', secret, { name: 'HMAC', hash: 'SHA-256' }, false, ['verify'])
     algorithms = ['HS256']
   } else {
     throw new Error('no JWT verification key configured')
   }
+  let key: ReturnType<typeof keyOf> | undefined
   // Partner systems send the same token on every request: a verified token is remembered for
   // up to a minute (never past its exp), so the hot path skips the signature check.
   const verified = new Map<string, { principal: Principal; until: number }>()
@@ -80,10 +85,12 @@ export function createVerifier(jwt: JwtConfig): Verifier {
     const hit = verified.get(token)
     if (hit && hit.until > Date.now()) return hit.principal
     const options = { algorithms, issuer: jwt.issuer, audience: jwt.audience, requiredClaims: ['exp', 'sub'] }
+    key ??= keyOf()
+    const [{ jwtVerify }, resolved] = await Promise.all([loadJose(), key])
     const { payload } =
-      typeof key === 'function'
-        ? await jwtVerify(token, key, options)
-        : await jwtVerify(token, key instanceof Promise ? await key : key, options)
+      typeof resolved === 'function'
+        ? await jwtVerify(token, resolved, options)
+        : await jwtVerify(token, resolved, options)
     const claims = ClaimsSchema.parse(payload)
     const principal: Principal = {
       sub: claims.sub,
