@@ -20,7 +20,7 @@ export async function renderOpenApi(): Promise<string> {
   runMigrations(db)
   const app = await buildApp({ config, db })
   await app.ready()
-  const doc = app.swagger()
+  const doc = await app.openApiDocument()
   await app.close()
   db.$client.close()
   return `${JSON.stringify(doc, null, 2)}\n`

@@ -68,6 +68,16 @@ describe('OpenAPI contract', () => {
       expect(docs.statusCode).toBe(200)
       expect(docs.headers['content-type']).toContain('text/html')
       expect(docs.body).toContain('swagger')
+      const css = await t.app.inject({ method: 'GET', url: '/docs/static/swagger-ui.css' })
+      expect(css.statusCode).toBe(200)
+      expect(css.headers['content-type']).toContain('text/css')
+      expect(css.body).toContain('.swagger-ui')
+      // The reference's own misses are the service's 404 problem, not another app's shape.
+      const missing = await t.app.inject({ method: 'GET', url: '/docs/static/nope.js' })
+      expect(missing.statusCode).toBe(404)
+      expect(missing.headers['content-type']).toContain('application/problem+json')
+      expect(missing.json()).toMatchObject({ status: 404, title: 'Not Found' })
+      expect(missing.headers['x-request-id']).toBeTruthy()
     } finally {
       await t.close()
     }

@@ -1,6 +1,4 @@
-import swagger from '@fastify/swagger'
-import swaggerUi from '@fastify/swagger-ui'
-import type { FastifyPluginAsync } from 'fastify'
+import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest, RouteOptions } from 'fastify'
 import fp from 'fastify-plugin'
 import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod'
 
@@ -91,8 +89,36 @@ function polish(doc: OpenApiDoc): OpenApiDoc {
 
 export const API_TITLE = 'pocdir: UNSCR 1540 Points-of-Contact directory'
 
-/** The OpenAPI document is generated from the route schemas; /openapi.json serves it. */
-const docs: FastifyPluginAsync = async (app) => {
+/** What the document needs of a route. */
+type DocumentedRoute = Pick<RouteOptions, 'method' | 'url' | 'schema'>
+
+const isDocsRoute = (url: string) => url === '/openapi.json' || url === '/docs' || url.startsWith('/docs/')
+
+/**
+ * The documentation's own Fastify instance: the service's routes again (method, URL and schema
+ * only; they never answer), @fastify/swagger generating the document from them, and the
+ * Swagger UI. Nothing here is needed to answer the API, so it is built on the first request
+ * for the document or the UI, not at start-up (a measured bar): loading and registering the two
+ * plugins costs about 120 ms here.
+ */
+async function buildDocsApp(routes: DocumentedRoute[]): Promise<FastifyInstance> {
+  const [{ default: Fastify }, { default: swagger }, { default: swaggerUi }] = await Promise.all([
+    import('fastify'),
+    import('@fastify/swagger'),
+    import('@fastify/swagger-ui'),
+  ])
+  const notServed = () => {
+    throw new Error('documentation routes only describe the service')
+  }
+  const app = Fastify({
+    // The routes are never called: validation and serialization are never compiled.
+    schemaController: {
+      compilersFactory: {
+        buildValidator: (() => () => () => true) as never,
+        buildSerializer: (() => () => JSON.stringify) as never,
+      },
+    },
+  })
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
@@ -135,8 +161,61 @@ const docs: FastifyPluginAsync = async (app) => {
     transform: jsonSchemaTransform,
     transformObject: (input) => polish(jsonSchemaTransformObject(input) as OpenApiDoc),
   })
+  await app.register(async (described) => {
+    for (const route of routes) described.route({ ...route, handler: notServed })
+  })
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true })
-  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
+  await app.ready()
+  return app
+}
+
+// Hop-by-hop and length headers belong to the documentation app's own (injected) response.
+const NOT_FORWARDED = new Set(['connection', 'keep-alive', 'transfer-encoding', 'date', 'content-length'])
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The OpenAPI document generated from the route schemas (what /openapi.json serves). */
+    openApiDocument(): Promise<Record<string, unknown>>
+  }
+}
+
+/** /openapi.json and the interactive reference at /docs, both generated from the route schemas. */
+const docs: FastifyPluginAsync = async (app) => {
+  const routes: DocumentedRoute[] = []
+  // HEAD routes are derived from GET ones, as the documentation app derives them again.
+  app.addHook('onRoute', ({ method, url, schema }) => {
+    if (method !== 'HEAD' && !isDocsRoute(url)) routes.push({ method, url, schema })
+  })
+  let docsApp: Promise<FastifyInstance> | undefined
+  const ready = async () => {
+    docsApp ??= buildDocsApp(routes).catch((err) => {
+      docsApp = undefined
+      throw err
+    })
+    return docsApp
+  }
+  app.addHook('onClose', async () => {
+    if (docsApp) await (await docsApp).close()
+  })
+  app.decorate('openApiDocument', async () => (await ready()).swagger() as Record<string, unknown>)
+  app.get('/openapi.json', { schema: { hide: true } }, () => app.openApiDocument())
+
+  const ui = async (request: FastifyRequest, reply: FastifyReply) => {
+    const res = await (await ready()).inject({
+      method: request.method as 'GET' | 'HEAD',
+      url: request.url,
+      headers: request.headers,
+    })
+    // Errors are the service's own: problem+json, like every other answer.
+    if (res.statusCode === 404) return reply.callNotFound()
+    if (res.statusCode >= 400) throw new Error(`the documentation app answered ${res.statusCode}`)
+    for (const [name, value] of Object.entries(res.headers)) {
+      if (!NOT_FORWARDED.has(name) && value !== undefined) reply.header(name, value)
+    }
+    return reply.code(res.statusCode).send(res.rawPayload.length > 0 ? res.rawPayload : undefined)
+  }
+  app.get('/docs', { schema: { hide: true } }, ui)
+  app.get('/docs/*', { schema: { hide: true } }, ui)
 }
 
 export const swaggerPlugin = fp(docs, { name: 'swagger' })
