@@ -21,8 +21,9 @@ const SECRET = 'bench-secret-0123456789-abcdefghijklmnop'
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5)
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 6)
 const CONNECTIONS = 50
-// The tail measured again at 10 connections: at 50, two cores shared by autocannon and the
-// server make p99 swing between 0.5 s and 5 s from one round to the next, for either server.
+// The tail measured again at 10 connections, where connections open without that wait: at 50,
+// autocannon's p99 swings between 0.4 s and 4 s from one round to the next, for either server,
+// with how long the last connections wait for their first response (see load()).
 const TAIL_CONNECTIONS = 10
 const TAIL_ROUNDS = 3
 const dir = mkdtempSync(join(tmpdir(), 'pocdir-bench-'))
@@ -57,10 +58,41 @@ function peakRssMb(pid: number | undefined): number {
   return Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024
 }
 
+/**
+ * One round of load. Besides autocannon's own figures, the p99 of responses on established
+ * connections, each connection's first response left out: autocannon opens its connections
+ * while the server is busy answering the first ones, so at 50 connections the late ones wait
+ * seconds for their first response, on any Node server (a bare node:http server with a 4 ms
+ * handler shows it too). That wait, not serving, is what autocannon's p99 measures there.
+ */
 async function load(url: string, headers: Record<string, string> = {}, connections = CONNECTIONS) {
-  const r = await autocannon({ url, connections, duration: SECONDS, headers })
+  const established: number[] = []
+  let clients = 0
+  const r = await autocannon({
+    url,
+    connections,
+    duration: SECONDS,
+    headers,
+    setupClient: (client) => {
+      clients++
+      let first = true
+      client.on('response', (_status: number, _bytes: number, ms: number) => {
+        if (!first) established.push(ms)
+        first = false
+      })
+    },
+  })
   if (r.non2xx > 0 || r.errors > 0) throw new Error(`${url}: ${r.non2xx} non-2xx, ${r.errors} errors`)
-  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, bytes: r.throughput.average }
+  established.sort((a, b) => a - b)
+  const p99Established = established[Math.floor(established.length * 0.99)] ?? Number.NaN
+  return {
+    rps: r.requests.average,
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    p99Established,
+    clients,
+    bytes: r.throughput.average,
+  }
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number
@@ -131,7 +163,7 @@ async function main() {
     const b = results.bare.at(-1)
     const o = results.ours.at(-1)
     console.log(
-      `round ${round}: bare ${b?.rps.toFixed(0)} req/s p99 ${b?.p99} ms · service ${o?.rps.toFixed(0)} req/s p99 ${o?.p99} ms`,
+      `round ${round}: bare ${b?.rps.toFixed(0)} req/s p99 ${b?.p99} ms (established ${b?.p99Established.toFixed(0)}) · service ${o?.rps.toFixed(0)} req/s p99 ${o?.p99} ms (established ${o?.p99Established.toFixed(0)})`,
     )
   }
   for (let round = 1; round <= TAIL_ROUNDS; round++) {
@@ -199,6 +231,12 @@ async function main() {
       ratio: paired((r) => r.p99),
     },
     {
+      measure: 'p99 ms, established connections',
+      bare: m((r) => r.p99Established, 'bare'),
+      service: m((r) => r.p99Established, 'ours'),
+      ratio: paired((r) => r.p99Established),
+    },
+    {
       measure: `p99 latency ms, ${TAIL_CONNECTIONS} connections`,
       bare: m((r) => r.p99, 'bare', tail),
       service: m((r) => r.p99, 'ours', tail),
@@ -222,13 +260,14 @@ async function main() {
   console.table(table)
   const rps = table[0]?.ratio ?? 0
   const p99 = table[2]?.ratio ?? 99
-  const p99Tail = table[3]?.ratio ?? 99
+  const p99Established = table[3]?.ratio ?? 99
+  const p99Tail = table[4]?.ratio ?? 99
   console.log(
     `start-up to ready on ${counts.c} contacts: ${startup.toFixed(0)} ms (node dist/server.js; bar < 1000 ms)`,
   )
   console.log(`peak RSS of the service under load: ${rss.toFixed(0)} MB (bar < 200 MB)`)
   console.log(
-    `bars: throughput ≥ 0.70× bare: ${rps >= 0.7 ? 'met' : 'NOT met'} · p99 ≤ 1.5× bare: ${p99 <= 1.5 ? 'met' : 'NOT met'} at ${CONNECTIONS} connections, ${p99Tail <= 1.5 ? 'met' : 'NOT met'} at ${TAIL_CONNECTIONS} · import < 3000 ms: ${importMs < 3000 ? 'met' : 'NOT met'}`,
+    `bars: throughput ≥ 0.70× bare: ${rps >= 0.7 ? 'met' : 'NOT met'} · p99 ≤ 1.5× bare at ${CONNECTIONS} connections: ${p99Established <= 1.5 ? 'met' : 'NOT met'} on established connections (${p99 <= 1.5 ? 'met' : 'NOT met'} with connection ramp-up), ${p99Tail <= 1.5 ? 'met' : 'NOT met'} at ${TAIL_CONNECTIONS} · import < 3000 ms: ${importMs < 3000 ? 'met' : 'NOT met'}`,
   )
 }
 
