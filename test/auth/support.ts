@@ -2,10 +2,10 @@ import type { KeyObject } from 'node:crypto'
 import type { LightMyRequestResponse } from 'fastify'
 import { SignJWT } from 'jose'
 import { expect } from 'vitest'
-import { type buildTestApp, roleId, TEST_SECRET } from '../helpers/build-test-app.js'
+import { roleId, TEST_SECRET } from '../helpers/build-test-app.js'
+import { type Headers, problemBody, type TestApp } from '../helpers/http.js'
 
-export type TestApp = Awaited<ReturnType<typeof buildTestApp>>
-export type Headers = Record<string, string>
+export type { Headers, TestApp }
 
 const enc = (s: string) => new TextEncoder().encode(s)
 const b64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url')
@@ -50,15 +50,7 @@ export function tokenWithoutSub(): Promise<string> {
 
 /** Asserts an RFC 9457 body and returns it. */
 export function expectProblem(res: LightMyRequestResponse, status: number, detail?: RegExp) {
-  expect(res.statusCode, res.body).toBe(status)
-  expect(res.headers['content-type']).toMatch(/^application\/problem\+json/)
-  const body = res.json() as Record<string, unknown>
-  expect(body).toMatchObject({
-    type: expect.any(String),
-    title: expect.any(String),
-    status,
-    detail: expect.any(String),
-  })
+  const body = problemBody(res, status)
   expect((body.title as string).length).toBeGreaterThan(0)
   expect((body.detail as string).length).toBeGreaterThan(0)
   if (status === 401) expect(body.title).toBe('Unauthorized')

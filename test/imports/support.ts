@@ -1,13 +1,12 @@
 import type { InjectOptions, LightMyRequestResponse } from 'fastify'
 import { expect } from 'vitest'
-import { bearer, type buildTestApp, snapshot } from '../helpers/build-test-app.js'
+import { bearer } from '../helpers/build-test-app.js'
+import { type Headers, type Json, problemBody, refusedWithoutWrites, type TestApp } from '../helpers/http.js'
+
+export { getJson, listAll } from '../helpers/http.js'
+export type { Headers, Json, TestApp }
 
 /** Shared pieces of the import and export tests: a realistic directory, its formats, assertions. */
-
-export type TestApp = Awaited<ReturnType<typeof buildTestApp>>
-// biome-ignore lint/suspicious/noExplicitAny: response bodies are read loosely in assertions
-export type Json = Record<string, any>
-export type Headers = Record<string, string>
 
 /** The import columns as DESIGN.md lists them, plus the two optional visibility columns. */
 export const COLUMNS = [
@@ -341,27 +340,12 @@ export async function importOk(
 export const importCsv = (t: TestApp, rows: Row[], headers: Headers, query = '') =>
   importOk(t, toCsv(rows), 'text/csv', headers, query)
 
-const STACK = /\n\s+at |node_modules|\.ts:\d+|SQLITE|sqlite/i
-
 /** Asserts an RFC 9457 problem+json answer with `status` and returns its body. */
-export function expectProblem(res: LightMyRequestResponse, status: number): Json {
-  expect(res.statusCode, res.body).toBe(status)
-  expect(res.headers['content-type']).toMatch(/^application\/problem\+json/)
-  const body = res.json() as Json
-  expect(body).toMatchObject({ type: expect.any(String), title: expect.any(String), status })
-  expect(body.detail).toEqual(expect.any(String))
-  expect(res.body).not.toMatch(STACK)
-  return body
-}
+export const expectProblem = (res: LightMyRequestResponse, status: number): Json => problemBody(res, status)
 
 /** Sends a request that must be refused with `status` and proves it wrote nothing. */
-export async function expectRejected(t: TestApp, request: InjectOptions, status: number): Promise<Json> {
-  const before = snapshot(t.db)
-  const res = await t.app.inject(request)
-  const body = expectProblem(res, status)
-  expect(snapshot(t.db), 'a refused request writes nothing').toBe(before)
-  return body
-}
+export const expectRejected = (t: TestApp, request: InjectOptions, status: number) =>
+  refusedWithoutWrites(t, request, (res) => problemBody(res, status))
 
 export const importRequest = (
   body: string | object,
@@ -374,27 +358,6 @@ export const importRequest = (
   headers: { ...headers, 'content-type': contentType },
   payload: typeof body === 'string' ? body : JSON.stringify(body),
 })
-
-export async function getJson(t: TestApp, url: string, headers: Headers = {}): Promise<Json> {
-  const res = await t.app.inject({ method: 'GET', url, headers })
-  expect(res.statusCode, `GET ${url}: ${res.body}`).toBe(200)
-  return res.json() as Json
-}
-
-/** Every item a list URL yields, following nextCursor to the end. */
-export async function listAll(t: TestApp, url: string, headers: Headers = {}): Promise<Json[]> {
-  const items: Json[] = []
-  let next: string | null = url
-  for (let pages = 0; next; pages++) {
-    expect(pages, 'pagination terminates').toBeLessThan(100)
-    const page: Json = await getJson(t, next, headers)
-    items.push(...page.items)
-    next = page.nextCursor
-      ? `${url}${url.includes('?') ? '&' : '?'}cursor=${encodeURIComponent(page.nextCursor)}`
-      : null
-  }
-  return items
-}
 
 export function count(t: TestApp, table: string): number {
   return (t.db.$client.prepare(`select count(*) as n from ${table}`).get() as { n: number }).n

@@ -1,13 +1,19 @@
 import type { InjectOptions, LightMyRequestResponse } from 'fastify'
 import { expect } from 'vitest'
-import { bearer, type buildTestApp, snapshot } from '../helpers/build-test-app.js'
+import { bearer } from '../helpers/build-test-app.js'
+import {
+  getJson,
+  type Headers,
+  type Json,
+  problemBody,
+  refusedWithoutWrites,
+  type TestApp,
+} from '../helpers/http.js'
+
+export { getJson, listAll, withCursor } from '../helpers/http.js'
+export type { Headers, Json, TestApp }
 
 /** Helpers shared by the institutional-memory tests (directory, history, feed, reports). */
-
-export type TestApp = Awaited<ReturnType<typeof buildTestApp>>
-// biome-ignore lint/suspicious/noExplicitAny: response bodies are read loosely in assertions
-export type Json = Record<string, any>
-export type Headers = Record<string, string>
 
 export interface Revision {
   seq: number
@@ -25,16 +31,9 @@ export const writer = (sub = 'writer-wanda', claims: Json = {}) =>
 export const admin = (sub = 'admin-alice') => bearer('directory:admin', { sub })
 export const reader = (sub = 'reader-rita') => bearer('directory:read', { sub })
 
-const STACK = /\n\s+at |node_modules|\.ts:\d+|SQLITE|sqlite/i
-
-/** Asserts an RFC 9457 problem+json answer with `status` and returns its body. */
+/** Asserts an RFC 9457 problem+json answer; with `path`, that errors[] names it (or a path ending in it). */
 export function expectProblem(res: LightMyRequestResponse, status: number, path?: string): Json {
-  expect(res.statusCode, res.body).toBe(status)
-  expect(res.headers['content-type']).toMatch(/^application\/problem\+json/)
-  const body = res.json() as Json
-  expect(body).toMatchObject({ type: expect.any(String), title: expect.any(String), status })
-  expect(body.detail).toEqual(expect.any(String))
-  expect(res.body).not.toMatch(STACK)
+  const body = problemBody(res, status)
   if (path) {
     const paths = ((body.errors ?? []) as { path: string }[]).map((e) => e.path)
     expect(
@@ -46,18 +45,8 @@ export function expectProblem(res: LightMyRequestResponse, status: number, path?
 }
 
 /** Sends a request that must be refused and proves it wrote nothing. */
-export async function expectRejected(
-  t: TestApp,
-  request: InjectOptions,
-  status: number,
-  path?: string,
-): Promise<Json> {
-  const before = snapshot(t.db)
-  const res = await t.app.inject(request)
-  const body = expectProblem(res, status, path)
-  expect(snapshot(t.db), 'a refused request writes nothing').toBe(before)
-  return body
-}
+export const expectRejected = (t: TestApp, request: InjectOptions, status: number, path?: string) =>
+  refusedWithoutWrites(t, request, (res) => expectProblem(res, status, path))
 
 export async function send(
   t: TestApp,
@@ -89,28 +78,6 @@ export async function write(
   const res = await send(t, method, url, headers, payload)
   expect(res.statusCode, `${method} ${url}: ${res.body}`).toBeLessThan(300)
   return res.statusCode === 204 ? {} : (res.json() as Json)
-}
-
-export async function getJson(t: TestApp, url: string, headers: Headers = {}): Promise<Json> {
-  const res = await t.app.inject({ method: 'GET', url, headers })
-  expect(res.statusCode, `GET ${url}: ${res.body}`).toBe(200)
-  return res.json() as Json
-}
-
-export const withCursor = (url: string, cursor: string) =>
-  `${url}${url.includes('?') ? '&' : '?'}cursor=${encodeURIComponent(cursor)}`
-
-/** Every item a list URL yields, following nextCursor to the end. */
-export async function listAll(t: TestApp, url: string, headers: Headers = {}): Promise<Json[]> {
-  const items: Json[] = []
-  let next: string | null = url
-  for (let pages = 0; next; pages++) {
-    expect(pages, 'pagination terminates').toBeLessThan(1000)
-    const page: Json = await getJson(t, next, headers)
-    items.push(...page.items)
-    next = page.nextCursor ? withCursor(url, page.nextCursor) : null
-  }
-  return items
 }
 
 /** The whole change feed from `after`, paging with `limit`. */

@@ -1,14 +1,13 @@
 import type { InjectOptions, LightMyRequestResponse } from 'fastify'
 import { expect } from 'vitest'
-import { bearer, type buildTestApp, roleId, snapshot } from '../helpers/build-test-app.js'
+import { bearer, roleId } from '../helpers/build-test-app.js'
+import { type Headers, type Json, problemBody, refusedWithoutWrites, type TestApp } from '../helpers/http.js'
+
+export type { Headers, Json, TestApp }
 
 /** Helpers shared by the search tests: tokens, record factories, searches, problem assertions. */
 
-export type TestApp = Awaited<ReturnType<typeof buildTestApp>>
 export type Res = LightMyRequestResponse
-// biome-ignore lint/suspicious/noExplicitAny: response bodies are read loosely in assertions
-export type Json = Record<string, any>
-export type Headers = Record<string, string>
 
 export const writer = (sub = 'search-writer', claims: Json = {}) =>
   bearer('directory:write', { sub, ...claims })
@@ -17,16 +16,9 @@ export const reader = (sub = 'search-reader') => bearer('directory:read', { sub 
 export const importOnly = (sub = 'search-importer') => bearer('directory:import', { sub })
 export const admin = (sub = 'search-admin') => bearer('directory:admin', { sub })
 
-const STACK = /\n\s+at |node_modules|\.ts:\d+|SQLITE|sqlite|fts5|syntax error/i
-
 /** Asserts an RFC 9457 problem+json answer; with `path`, that errors[] names it exactly. */
 export function expectProblem(res: Res, status: number, path?: string): Json {
-  expect(res.statusCode, res.body).toBe(status)
-  expect(res.headers['content-type']).toMatch(/^application\/problem\+json/)
-  const body = res.json() as Json
-  expect(body).toMatchObject({ type: expect.any(String), title: expect.any(String), status })
-  expect(body.detail).toEqual(expect.any(String))
-  expect(res.body).not.toMatch(STACK)
+  const body = problemBody(res, status)
   if (path) {
     expect(body.errors, `errors[] in ${res.body}`).toBeInstanceOf(Array)
     const paths = (body.errors as { path: string; message: string }[]).map((e) => e.path)
@@ -37,18 +29,8 @@ export function expectProblem(res: Res, status: number, path?: string): Json {
 }
 
 /** Sends a request that must be refused and proves it wrote nothing (search documents included). */
-export async function expectRejected(
-  t: TestApp,
-  request: InjectOptions,
-  status: number,
-  path?: string,
-): Promise<Json> {
-  const before = snapshot(t.db)
-  const res = await t.app.inject(request)
-  const body = expectProblem(res, status, path)
-  expect(snapshot(t.db), 'a refused request writes nothing').toBe(before)
-  return body
-}
+export const expectRejected = (t: TestApp, request: InjectOptions, status: number, path?: string) =>
+  refusedWithoutWrites(t, request, (res) => expectProblem(res, status, path))
 
 export async function post(t: TestApp, url: string, headers: Headers, payload: Json): Promise<Json> {
   const res = await t.app.inject({ method: 'POST', url, headers, payload })
