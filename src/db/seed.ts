@@ -1,14 +1,10 @@
-import type { Countries } from 'world-countries'
-import { lazy } from '../lib/lazy.js'
+import worldCountries, { type Countries } from 'world-countries'
 import { createRecord, newId, type WriteContext } from '../lib/write-path.js'
 import type { Db } from './client.js'
 import { roles, states } from './schema.js'
 
-// The package is CommonJS (module.exports = the array). Loaded only when states are missing:
-// after the first start every seeded state is there, and start-up is a measured bar.
-const countries = lazy<Countries>('world-countries')
-/** The 193 UN members and the Holy See. */
-const SEEDED_STATES = 194
+// The package is CommonJS (module.exports = the array); its typings describe an ES default.
+const countries = worldCountries as unknown as Countries
 
 /** The 57 OSCE participating States (DESIGN.md). */
 export const OSCE_PARTICIPATING = new Set(
@@ -109,12 +105,9 @@ export function seed(db: Db): { states: number; roles: number } {
     )
     let addedStates = 0
     let addedRoles = 0
-    const members =
-      haveStates.size >= SEEDED_STATES
-        ? []
-        : countries()
-            .filter((c) => c.unMember || c.cca2 === 'VA')
-            .sort((a, b) => a.cca2.localeCompare(b.cca2))
+    const members = countries
+      .filter((c) => c.unMember || c.cca2 === 'VA')
+      .sort((a, b) => a.cca2.localeCompare(b.cca2))
     for (const c of members) {
       if (haveStates.has(c.cca2)) continue
       const names: Record<string, string> = { en: c.name.common }
