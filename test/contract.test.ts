@@ -78,6 +78,29 @@ describe('OpenAPI contract', () => {
       expect(missing.headers['content-type']).toContain('application/problem+json')
       expect(missing.json()).toMatchObject({ status: 404, title: 'Not Found' })
       expect(missing.headers['x-request-id']).toBeTruthy()
+      // The assets' other refusals keep their status, as problem+json; HEAD keeps the length.
+      const range = await t.app.inject({
+        method: 'GET',
+        url: '/docs/static/swagger-ui.css',
+        headers: { range: 'bytes=99999999-' },
+      })
+      expect(range.statusCode).toBe(416)
+      expect(range.headers['content-type']).toContain('application/problem+json')
+      expect(range.headers['content-range']).toBe(`bytes */${css.rawPayload.length}`)
+      for (const [url, status] of [
+        ['/docs/static/..%5c..%5cpackage.json', 403],
+        ['/docs/static/a%00b.css', 400],
+        ['/docs/static/', 404],
+      ] as const) {
+        const refused = await t.app.inject({ method: 'GET', url })
+        expect(refused.statusCode, url).toBe(status)
+        expect(refused.headers['content-type'], url).toContain('application/problem+json')
+        expect(refused.json(), url).toMatchObject({ status })
+      }
+      const head = await t.app.inject({ method: 'HEAD', url: '/docs/static/swagger-ui.css' })
+      expect(head.statusCode).toBe(200)
+      expect(head.headers['content-length']).toBe(String(css.rawPayload.length))
+      expect(head.body).toBe('')
     } finally {
       await t.close()
     }

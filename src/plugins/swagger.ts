@@ -1,6 +1,14 @@
-import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest, RouteOptions } from 'fastify'
+import type {
+  FastifyBaseLogger,
+  FastifyInstance,
+  FastifyPluginAsync,
+  FastifyReply,
+  FastifyRequest,
+  RouteOptions,
+} from 'fastify'
 import fp from 'fastify-plugin'
 import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod'
+import { ProblemError } from '../lib/problem.js'
 
 type Json = Record<string, unknown>
 type OpenApiDoc = Json & { paths?: Record<string, Record<string, Json>>; components?: Json }
@@ -90,18 +98,18 @@ function polish(doc: OpenApiDoc): OpenApiDoc {
 export const API_TITLE = 'pocdir: UNSCR 1540 Points-of-Contact directory'
 
 /** What the document needs of a route. */
-type DocumentedRoute = Pick<RouteOptions, 'method' | 'url' | 'schema'>
+type DocumentedRoute = Pick<RouteOptions, 'method' | 'url' | 'schema' | 'config' | 'constraints'>
 
 const isDocsRoute = (url: string) => url === '/openapi.json' || url === '/docs' || url.startsWith('/docs/')
 
 /**
- * The documentation's own Fastify instance: the service's routes again (method, URL and schema
- * only; they never answer), @fastify/swagger generating the document from them, and the
+ * The documentation's own Fastify instance: the service's routes again (method, URL, schema,
+ * config and constraints, what @fastify/swagger reads; they never answer), @fastify/swagger generating the document from them, and the
  * Swagger UI. Nothing here is needed to answer the API, so it is built on the first request
  * for the document or the UI, not at start-up (a measured bar): loading and registering the two
  * plugins costs about 120 ms here.
  */
-async function buildDocsApp(routes: DocumentedRoute[]): Promise<FastifyInstance> {
+async function buildDocsApp(routes: DocumentedRoute[], log: FastifyBaseLogger): Promise<FastifyInstance> {
   const [{ default: Fastify }, { default: swagger }, { default: swaggerUi }] = await Promise.all([
     import('fastify'),
     import('@fastify/swagger'),
@@ -111,6 +119,8 @@ async function buildDocsApp(routes: DocumentedRoute[]): Promise<FastifyInstance>
     throw new Error('documentation routes only describe the service')
   }
   const app = Fastify({
+    loggerInstance: log,
+    routerOptions: { ignoreTrailingSlash: true },
     // The routes are never called: validation and serialization are never compiled.
     schemaController: {
       compilersFactory: {
@@ -172,6 +182,16 @@ async function buildDocsApp(routes: DocumentedRoute[]): Promise<FastifyInstance>
 // Hop-by-hop and length headers belong to the documentation app's own (injected) response.
 const NOT_FORWARDED = new Set(['connection', 'keep-alive', 'transfer-encoding', 'date', 'content-length'])
 
+/**
+ * The documentation app logs its errors but not its requests (the service logs those already):
+ * its level is at least warn.
+ */
+function docsLogger(log: FastifyBaseLogger): FastifyBaseLogger {
+  const values = (log as { levels?: { values: Record<string, number> } }).levels?.values
+  const quiet = values && (values[log.level] ?? 0) >= (values.warn ?? 40)
+  return log.child({ component: 'docs' }, { level: quiet ? log.level : 'warn' })
+}
+
 declare module 'fastify' {
   interface FastifyInstance {
     /** The OpenAPI document generated from the route schemas (what /openapi.json serves). */
@@ -183,12 +203,12 @@ declare module 'fastify' {
 const docs: FastifyPluginAsync = async (app) => {
   const routes: DocumentedRoute[] = []
   // HEAD routes are derived from GET ones, as the documentation app derives them again.
-  app.addHook('onRoute', ({ method, url, schema }) => {
-    if (method !== 'HEAD' && !isDocsRoute(url)) routes.push({ method, url, schema })
+  app.addHook('onRoute', ({ method, url, schema, config, constraints }) => {
+    if (method !== 'HEAD' && !isDocsRoute(url)) routes.push({ method, url, schema, config, constraints })
   })
   let docsApp: Promise<FastifyInstance> | undefined
   const ready = async () => {
-    docsApp ??= buildDocsApp(routes).catch((err) => {
+    docsApp ??= buildDocsApp(routes, docsLogger(app.log)).catch((err) => {
       docsApp = undefined
       throw err
     })
@@ -201,14 +221,19 @@ const docs: FastifyPluginAsync = async (app) => {
   app.get('/openapi.json', { schema: { hide: true } }, () => app.openApiDocument())
 
   const ui = async (request: FastifyRequest, reply: FastifyReply) => {
-    const res = await (await ready()).inject({
-      method: request.method as 'GET' | 'HEAD',
-      url: request.url,
-      headers: request.headers,
-    })
+    // Always a GET: for a HEAD, Fastify drops the body here and keeps its length.
+    const res = await (await ready()).inject({ method: 'GET', url: request.url, headers: request.headers })
     // Errors are the service's own: problem+json, like every other answer.
     if (res.statusCode === 404) return reply.callNotFound()
-    if (res.statusCode >= 400) throw new Error(`the documentation app answered ${res.statusCode}`)
+    if (res.statusCode >= 500) throw new Error(`the documentation app answered ${res.statusCode}`)
+    if (res.statusCode >= 400) {
+      const range = res.headers['content-range']
+      if (range !== undefined) reply.header('content-range', range)
+      throw new ProblemError(
+        res.statusCode,
+        `The documentation asset cannot be served as asked (${res.statusCode})`,
+      )
+    }
     for (const [name, value] of Object.entries(res.headers)) {
       if (!NOT_FORWARDED.has(name) && value !== undefined) reply.header(name, value)
     }
