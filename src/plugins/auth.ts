@@ -54,8 +54,18 @@ type Verifier = (token: string) => Promise<Principal>
 // Loaded with the first token, not at start-up (a measured bar); anonymous reads never need it.
 let jose: Promise<typeof import('jose')> | undefined
 const loadJose = () => {
-  jose ??= import('jose')
+  jose ??= import('jose').catch((err) => {
+    jose = undefined
+    throw new VerifierUnavailable(err)
+  })
   return jose
+}
+
+/** The verifier itself failed (jose or the key would not load): a server fault, not a bad token. */
+export class VerifierUnavailable extends Error {
+  constructor(cause: unknown) {
+    super('The token verifier is not available', { cause })
+  }
 }
 
 export function createVerifier(jwt: JwtConfig): Verifier {
@@ -85,7 +95,10 @@ export function createVerifier(jwt: JwtConfig): Verifier {
     const hit = verified.get(token)
     if (hit && hit.until > Date.now()) return hit.principal
     const options = { algorithms, issuer: jwt.issuer, audience: jwt.audience, requiredClaims: ['exp', 'sub'] }
-    key ??= keyOf()
+    key ??= keyOf().catch((err) => {
+      key = undefined
+      throw new VerifierUnavailable(err)
+    })
     const [{ jwtVerify }, resolved] = await Promise.all([loadJose(), key])
     const { payload } =
       typeof resolved === 'function'
@@ -144,6 +157,7 @@ const auth: FastifyPluginAsync<AuthOptions> = async (app, opts) => {
     try {
       request.principal = await verify(match[1])
     } catch (err) {
+      if (err instanceof VerifierUnavailable) throw err
       request.authError = unauthorized(describeFailure(err))
     }
   })
