@@ -51,22 +51,27 @@ function effectiveScopes(scope: string | undefined): Set<Scope> {
 
 type Verifier = (token: string) => Promise<Principal>
 
-// Loaded with the first token, not at start-up (a measured bar); anonymous reads never need it.
-let jose: Promise<typeof import('jose')> | undefined
-const loadJose = () => {
-  jose ??= import('jose').catch((err) => {
-    jose = undefined
-    throw new VerifierUnavailable(err)
-  })
-  return jose
-}
-
 /** The verifier itself failed (jose or the key would not load): a server fault, not a bad token. */
 export class VerifierUnavailable extends Error {
   constructor(cause: unknown) {
     super('The token verifier is not available', { cause })
   }
 }
+
+/** Runs `load` once and keeps its result; a failure is not kept (the next call tries again). */
+function loadOnce<T>(load: () => Promise<T>): () => Promise<T> {
+  let loaded: Promise<T> | undefined
+  return () => {
+    loaded ??= load().catch((err) => {
+      loaded = undefined
+      throw err instanceof VerifierUnavailable ? err : new VerifierUnavailable(err)
+    })
+    return loaded
+  }
+}
+
+// Loaded with the first token, not at start-up (a measured bar); anonymous reads never need it.
+const loadJose = loadOnce(() => import('jose'))
 
 export function createVerifier(jwt: JwtConfig): Verifier {
   let keyOf: () => Promise<JWTVerifyGetKey | KeyObject | webcrypto.CryptoKey>
@@ -87,7 +92,7 @@ export function createVerifier(jwt: JwtConfig): Verifier {
   } else {
     throw new Error('no JWT verification key configured')
   }
-  let key: ReturnType<typeof keyOf> | undefined
+  const loadKey = loadOnce(keyOf)
   // Partner systems send the same token on every request: a verified token is remembered for
   // up to a minute (never past its exp), so the hot path skips the signature check.
   const verified = new Map<string, { principal: Principal; until: number }>()
@@ -95,11 +100,7 @@ export function createVerifier(jwt: JwtConfig): Verifier {
     const hit = verified.get(token)
     if (hit && hit.until > Date.now()) return hit.principal
     const options = { algorithms, issuer: jwt.issuer, audience: jwt.audience, requiredClaims: ['exp', 'sub'] }
-    key ??= keyOf().catch((err) => {
-      key = undefined
-      throw new VerifierUnavailable(err)
-    })
-    const [{ jwtVerify }, resolved] = await Promise.all([loadJose(), key])
+    const [{ jwtVerify }, resolved] = await Promise.all([loadJose(), loadKey()])
     const { payload } =
       typeof resolved === 'function'
         ? await jwtVerify(token, resolved, options)
