@@ -67,14 +67,12 @@ function peakRssMb(pid: number | undefined): number {
  */
 async function load(url: string, headers: Record<string, string> = {}, connections = CONNECTIONS) {
   const established: number[] = []
-  let clients = 0
   const r = await autocannon({
     url,
     connections,
     duration: SECONDS,
     headers,
     setupClient: (client) => {
-      clients++
       let first = true
       client.on('response', (_status: number, _bytes: number, ms: number) => {
         if (!first) established.push(ms)
@@ -92,8 +90,6 @@ async function load(url: string, headers: Record<string, string> = {}, connectio
     p50: r.latency.p50,
     p99: r.latency.p99,
     p99Established,
-    clients,
-    bytes: r.throughput.average,
   }
 }
 
