@@ -104,10 +104,10 @@ const isDocsRoute = (url: string) => url === '/openapi.json' || url === '/docs' 
 
 /**
  * The documentation's own Fastify instance: the service's routes again (method, URL, schema,
- * config and constraints, what @fastify/swagger reads; they never answer), @fastify/swagger generating the document from them, and the
- * Swagger UI. Nothing here is needed to answer the API, so it is built on the first request
- * for the document or the UI, not at start-up (a measured bar): loading and registering the two
- * plugins costs about 120 ms here.
+ * config and constraints, what @fastify/swagger reads; they never answer), @fastify/swagger
+ * generating the document from them, and the Swagger UI. Nothing here is needed to answer the
+ * API, so it is built on the first request for the document or the UI, not at start-up (a
+ * measured bar): loading and registering the two plugins costs about 120 ms here.
  */
 async function buildDocsApp(routes: DocumentedRoute[], log: FastifyBaseLogger): Promise<FastifyInstance> {
   const [{ default: Fastify }, { default: swagger }, { default: swaggerUi }] = await Promise.all([
