@@ -50,10 +50,16 @@ export interface ResourceSpec<E extends EntityName, CreateOut, ListQuery> {
   present(row: RowOf<E>, seeRestricted: boolean): unknown
   /** The stored record as a create body, the base a merge patch applies to. */
   toInput(row: RowOf<E>): Record<string, unknown>
-  /** Validated input to stored fields; checks invariants against the database (throws). */
+  /**
+   * Validated input to stored fields. Throws only for the request itself (400: an unknown
+   * referenced id or code); rules that weigh stored data belong in `check`, which runs after
+   * the states rule, so a limited token learns nothing from them about other states' records.
+   */
   prepare(tx: Tx, input: CreateOut, current: RowOf<E> | undefined): FieldsOf<E>
   /** Throws unless the principal may write `before` (absent on create) into `after`. */
   authorize(tx: Tx, principal: Principal, before: RowOf<E> | undefined, after: FieldsOf<E> | undefined): void
+  /** Rules against stored data (cross-record 400s, conflicts 409); runs after `authorize`. */
+  check?(tx: Tx, fields: FieldsOf<E>, current: RowOf<E> | undefined): void
   /** Refuses a delete that would break an invariant (throws). */
   beforeDelete?(tx: Tx, row: RowOf<E>): void
   /** Adds POST {id}/verify, which sets lastVerifiedAt to now. */
@@ -211,6 +217,7 @@ export function registerCrudRoutes<E extends EntityName, CreateOut, ListQuery>(
         (tx) => {
           const fields = spec.prepare(tx, request.body as CreateOut, undefined)
           spec.authorize(tx, principal, undefined, fields)
+          spec.check?.(tx, fields, undefined)
           return createRecord(tx, writeContext(request, principal), spec.entity, fields)
         },
         { behavior: 'immediate' },
@@ -242,12 +249,14 @@ export function registerCrudRoutes<E extends EntityName, CreateOut, ListQuery>(
       const row = db.transaction(
         (tx) => {
           const current = load(tx, (request.params as { id: string }).id)
-          assertIfMatch(request.headers['if-match'], current.version)
           const merged = applyMergePatch(spec.toInput(current), request.body)
           const parsed = schemas.create.safeParse(merged)
           if (!parsed.success) throw validationProblem(issuesToErrors(parsed.error.issues))
           const fields = spec.prepare(tx, parsed.data, current)
+          // DESIGN's order: body (400), states rule (403), conflicts (409), preconditions (412).
           spec.authorize(tx, principal, current, fields)
+          spec.check?.(tx, fields, current)
+          assertIfMatch(request.headers['if-match'], current.version)
           return updateRecord(tx, writeContext(request, principal), spec.entity, current, fields)
         },
         { behavior: 'immediate' },
@@ -277,9 +286,9 @@ export function registerCrudRoutes<E extends EntityName, CreateOut, ListQuery>(
       db.transaction(
         (tx) => {
           const current = load(tx, (request.params as { id: string }).id)
-          assertIfMatch(request.headers['if-match'], current.version)
           spec.authorize(tx, principal, current, undefined)
           spec.beforeDelete?.(tx, current)
+          assertIfMatch(request.headers['if-match'], current.version)
           deleteRecord(tx, writeContext(request, principal), spec.entity, current)
         },
         { behavior: 'immediate' },
@@ -334,8 +343,8 @@ export function registerCrudRoutes<E extends EntityName, CreateOut, ListQuery>(
         const row = db.transaction(
           (tx) => {
             const current = load(tx, (request.params as { id: string }).id)
-            assertIfMatch(request.headers['if-match'], current.version)
             spec.authorize(tx, principal, current, current)
+            assertIfMatch(request.headers['if-match'], current.version)
             const next = { lastVerifiedAt: now() } as unknown as Partial<FieldsOf<E>>
             return updateRecord(tx, writeContext(request, principal), spec.entity, current, next)
           },

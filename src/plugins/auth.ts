@@ -203,3 +203,8 @@ export function requireStates(p: Principal, stateCodes: Iterable<string | null>)
     }
   }
 }
+
+/** Shared vocabulary (roles, states) is changed only by tokens not limited to states, admin included. */
+export function requireUnlimited(p: Principal, what: string): void {
+  if (p.states !== null) throw forbidden(`A token limited to states may not change ${what}`)
+}

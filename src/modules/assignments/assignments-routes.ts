@@ -1,15 +1,15 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import type { Db } from '../../db/client.js'
-import type { AssignmentRow } from '../../db/schema.js'
+import type { AssignmentRow, OrganizationRow } from '../../db/schema.js'
 import { registerCrudRoutes, setEtag, writeContext } from '../../lib/crud-routes.js'
-import { conflict, invalidField, notFound } from '../../lib/problem.js'
+import { conflict, forbidden, invalidField, notFound } from '../../lib/problem.js'
 import { mustExist } from '../../lib/references.js'
 import { Id, IfMatchHeaders, ProblemSchema } from '../../lib/schemas.js'
 import { isCurrent } from '../../lib/tenure.js'
-import { assertIfMatch, createRecord, newId, updateRecord } from '../../lib/write-path.js'
-import { requireScope, requireStates } from '../../plugins/auth.js'
-import { findContact } from '../contacts/contacts-repository.js'
+import { assertIfMatch, createRecord, newId, type Tx, updateRecord } from '../../lib/write-path.js'
+import { type Principal, requireScope, requireStates } from '../../plugins/auth.js'
+import { findContact, mayChangeContact } from '../contacts/contacts-repository.js'
 import { findOrganization } from '../organizations/organizations-repository.js'
 import { findRole, findRoleByKeyOrId } from '../roles/roles-repository.js'
 import { findState } from '../states/states-repository.js'
@@ -29,6 +29,13 @@ import {
   HandoverBody,
   HandoverResult,
 } from './assignments-schemas.js'
+
+/** Attaching is changing: a limited token may give a post only to a contact it may already change. */
+function requireMayAttach(tx: Tx, principal: Principal, contactId: string): void {
+  if (!mayChangeContact(tx, principal.states, contactId)) {
+    throw forbidden('The contact is assigned only in states this token may not change')
+  }
+}
 
 export const presentAssignment = ({ deletedAt: _d, ...row }: AssignmentRow) => row
 
@@ -69,7 +76,6 @@ export const assignmentsRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, 
       ...input
     }) => input,
     prepare: (tx, input, current) => {
-      const id = current?.id ?? newId()
       mustExist(findContact(tx, input.contactId), 'contactId', 'contact')
       mustExist(findRole(tx, input.roleId), 'roleId', 'role')
       const org = mustExist(findOrganization(tx, input.organizationId), 'organizationId', 'organization')
@@ -79,15 +85,9 @@ export const assignmentsRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, 
         input.organizationId !== current.organizationId &&
         input.stateCode === current.stateCode
       const stateCode = input.stateCode === undefined || movedWithoutState ? org.stateCode : input.stateCode
-      if (org.kind === 'government' && stateCode !== org.stateCode) {
-        throw invalidField('stateCode', `must equal the organization's state (${org.stateCode})`)
-      }
-      if ((org.kind === 'international' || org.kind === 'regional') && stateCode !== null) {
-        throw invalidField('stateCode', `must be null for an assignment at a ${org.kind} body`)
-      }
       if (stateCode !== null) mustExist(findState(tx, stateCode), 'stateCode', 'state')
-      const fields = {
-        id,
+      return {
+        id: current?.id ?? newId(),
         contactId: input.contactId,
         roleId: input.roleId,
         organizationId: input.organizationId,
@@ -100,6 +100,27 @@ export const assignmentsRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, 
         designationRef: input.designationRef ?? null,
         designationDate: input.designationDate ?? null,
       }
+    },
+    authorize: (tx, principal, before, after) => {
+      const touched: (string | null)[] = []
+      if (before) touched.push(before.stateCode)
+      if (after) {
+        touched.push(after.stateCode)
+        // The organization's state too: an assignment claiming KG at a KZ ministry is KZ's.
+        const org = findOrganization(tx, after.organizationId)
+        if (org?.kind === 'government') touched.push(org.stateCode)
+      }
+      requireStates(principal, touched)
+      if (after && after.contactId !== before?.contactId) requireMayAttach(tx, principal, after.contactId)
+    },
+    check: (tx, fields) => {
+      const org = findOrganization(tx, fields.organizationId) as OrganizationRow
+      if (org.kind === 'government' && fields.stateCode !== org.stateCode) {
+        throw invalidField('stateCode', `must equal the organization's state (${org.stateCode})`)
+      }
+      if ((org.kind === 'international' || org.kind === 'regional') && fields.stateCode !== null) {
+        throw invalidField('stateCode', `must be null for an assignment at a ${org.kind} body`)
+      }
       if (fields.isPrimary) {
         const holder = findOverlappingPrimary(tx, fields)
         if (holder) {
@@ -108,13 +129,6 @@ export const assignmentsRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, 
           )
         }
       }
-      return fields
-    },
-    authorize: (_tx, principal, before, after) => {
-      requireStates(
-        principal,
-        [before?.stateCode, after?.stateCode].filter((s) => s !== undefined),
-      )
     },
     beforeDelete: (_tx, row) => {
       if (!isCurrent(row.endDate)) {
@@ -158,8 +172,10 @@ export const assignmentsRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, 
         (tx) => {
           const old = findAssignment(tx, request.params.id)
           if (!old) throw notFound(`No assignment ${request.params.id}`)
-          assertIfMatch(request.headers['if-match'], old.version)
+          mustExist(findContact(tx, body.contactId), 'contactId', 'contact')
+          // DESIGN's order: body (400), states rule (403), conflicts (409), preconditions (412).
           requireStates(principal, [old.stateCode])
+          requireMayAttach(tx, principal, body.contactId)
           if (!isCurrent(old.endDate)) throw conflict(`The assignment already ended on ${old.endDate}`)
           if (old.endDate !== null && body.date > old.endDate) {
             throw invalidField('date', `must not be after the tenure's planned end ${old.endDate}`)
@@ -167,10 +183,10 @@ export const assignmentsRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, 
           if (body.date < old.startDate) {
             throw invalidField('date', `must not be before the tenure's startDate ${old.startDate}`)
           }
-          mustExist(findContact(tx, body.contactId), 'contactId', 'contact')
           if (findCurrentHolding(tx, { ...old, contactId: body.contactId })) {
             throw conflict('The successor already holds this role there')
           }
+          assertIfMatch(request.headers['if-match'], old.version)
           const ctx = writeContext(request, principal)
           const startedId = newId()
           // The successor first: succeededBy is a foreign key to it.

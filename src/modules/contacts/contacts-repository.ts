@@ -34,6 +34,16 @@ export function assignmentStatesOf(db: Tx, contactId: string): (string | null)[]
     .map((r) => r.stateCode)
 }
 
+/**
+ * Whether a token limited to `limitedTo` may change the contact (null: unrestricted): a contact
+ * belongs to no state until assigned, then to every state it was ever assigned in.
+ */
+export function mayChangeContact(db: Tx, limitedTo: readonly string[] | null, contactId: string): boolean {
+  if (limitedTo === null) return true
+  const states = assignmentStatesOf(db, contactId)
+  return states.length === 0 || states.some((s) => s !== null && limitedTo.includes(s))
+}
+
 export function hasCurrentAssignments(db: Tx, contactId: string): boolean {
   return !!db
     .select({ id: assignments.id })

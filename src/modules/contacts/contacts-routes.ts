@@ -13,11 +13,11 @@ import { findOrganization } from '../organizations/organizations-repository.js'
 import { findRoleByKeyOrId } from '../roles/roles-repository.js'
 import { findState } from '../states/states-repository.js'
 import {
-  assignmentStatesOf,
   findContact,
   findContactByExternalId,
   hasCurrentAssignments,
   listContacts,
+  mayChangeContact,
 } from './contacts-repository.js'
 import {
   Contact,
@@ -156,23 +156,18 @@ export const contactsRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { d
       },
     },
     toInput: contactToInput,
-    prepare: (tx, input, current) => {
-      const id = current?.id ?? newId()
-      const externalId = input.externalId ?? null
-      if (externalId !== null) {
-        const clash = findContactByExternalId(tx, externalId)
-        if (clash && clash.id !== id) throw conflict(`externalId ${externalId} belongs to another contact`)
-      }
-      return contactFields(input, id, current)
-    },
+    prepare: (_tx, input, current) => contactFields(input, current?.id ?? newId(), current),
     // A contact belongs to no state until assigned; then to every state it was assigned in.
     authorize: (tx, principal, before) => {
-      if (!before || principal.states === null) return
-      const states = assignmentStatesOf(tx, before.id)
-      if (states.length === 0) return
-      if (!states.some((s) => s !== null && principal.states?.includes(s))) {
+      if (before && !mayChangeContact(tx, principal.states, before.id)) {
         throw forbidden('The contact has no assignment in the states this token may change')
       }
+    },
+    check: (tx, fields) => {
+      if (fields.externalId === null) return
+      const clash = findContactByExternalId(tx, fields.externalId)
+      if (clash && clash.id !== fields.id)
+        throw conflict(`externalId ${fields.externalId} belongs to another contact`)
     },
     beforeDelete: (tx, row) => {
       if (hasCurrentAssignments(tx, row.id)) {

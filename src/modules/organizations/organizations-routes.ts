@@ -66,7 +66,6 @@ export const organizationsRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app
       externalId: row.externalId,
     }),
     prepare: (tx, input, current) => {
-      const id = current?.id ?? newId()
       const stateCode = input.stateCode ?? null
       if ((input.kind === 'international' || input.kind === 'regional') && stateCode !== null) {
         throw invalidField('stateCode', `must be null for ${input.kind} organizations`)
@@ -75,14 +74,28 @@ export const organizationsRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app
         throw invalidField('stateCode', 'is required for government organizations')
       }
       if (stateCode !== null) mustExist(findState(tx, stateCode), 'stateCode', 'state')
-      if (current && current.stateCode !== stateCode && (hasChildren(tx, id) || hasAssignments(tx, id))) {
-        throw conflict(
-          'The organization has departments or assignments in its state; it cannot move to another state',
-        )
-      }
       const parentId = input.parentId ?? null
+      if (parentId !== null) mustExist(findOrganization(tx, parentId), 'parentId', 'organization')
+      return {
+        id: current?.id ?? newId(),
+        name: input.name,
+        acronym: input.acronym ?? null,
+        kind: input.kind,
+        stateCode,
+        parentId,
+        website: input.website ?? null,
+        contactDetails: input.contactDetails ?? [],
+        externalId: input.externalId ?? null,
+        lastVerifiedAt: current?.lastVerifiedAt ?? null,
+      }
+    },
+    authorize: (_tx, principal, before, after) => {
+      const touched = [before?.stateCode, after?.stateCode].filter((s) => s !== undefined)
+      requireStates(principal, touched)
+    },
+    check: (tx, { id, stateCode, parentId, externalId }, current) => {
       if (parentId !== null) {
-        const parent = mustExist(findOrganization(tx, parentId), 'parentId', 'organization')
+        const parent = findOrganization(tx, parentId) as OrganizationRow
         if (parent.stateCode !== stateCode) {
           throw invalidField('parentId', 'must be an organization of the same state')
         }
@@ -92,28 +105,16 @@ export const organizationsRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app
           at = at.parentId ? findOrganization(tx, at.parentId) : undefined
         }
       }
-      const externalId = input.externalId ?? null
+      if (current && current.stateCode !== stateCode && (hasChildren(tx, id) || hasAssignments(tx, id))) {
+        throw conflict(
+          'The organization has departments or assignments in its state; it cannot move to another state',
+        )
+      }
       if (externalId !== null) {
         const clash = findOrganizationByExternalId(tx, externalId)
         if (clash && clash.id !== id)
           throw conflict(`externalId ${externalId} belongs to another organization`)
       }
-      return {
-        id,
-        name: input.name,
-        acronym: input.acronym ?? null,
-        kind: input.kind,
-        stateCode,
-        parentId,
-        website: input.website ?? null,
-        contactDetails: input.contactDetails ?? [],
-        externalId,
-        lastVerifiedAt: current?.lastVerifiedAt ?? null,
-      }
-    },
-    authorize: (_tx, principal, before, after) => {
-      const touched = [before?.stateCode, after?.stateCode].filter((s) => s !== undefined)
-      requireStates(principal, touched)
     },
     beforeDelete: (tx, row) => {
       if (hasChildren(tx, row.id)) throw conflict('The organization still has departments')

@@ -6,6 +6,7 @@ import { registerCrudRoutes } from '../../lib/crud-routes.js'
 import { conflict } from '../../lib/problem.js'
 import { Id } from '../../lib/schemas.js'
 import { newId } from '../../lib/write-path.js'
+import { requireUnlimited } from '../../plugins/auth.js'
 import { findRole, listRoles } from './roles-repository.js'
 import { Role, RoleCreate, type RoleInput, RoleList, RoleListQuery, RolePatch } from './roles-schemas.js'
 
@@ -31,22 +32,22 @@ export const rolesRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db }
     list: listRoles,
     present: (row) => presentRole(row),
     toInput: ({ key, name, description, domain }) => ({ key, name, description, domain }),
-    prepare: (tx, input, current) => {
+    prepare: (_tx, input, current) => ({
+      id: current?.id ?? newId(),
+      key: input.key,
+      name: input.name,
+      description: input.description ?? null,
+      domain: input.domain,
+    }),
+    authorize: (_tx, principal) => requireUnlimited(principal, 'roles'),
+    check: (tx, fields) => {
       const clash = tx
         .select({ id: roles.id })
         .from(roles)
-        .where(and(eq(roles.key, input.key), isNull(roles.deletedAt)))
+        .where(and(eq(roles.key, fields.key), isNull(roles.deletedAt)))
         .get()
-      if (clash && clash.id !== current?.id) throw conflict(`Role key ${input.key} is taken`)
-      return {
-        id: current?.id ?? newId(),
-        key: input.key,
-        name: input.name,
-        description: input.description ?? null,
-        domain: input.domain,
-      }
+      if (clash && clash.id !== fields.id) throw conflict(`Role key ${fields.key} is taken`)
     },
-    authorize: () => {},
     beforeDelete: (tx, row) => {
       const used = tx
         .select({ id: assignments.id })

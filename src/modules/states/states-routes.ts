@@ -5,6 +5,7 @@ import { assignments, organizations, type StateRow, states } from '../../db/sche
 import { registerCrudRoutes } from '../../lib/crud-routes.js'
 import { conflict } from '../../lib/problem.js'
 import { StateCode } from '../../lib/schemas.js'
+import { requireUnlimited } from '../../plugins/auth.js'
 import { findState, listStates } from './states-repository.js'
 import {
   State,
@@ -37,16 +38,16 @@ export const statesRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db 
     list: listStates,
     present: (row) => presentState(row),
     toInput: ({ version: _v, createdAt: _c, updatedAt: _u, deletedAt: _d, ...input }) => input,
-    prepare: (tx, input, current) => {
-      if (current && input.code !== current.code) {
+    prepare: (_tx, input) => input,
+    authorize: (_tx, principal) => requireUnlimited(principal, 'states'),
+    check: (tx, fields, current) => {
+      if (current && fields.code !== current.code) {
         throw conflict('A state code cannot change; create the new state instead')
       }
-      if (!current && tx.select().from(states).where(eq(states.code, input.code)).get()) {
-        throw conflict(`State ${input.code} exists or existed; a deleted code is not reused`)
+      if (!current && tx.select().from(states).where(eq(states.code, fields.code)).get()) {
+        throw conflict(`State ${fields.code} exists or existed; a deleted code is not reused`)
       }
-      return input
     },
-    authorize: () => {},
     beforeDelete: (tx, row) => {
       const org = tx
         .select({ id: organizations.id })
