@@ -97,6 +97,8 @@ export const contacts = sqliteTable(
   ],
 )
 
+const primaryFirst = sql`is_primary desc`
+
 export const assignments = sqliteTable(
   'assignments',
   {
@@ -121,9 +123,11 @@ export const assignments = sqliteTable(
     ...versioned,
   },
   (t) => [
-    // The directory query: holders of a state's roles over a date range.
-    index('assignments_state_role_idx').on(t.stateCode, t.roleId, t.startDate),
-    index('assignments_org_role_idx').on(t.organizationId, t.roleId),
+    // The directory's page order within a role (primary first, then startDate, id), so a page
+    // reads only its own rows whatever the size of the state, organization or whole directory.
+    index('assignments_state_role_order_idx').on(t.stateCode, t.roleId, primaryFirst, t.startDate, t.id),
+    index('assignments_org_role_order_idx').on(t.organizationId, t.roleId, primaryFirst, t.startDate, t.id),
+    index('assignments_role_order_idx').on(t.roleId, primaryFirst, t.startDate, t.id),
     index('assignments_contact_idx').on(t.contactId),
     index('assignments_updated_idx').on(t.updatedAt),
   ],

@@ -257,8 +257,6 @@ describe('directory of an international organization', () => {
 
 describe('directory validation', () => {
   it.each([
-    ['', 'state'],
-    ['?role=national-poc', 'state'],
     ['?state=QQ', 'state'],
     ['?state=kg', 'state'],
     ['?state=KG&role=no-such-role', 'role'],

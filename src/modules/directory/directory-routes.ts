@@ -28,7 +28,9 @@ export const directoryRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { 
         summary: 'Who holds which role for a state or organization, now or on a past day',
         description:
           'Holders on asOf (default today): a tenure covers startDate up to, not including, ' +
-          'endDate. Ordered by role key, the primary holder first, then startDate; paged like lists.',
+          'endDate. Ordered by role key, the primary holder first, then startDate; paged like lists. ' +
+          'Without state, organization or q: every state\'s holders (and international bodies\'), ' +
+          'for nightly snapshots.',
         security: [{}, { bearerAuth: [] }],
         querystring: DirectoryQuery,
         response: {
@@ -64,7 +66,7 @@ export const directoryRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { 
         return sendExport(
           reply,
           type,
-          `directory-${q.state ?? q.organization ?? 'search'}-${asOf}`,
+          `directory-${q.state ?? q.organization ?? (q.q ? 'search' : 'all')}-${asOf}`,
           (function* (first) {
             yield csvHeader()
             let page = first

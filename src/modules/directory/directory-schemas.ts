@@ -19,10 +19,6 @@ export const DirectoryQuery = z
     limit: ListLimit,
     cursor: Cursor.optional(),
   })
-  .refine((q) => q.state !== undefined || q.organization !== undefined || q.q !== undefined, {
-    path: ['state'],
-    message: 'give state, organization or q',
-  })
 export type DirectoryQuery = z.infer<typeof DirectoryQuery>
 
 export const DirectoryEntry = z
