@@ -30,6 +30,8 @@ let t: TestApp
 let a: Headers
 let contacts: Json[]
 const NOTE = 'Prefers calls after 15:00; private mobile on file'
+/** vCard text escapes `;` (DESIGN.md, Export safety); ical.js keeps `\;` in unstructured vCard 4 text. */
+const NOTE_IN_VCARD = NOTE.replace(/;/g, '\\;')
 const idOf = (externalId: string) => contacts.find((c) => c.externalId === externalId)?.id as string
 
 const get = (url: string, accept: string, headers: Headers = {}) =>
@@ -208,7 +210,7 @@ describe('privacy', () => {
     const [card] = vcards(one.body)
     const x = person(1)
     expect(card?.getFirstPropertyValue('email')).toBe(x.emailStored)
-    expect(card?.getFirstPropertyValue('note')).toBe(NOTE)
+    expect(card?.getFirstPropertyValue('note')).toBe(NOTE_IN_VCARD)
   })
 })
 
@@ -247,7 +249,7 @@ describe('vCard', () => {
     const cards = vcards(res.body)
     expect(cards).toHaveLength(1)
     checkAsan(cards[0])
-    expect(cards[0]?.getFirstPropertyValue('note')).toBe(NOTE)
+    expect(cards[0]?.getFirstPropertyValue('note')).toBe(NOTE_IN_VCARD)
     expect(String(cards[0]?.getFirstPropertyValue('uid'))).toContain(idOf('kg-000'))
   })
 

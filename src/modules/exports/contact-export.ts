@@ -1,5 +1,4 @@
 import { and, eq, inArray, isNull } from 'drizzle-orm'
-import ICAL from 'ical.js'
 import type { Db } from '../../db/client.js'
 import {
   type AssignmentRow,
@@ -11,13 +10,14 @@ import {
   roles,
 } from '../../db/schema.js'
 import { visibleDetails } from '../../lib/contact-details.js'
+import { protectCell } from '../../lib/csv-cells.js'
 import { lazy } from '../../lib/lazy.js'
 import { isCurrent } from '../../lib/tenure.js'
 import { IMPORT_COLUMNS, type ImportColumn } from '../imports/imports-schemas.js'
 
 /**
  * Contacts out, in the shape the import takes (one row per person in a role), so an export
- * re-imports as unchanged; and as vCard 4.0 (RFC 6350) through ical.js. Readers without
+ * re-imports as unchanged; and as vCard 4.0 (RFC 6350). Readers without
  * directory:read get public details only and no notes.
  */
 
@@ -81,42 +81,104 @@ export function csvRowsOf(contact: ContactRow, tenures: Tenure[], seeRestricted:
 const csv = lazy<typeof import('csv-stringify/sync')>('csv-stringify/sync')
 
 export const csvHeader = (): string => csv().stringify([[...IMPORT_COLUMNS]])
-export const csvLines = (rows: Row[]): string =>
-  rows.length === 0 ? '' : csv().stringify(rows, { columns: [...IMPORT_COLUMNS] })
 
+/** Rows as CSV lines; every cell that would start a spreadsheet formula is protected. */
+export const csvLines = (rows: Row[]): string =>
+  rows.length === 0
+    ? ''
+    : csv().stringify(rows.map((row) => IMPORT_COLUMNS.map((c) => protectCell(row[c] ?? ''))))
+
+/**
+ * vCard values, escaped so that no value can end its line or start a property or a card:
+ * every line break a lenient reader might split on (CRLF, CR, LF, and VT, FF, FS, GS, RS, NEL,
+ * U+2028 and U+2029, which Python's splitlines and JavaScript's `m` regexes count as line ends)
+ * becomes the escape `\n`; `\`, `,` and `;` are escaped (RFC 6350 section 3.4); other control
+ * characters, which vCard text may not hold, are left out; tab stays.
+ */
+const LINE_BREAKS = new Set([
+  '\r\n',
+  '\n',
+  '\v',
+  '\f',
+  '\r',
+  '\x1c',
+  '\x1d',
+  '\x1e',
+  '\x85',
+  '\u2028',
+  '\u2029',
+])
+const TEXT_SPECIALS = /\r\n|[\p{Cc}\u2028\u2029\\,;]/gu
+const PARAM_SPECIALS = /\r\n|[\p{Cc}\u2028\u2029^"]/gu
+const NOT_IN_URI = /[\p{Cc}\u2028\u2029 "<>\\^`{|}]/gu
+
+const text = (value: string): string =>
+  value.replace(TEXT_SPECIALS, (c) =>
+    c === '\\' || c === ',' || c === ';' ? `\\${c}` : c === '\t' ? c : LINE_BREAKS.has(c) ? '\\n' : '',
+  )
+
+/** A parameter value (RFC 6868: `^n`, `^^`, `^'`), quoted when it holds `:`, `;` or `,`. */
+function param(value: string): string {
+  const escaped = value.replace(PARAM_SPECIALS, (c) =>
+    c === '^' ? '^^' : c === '"' ? "^'" : c === '\t' ? c : LINE_BREAKS.has(c) ? '^n' : '',
+  )
+  return /[:;,]/.test(escaped) ? `"${escaped}"` : escaped
+}
+
+/** A URI value: characters a URI cannot hold are percent-encoded (a URI is not backslash-escaped). */
+const uri = (value: string): string => value.replace(NOT_IN_URI, encodeURIComponent)
+
+/**
+ * One content line, folded (RFC 6350 section 3.2) so that no physical line exceeds 75 octets:
+ * continuation lines start with a space; a fold never splits a character or an escape.
+ */
+function contentLine(name: string, params: [string, string][], value: string): string {
+  const line = `${name}${params.map(([k, v]) => `;${k}=${param(v)}`).join('')}:${value}`
+  if (Buffer.byteLength(line) <= 75) return `${line}\r\n`
+  let out = ''
+  let bytes = 0
+  for (const unit of line.match(/\\.|[\s\S]/gu) ?? []) {
+    const size = Buffer.byteLength(unit)
+    if (bytes + size > 75) {
+      out += '\r\n '
+      bytes = 1
+    }
+    out += unit
+    bytes += size
+  }
+  return `${out}\r\n`
+}
+
+/** vCard 4.0 (RFC 6350) of a contact; readers without directory:read get public details only. */
 export function toVCard(contact: ContactRow, tenures: Tenure[], seeRestricted: boolean): string {
-  const card = new ICAL.Component('vcard')
-  card.addPropertyWithValue('version', '4.0')
-  card.addPropertyWithValue('uid', `urn:uuid:${contact.id}`)
-  card.addPropertyWithValue('fn', contact.displayName)
-  const n = new ICAL.Property('n')
-  n.setValue([contact.familyName, contact.givenName ?? '', '', contact.honorific ?? '', ''])
-  card.addProperty(n)
+  const lines: string[] = []
+  const add = (name: string, value: string, params: [string, string][] = []) =>
+    lines.push(contentLine(name, params, value))
+  add('VERSION', '4.0')
+  add('UID', uri(`urn:uuid:${contact.id}`))
+  add('FN', text(contact.displayName))
+  add('N', [contact.familyName, contact.givenName ?? '', '', contact.honorific ?? '', ''].map(text).join(';'))
   if (contact.nameOriginal && contact.nameOriginal !== contact.displayName) {
-    card.addPropertyWithValue('nickname', contact.nameOriginal)
+    add('NICKNAME', text(contact.nameOriginal))
   }
   const current = tenures.find((t) => isCurrent(t.assignment.endDate)) ?? tenures[tenures.length - 1]
-  if (current) card.addPropertyWithValue('org', current.organization.name)
-  if (contact.positionTitle) card.addPropertyWithValue('title', contact.positionTitle)
+  if (current) add('ORG', text(current.organization.name))
+  if (contact.positionTitle) add('TITLE', text(contact.positionTitle))
   for (const d of visibleDetails(contact.contactDetails, seeRestricted)) {
-    if (d.type === 'email') card.addPropertyWithValue('email', d.value)
+    if (d.type === 'email') add('EMAIL', text(d.value))
     else if (d.type === 'phone' || d.type === 'mobile' || d.type === 'fax') {
-      const tel = card.addPropertyWithValue('tel', `tel:${d.value}`)
-      tel.setParameter('value', 'uri')
-      tel.setParameter('type', d.type === 'phone' ? 'voice' : d.type === 'mobile' ? 'cell' : 'fax')
-    } else if (d.type === 'website') card.addPropertyWithValue('url', d.value)
-    else if (d.type === 'address') {
-      const adr = new ICAL.Property('adr')
-      adr.setParameter('label', d.value)
-      adr.setValue(['', '', '', '', '', '', ''])
-      card.addProperty(adr)
-    }
+      const type = d.type === 'phone' ? 'voice' : d.type === 'mobile' ? 'cell' : 'fax'
+      add('TEL', uri(`tel:${d.value}`), [
+        ['VALUE', 'uri'],
+        ['TYPE', type],
+      ])
+    } else if (d.type === 'website') add('URL', uri(d.value))
+    else if (d.type === 'address') add('ADR', ';;;;;;', [['LABEL', d.value]])
   }
   contact.languages.forEach((lang, i) => {
-    const p = card.addPropertyWithValue('lang', lang)
-    p.setParameter('pref', String(i + 1))
+    add('LANG', text(lang), [['PREF', String(i + 1)]])
   })
-  if (seeRestricted && contact.notes) card.addPropertyWithValue('note', contact.notes)
-  card.addPropertyWithValue('rev', contact.updatedAt.replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z'))
-  return `${card.toString().replace(/\r?\n/g, '\r\n')}\r\n`
+  if (seeRestricted && contact.notes) add('NOTE', text(contact.notes))
+  add('REV', contact.updatedAt.replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z'))
+  return `BEGIN:VCARD\r\n${lines.join('')}END:VCARD\r\n`
 }
