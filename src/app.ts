@@ -1,3 +1,4 @@
+import { maxHeaderSize } from 'node:http'
 import accepts from '@fastify/accepts'
 import helmet from '@fastify/helmet'
 import rateLimit from '@fastify/rate-limit'
@@ -19,7 +20,8 @@ import { changesRoutes } from './modules/revisions/changes-routes.js'
 import { rolesRoutes } from './modules/roles/roles-routes.js'
 import { statesRoutes } from './modules/states/states-routes.js'
 import { authPlugin } from './plugins/auth.js'
-import { errorsPlugin } from './plugins/errors.js'
+import { clientErrorHandler } from './plugins/client-errors.js'
+import { errorsPlugin, frameworkErrors } from './plugins/errors.js'
 import { swaggerPlugin } from './plugins/swagger.js'
 
 export interface AppDeps {
@@ -41,7 +43,16 @@ export async function buildApp({ config, db, logger = false }: AppDeps) {
       const given = req.headers['x-request-id']
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : newId()
     },
-    routerOptions: { ignoreTrailingSlash: true },
+    // Path parameters as long as the request line may be: the route schemas bound each one, so
+    // an over-long id is the same 400 naming the parameter at any length, not a 414 past 100.
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: maxHeaderSize },
+    // Requests refused below the routes answer problem+json with an x-request-id too: Node's
+    // parser errors (400; 414 and 431 for an over-long request line or header section), a path
+    // Fastify cannot decode, and a missing Host header (checked in the errors plugin instead of
+    // Node's bare 400).
+    clientErrorHandler,
+    frameworkErrors,
+    http: { requireHostHeader: false },
     // zod validates and our serializer writes every route: handing Fastify the compilers up
     // front keeps it from loading its default ajv and fast-json-stringify ones at start-up.
     // (The option's types describe ajv's compilers; Fastify only calls what the factory returns.)

@@ -1,7 +1,15 @@
-import type { FastifyError, FastifyPluginAsync, FastifyReply } from 'fastify'
+import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod'
-import { type FieldError, type ProblemBody, ProblemError, problemType, statusTitle } from '../lib/problem.js'
+import {
+  badRequest,
+  type FieldError,
+  type ProblemBody,
+  ProblemError,
+  problemType,
+  statusTitle,
+} from '../lib/problem.js'
+import { newId } from '../lib/write-path.js'
 
 export function sendProblem(reply: FastifyReply, problem: ProblemError): FastifyReply {
   const body: ProblemBody = { ...problem.toBody(), instance: reply.request.url }
@@ -47,6 +55,7 @@ const FASTIFY_CODES: Record<string, string> = {
   FST_ERR_CTP_EMPTY_JSON_BODY: 'malformed-body',
   FST_ERR_CTP_INVALID_JSON_BODY: 'malformed-body',
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'bad-request',
+  FST_ERR_MAX_PARAM_LENGTH: 'uri-too-long',
 }
 
 function toProblem(error: FastifyError): ProblemError | null {
@@ -77,7 +86,54 @@ function toProblem(error: FastifyError): ProblemError | null {
   return null
 }
 
+const internalError = () =>
+  new ProblemError(500, 'An unexpected error occurred; quote the x-request-id when reporting it', {
+    type: problemType('internal-error'),
+  })
+
+/**
+ * Fastify's `frameworkErrors` option: a path that is not valid percent-encoding (or a path
+ * parameter over the router's limit), answered before routing. No hook runs for these, so the
+ * request id header is set here.
+ */
+export function frameworkErrors(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  reply.header('x-request-id', request.id)
+  let problem: ProblemError | null
+  if (error.code === 'FST_ERR_BAD_URL') {
+    problem = new ProblemError(400, 'The URL path is not valid percent-encoded UTF-8', {
+      type: problemType('malformed-request'),
+    })
+  } else {
+    problem = toProblem(error)
+  }
+  if (!problem) request.log.error({ err: error }, 'unexpected framework error')
+  sendProblem(reply, problem ?? internalError())
+}
+
 const errors: FastifyPluginAsync = async (app) => {
+  // Node answers these two itself, with an empty body; the server options hand them to us.
+  // HTTP/1.1 requires Host (RFC 9112, section 3.2): app.ts turns off Node's bare 400.
+  app.addHook('onRequest', (request, _reply, done) => {
+    const hostless = request.raw.httpVersion === '1.1' && request.headers.host === undefined
+    done(hostless ? badRequest('An HTTP/1.1 request must carry a Host header') : undefined)
+  })
+  app.server.on('checkExpectation', (req, res) => {
+    const body: ProblemBody = {
+      type: problemType('expectation-failed'),
+      title: statusTitle(417),
+      status: 417,
+      detail: `Only the expectation 100-continue is supported, not ${JSON.stringify(req.headers.expect)}`,
+    }
+    const text = JSON.stringify(body)
+    res.writeHead(417, {
+      'content-type': 'application/problem+json',
+      'content-length': Buffer.byteLength(text),
+      'x-request-id': newId(),
+      connection: 'close',
+    })
+    res.end(text)
+  })
+
   app.setErrorHandler((error: FastifyError, request, reply) => {
     let problem: ProblemError | null = null
     try {
@@ -90,12 +146,7 @@ const errors: FastifyPluginAsync = async (app) => {
       return sendProblem(reply, problem)
     }
     request.log.error({ err: error }, 'unexpected error')
-    return sendProblem(
-      reply,
-      new ProblemError(500, 'An unexpected error occurred; quote the x-request-id when reporting it', {
-        type: problemType('internal-error'),
-      }),
-    )
+    return sendProblem(reply, internalError())
   })
 
   app.setNotFoundHandler((request, reply) =>
