@@ -114,6 +114,7 @@ async function main() {
   runImport(db, { actor: 'bench', requestId: 'bench' }, parseImportBody('csv', toCsv(rows)), {
     dryRun: false,
     limitedTo: null,
+    seesRestricted: true,
   })
   const counts = db.$client
     .prepare(

@@ -116,6 +116,8 @@ async function main(): Promise<number> {
     const result = runImport(db, { actor: args.actor, requestId: `import-${newId()}` }, rows, {
       dryRun: args.dryRun,
       limitedTo: null,
+      // A local import with the database file in hand sees everything.
+      seesRestricted: true,
       onProgress: (done, total) => progress.update(done, total),
     })
     progress.update(rows.rows.length, rows.rows.length)

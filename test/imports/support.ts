@@ -30,7 +30,14 @@ export const COLUMNS = [
 export type Column = (typeof COLUMNS)[number]
 export type Row = Partial<Record<Column, string>>
 
+/**
+ * A staff importer who also reads the directory: people are matched by email too, and counts
+ * see restricted values. An import-only token (`importOnly`) matches by externalId or id only
+ * and counts a person whose difference may be restricted as updated (DESIGN.md "Import privacy").
+ */
 export const importer = (sub = 'importer-ines', claims: Json = {}) =>
+  bearer('directory:import directory:read', { sub, ...claims })
+export const importOnly = (sub = 'importer-ivo', claims: Json = {}) =>
   bearer('directory:import', { sub, ...claims })
 export const admin = (sub = 'admin-alice') => bearer('directory:admin', { sub })
 

@@ -23,7 +23,7 @@ import {
 } from '../../lib/write-path.js'
 import { contactFields, contactToInput } from '../contacts/contacts-routes.js'
 import type { ParsedRows } from './import-parse.js'
-import { type ImportResult, ImportRow } from './imports-schemas.js'
+import { type ImportResult, ImportRow, ImportRowByKey } from './imports-schemas.js'
 
 type Entity = 'organizations' | 'contacts' | 'assignments'
 type Outcome = 'created' | 'updated' | 'unchanged'
@@ -51,6 +51,38 @@ class Tally {
   }
 }
 
+/**
+ * What the rows of one file give each record. Two rows that give one record's field different
+ * values would make every import of the file write one, then the other (two revisions a run,
+ * never `unchanged`), so both rows are rejected, naming each other. An empty cell gives nothing
+ * and conflicts with nothing; rows that repeat a value agree.
+ */
+class Conflicts {
+  private readonly first = new Map<string, { row: number; value: string }>()
+  readonly errors: RowError[] = []
+  /** `record` keys the record; `what` names it in the message ("the same person"). */
+  note(record: string, what: string, field: string, row: number, value: string | undefined) {
+    if (value === undefined) return
+    const key = `${record}|${field}`
+    const first = this.first.get(key)
+    if (!first) this.first.set(key, { row, value })
+    else if (first.value !== value) {
+      this.errors.push(
+        {
+          row: first.row,
+          field,
+          message: `row ${row} gives ${what} another ${field} (${JSON.stringify(value)})`,
+        },
+        {
+          row,
+          field,
+          message: `row ${first.row} gives ${what} another ${field} (${JSON.stringify(first.value)})`,
+        },
+      )
+    }
+  }
+}
+
 const rowsRejected = (errors: RowError[]) =>
   new ProblemError(422, `${new Set(errors.map((e) => e.row)).size} row(s) rejected; nothing was imported`, {
     type: problemType('import-rows-rejected'),
@@ -68,8 +100,16 @@ interface ValidRow {
   phone?: string
 }
 
-/** Validates every row (shape, phone numbers with the row's state as region, role and state codes). */
-export function validateRows(db: Db, parsed: ParsedRows): { valid: ValidRow[]; errors: RowError[] } {
+/**
+ * Validates every row (shape, phone numbers with the row's state as region, role and state codes).
+ * Without `matchByEmail` (a token that may not read restricted values) a row needs externalId.
+ */
+export function validateRows(
+  db: Db,
+  parsed: ParsedRows,
+  matchByEmail: boolean,
+): { valid: ValidRow[]; errors: RowError[] } {
+  const schema = matchByEmail ? ImportRow : ImportRowByKey
   const errors = [...parsed.errors]
   const roleKeys = new Set(
     db
@@ -91,7 +131,7 @@ export function validateRows(db: Db, parsed: ParsedRows): { valid: ValidRow[]; e
   const phones = new Map<string, string | null>()
   const valid: ValidRow[] = []
   for (const { row, cells } of parsed.rows) {
-    const result = ImportRow.safeParse(cells)
+    const result = schema.safeParse(cells)
     if (!result.success) {
       for (const issue of result.error.issues) {
         const field =
@@ -143,16 +183,43 @@ export function checkRowStates(limitedTo: readonly string[] | null, rows: ValidR
     throw forbidden('The import has rows of states this token may not change; nothing was imported', errors)
 }
 
+/** The person's own fields a row gives (its details are added, never replaced). */
+const CONTACT_FIELDS = [
+  'externalId',
+  'honorific',
+  'givenName',
+  'familyName',
+  'nameOriginal',
+  'positionTitle',
+] as const
+
 const PHONE_TYPES = new Set(['phone', 'mobile', 'fax'])
 const sameKind = (a: ContactDetail['type'], b: ContactDetail['type']) =>
   a === b || (PHONE_TYPES.has(a) && PHONE_TYPES.has(b))
 
+const hasDetail = (details: ContactDetail[], detail: ContactDetail) =>
+  details.some((d) => sameKind(d.type, detail.type) && d.value === detail.value)
+
 /** Adds a detail unless the person has it already (a number counts whether phone, mobile or fax). */
 function withDetail(details: ContactDetail[], detail: ContactDetail | undefined): ContactDetail[] {
-  if (!detail || details.some((d) => sameKind(d.type, detail.type) && d.value === detail.value))
-    return details
+  if (!detail || hasDetail(details, detail)) return details
   return [...details, detail]
 }
+
+/**
+ * True when whether `given` details change the person depends on a restricted detail: one of
+ * them is not among the person's public details, so it is either added or matches a restricted
+ * one. A token that may not read restricted values then counts the person as updated either way.
+ */
+const turnsOnRestricted = (contact: ContactRow, given: (ContactDetail | undefined)[]) =>
+  given.some(
+    (d) =>
+      d !== undefined &&
+      !hasDetail(
+        contact.contactDetails.filter((s) => s.visibility === 'public'),
+        d,
+      ),
+  )
 
 /**
  * True when every given field equals the stored one, so contactFields(contactToInput(c) + given)
@@ -164,18 +231,32 @@ function sameAsStored(contact: ContactRow, given: Record<string, unknown>): bool
   return contact.nameLatin !== null && new Set(contact.languages).size === contact.languages.length
 }
 
+export interface ImportOptions {
+  dryRun: boolean
+  /** The token's `states` claim: rows and people of other states are refused (403). */
+  limitedTo: readonly string[] | null
+  /**
+   * Whether the importer may read restricted values (directory:read). Without it, people are
+   * matched by externalId or record id only, and a person whose only difference may be a
+   * restricted detail counts as updated, so neither the counts nor a 403 tell whether a
+   * restricted e-mail or phone number exists.
+   */
+  seesRestricted: boolean
+  onProgress?: (done: number, total: number) => void
+}
+
 /**
  * Applies validated rows in one transaction through the write path: upserts organizations by
  * (state, name), people by externalId then email, tenures by (person, role, organization,
- * startDate). A dry run does the same work and rolls it back, so it reports exactly.
+ * startDate). A dry run does the same work and rolls it back, so it reports exactly. Rows that
+ * give one record conflicting values are rejected (422) before a states-limited token's people
+ * of other states (403).
  */
 export function applyRows(
   db: Db,
   ctx: WriteContext,
   rows: ValidRow[],
-  dryRun: boolean,
-  onProgress?: (done: number, total: number) => void,
-  limitedTo: readonly string[] | null = null,
+  { dryRun, limitedTo, seesRestricted, onProgress }: ImportOptions,
 ): ImportResult {
   const tally = new Tally()
   const apply = () =>
@@ -219,6 +300,7 @@ export function applyRows(
           statesOf.set(a.contactId, set)
         }
         const outOfScope: RowError[] = []
+        const conflicts = new Conflicts()
 
         let done = 0
         // Creates go out as multi-row inserts; updates flush them first (see withBulkCreates).
@@ -232,8 +314,9 @@ export function applyRows(
             const phoneDetail: ContactDetail | undefined = phone
               ? { type: 'phone', value: phone, label: null, visibility: r.phoneVisibility ?? 'restricted' }
               : undefined
-            // By externalId; else by email, unless that person is already keyed by another externalId.
-            const emailMatch = r.email ? byEmail.get(r.email) : undefined
+            // By externalId; else by email, unless that person is already keyed by another
+            // externalId (and only for a token that may read restricted e-mails).
+            const emailMatch = r.email && seesRestricted ? byEmail.get(r.email) : undefined
             // An export keys a person without externalId by the record id.
             const idMatch = r.externalId ? byId.get(r.externalId) : undefined
             const keyedById = idMatch !== undefined && idMatch.externalId === null
@@ -269,9 +352,14 @@ export function applyRows(
             const details = contact
               ? withDetail(withDetail(contact.contactDetails, email), phoneDetail)
               : undefined
+            // What is unchanged for a reader is "updated" where a restricted detail decides it.
+            const unchanged: Outcome =
+              contact && !seesRestricted && turnsOnRestricted(contact, [email, phoneDetail])
+                ? 'updated'
+                : 'unchanged'
             if (contact && details === contact.contactDetails && sameAsStored(contact, defined)) {
               // Nothing the row gives differs: the update below would write nothing.
-              tally.note('contacts', contact.id, 'unchanged')
+              tally.note('contacts', contact.id, unchanged)
             } else if (contact) {
               const base = contactToInput(contact)
               const input = {
@@ -286,7 +374,7 @@ export function applyRows(
                 contact,
                 contactFields(input, contact.id, contact),
               )
-              tally.note('contacts', contact.id, next === contact ? 'unchanged' : 'updated')
+              tally.note('contacts', contact.id, next === contact ? unchanged : 'updated')
               contact = next
             } else {
               const input = {
@@ -298,6 +386,27 @@ export function applyRows(
               tally.note('contacts', contact.id, 'created')
             }
             remember(contact)
+            const person = `contact:${contact.id}`
+            for (const field of CONTACT_FIELDS)
+              conflicts.note(person, 'the same person', field, row, r[field])
+            if (email && r.emailVisibility) {
+              conflicts.note(
+                `${person}|${email.value}`,
+                "the same person's email",
+                'emailVisibility',
+                row,
+                r.emailVisibility,
+              )
+            }
+            if (phoneDetail && r.phoneVisibility) {
+              conflicts.note(
+                `${person}|${phoneDetail.value}`,
+                "the same person's phone",
+                'phoneVisibility',
+                row,
+                r.phoneVisibility,
+              )
+            }
 
             if (!r.organization || !r.role || !r.startDate) continue
             // The organization, matched within the state by name.
@@ -327,6 +436,13 @@ export function applyRows(
             } else {
               tally.note('organizations', org.id, 'unchanged')
             }
+            conflicts.note(
+              `organization:${org.id}`,
+              'the same organization',
+              'organizationKind',
+              row,
+              r.organizationKind,
+            )
 
             // The tenure.
             const roleId = roleIds.get(r.role) as string
@@ -360,8 +476,11 @@ export function applyRows(
             } else {
               tally.note('assignments', tenure.id, 'unchanged')
             }
+            const assignment = tenures.get(tKey) as AssignmentRow
+            conflicts.note(`assignment:${assignment.id}`, 'the same assignment', 'endDate', row, r.endDate)
           }
         })
+        if (conflicts.errors.length > 0) throw rowsRejected(conflicts.errors.sort((a, b) => a.row - b.row))
         if (outOfScope.length > 0) {
           throw forbidden(
             'The import would change people of states this token may not change; nothing was imported',
@@ -399,14 +518,10 @@ export function runImport(
   db: Db,
   ctx: WriteContext,
   parsed: ParsedRows,
-  options: {
-    dryRun: boolean
-    limitedTo: readonly string[] | null
-    onProgress?: (done: number, total: number) => void
-  },
+  options: ImportOptions,
 ): ImportResult {
-  const { valid, errors } = validateRows(db, parsed)
+  const { valid, errors } = validateRows(db, parsed, options.seesRestricted)
   if (errors.length > 0) throw rowsRejected(errors)
   checkRowStates(options.limitedTo, valid)
-  return applyRows(db, ctx, valid, options.dryRun, options.onProgress, options.limitedTo)
+  return applyRows(db, ctx, valid, options)
 }

@@ -84,6 +84,7 @@ export const importsRoutes: FastifyPluginAsyncZod<{ db: Db; config: Config }> = 
       return runImport(db, writeContext(request, principal), parsed, {
         dryRun: request.query.dryRun ?? false,
         limitedTo: principal.states,
+        seesRestricted: principal.scopes.has('directory:read'),
       })
     },
   )
