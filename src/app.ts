@@ -22,6 +22,7 @@ import { statesRoutes } from './modules/states/states-routes.js'
 import { authPlugin } from './plugins/auth.js'
 import { clientErrorHandler } from './plugins/client-errors.js'
 import { errorsPlugin, frameworkErrors } from './plugins/errors.js'
+import { readCachePlugin } from './plugins/read-cache.js'
 import { swaggerPlugin } from './plugins/swagger.js'
 
 export interface AppDeps {
@@ -102,6 +103,7 @@ export async function buildApp({ config, db, logger = false }: AppDeps) {
         ),
     })
   }
+  await app.register(readCachePlugin, { db, maxBytes: config.readCacheBytes })
   await app.register(swaggerPlugin)
 
   await app.register(healthRoutes, { db })

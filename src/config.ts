@@ -10,6 +10,8 @@ export interface Config {
   bodyLimit: number
   importBodyLimit: number
   rateLimitMax: number
+  /** Bytes of serialized list, directory, report and feed pages kept in memory; 0 keeps none. */
+  readCacheBytes: number
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
   jwt: JwtConfig
 }
@@ -78,6 +80,15 @@ const EnvSchema = z.object({
       .int('must be a whole number (0 turns rate limiting off)')
       .min(0, 'must not be negative')
       .default(600),
+  ),
+  READ_CACHE_MB: z.preprocess(
+    emptyAsUndefined,
+    z.coerce
+      .number({ error: 'must be a whole number of MiB (0 turns the cache off)' })
+      .int('must be a whole number of MiB (0 turns the cache off)')
+      .min(0, 'must not be negative')
+      .max(1024, 'must be at most 1024')
+      .default(16),
   ),
   LOG_LEVEL: z.preprocess(
     emptyAsUndefined,
@@ -148,6 +159,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     bodyLimit: e.BODY_LIMIT,
     importBodyLimit: e.IMPORT_BODY_LIMIT,
     rateLimitMax: e.RATE_LIMIT_MAX,
+    readCacheBytes: e.READ_CACHE_MB * 1024 * 1024,
     logLevel: e.LOG_LEVEL,
     jwt: Object.freeze({
       secret: e.JWT_SECRET,

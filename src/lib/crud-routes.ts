@@ -139,6 +139,7 @@ export function registerCrudRoutes<E extends EntityName, CreateOut, ListQuery>(
   app.get(
     basePath,
     {
+      config: { feedCached: true },
       schema: {
         tags: [tag],
         operationId: `list${tag}`,
@@ -299,6 +300,7 @@ export function registerCrudRoutes<E extends EntityName, CreateOut, ListQuery>(
   app.get(
     `${basePath}/:id/history`,
     {
+      config: { feedCached: true },
       schema: {
         tags: [tag],
         operationId: op('history'),

@@ -22,6 +22,7 @@ export const directoryRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { 
   app.get(
     '/v1/directory',
     {
+      config: { feedCached: true },
       schema: {
         tags: ['Directory'],
         operationId: 'getDirectory',

@@ -16,6 +16,7 @@ export const reportsRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db
   app.get(
     '/v1/reports/coverage',
     {
+      config: { feedCached: true },
       schema: {
         tags: ['Reports'],
         operationId: 'coverageReport',

@@ -9,6 +9,7 @@ export const changesRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db
   app.get(
     '/v1/changes',
     {
+      config: { feedCached: true },
       schema: {
         tags: ['Changes'],
         operationId: 'listChanges',

@@ -1,0 +1,93 @@
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
+import fp from 'fastify-plugin'
+import { LRUCache } from 'lru-cache'
+import type { Db } from '../db/client.js'
+import { feedHead } from '../lib/feed-head.js'
+import { today } from '../lib/tenure.js'
+import { canSeeRestricted } from './auth.js'
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /**
+     * The answer depends only on the URL, the reader's visibility, the media type, the day and
+     * the stored data: it carries an ETag from the change feed's head and is cached serialized.
+     */
+    feedCached?: boolean
+  }
+  interface FastifyRequest {
+    feedTag: string | null
+  }
+}
+
+interface Cached {
+  body: string
+  headers: Record<string, string>
+}
+
+/** Headers a cached answer carries again; everything else is per request (x-request-id). */
+const KEPT = ['content-type', 'link', 'content-disposition']
+
+export interface ReadCacheOptions {
+  db: Db
+  /** Bytes of serialized pages to keep; 0 keeps none (ETags and 304s still work). */
+  maxBytes: number
+}
+
+/**
+ * Conditional and cached reads for lists, the directory, reports and the feed. Every write
+ * appends a revision, so the feed's head names the data a page was read from: the ETag is the
+ * head plus what else the answer depends on, and a write invalidates by moving the head.
+ */
+const readCache: FastifyPluginAsync<ReadCacheOptions> = async (app, { db, maxBytes }) => {
+  const cache =
+    maxBytes > 0
+      ? new LRUCache<string, Cached>({ maxSize: maxBytes, sizeCalculation: (c) => c.body.length * 2 + 256 })
+      : null
+  app.decorateRequest('feedTag', null)
+
+  const tagOf = (request: FastifyRequest, reply: FastifyReply) => {
+    const visibility = canSeeRestricted(request) ? 'r' : 'p'
+    const accept = request.headers.accept ?? ''
+    // The media type is negotiated later; the Accept header decides it, so it is part of the tag.
+    const media = Buffer.from(accept).toString('base64url').slice(0, 48)
+    reply.header('vary', 'Accept, Authorization')
+    return `${feedHead(db)}.${today()}.${visibility}.${media}`
+  }
+
+  app.addHook('preHandler', async (request, reply) => {
+    if (!request.routeOptions.config.feedCached || request.method !== 'GET') return
+    const tag = tagOf(request, reply)
+    request.feedTag = tag
+    const etag = `W/"${tag}"`
+    const given = request.headers['if-none-match']
+    if (given !== undefined && given.split(',').some((t) => t.trim() === etag || t.trim() === '*')) {
+      reply.header('etag', etag)
+      return reply.code(304).send()
+    }
+    const hit = cache?.get(`${tag} ${request.url}`)
+    if (hit) {
+      reply.header('etag', etag).headers(hit.headers)
+      return reply.serializer((s: unknown) => s as string).send(hit.body)
+    }
+  })
+
+  app.addHook('onSend', async (request, reply, payload) => {
+    const tag = request.feedTag
+    if (tag === null || reply.statusCode !== 200) return payload
+    reply.header('etag', `W/"${tag}"`)
+    if (cache && typeof payload === 'string') {
+      const key = `${tag} ${request.url}`
+      if (!cache.has(key)) {
+        const headers: Record<string, string> = {}
+        for (const name of KEPT) {
+          const value = reply.getHeader(name)
+          if (value !== undefined) headers[name] = String(value)
+        }
+        cache.set(key, { body: payload, headers })
+      }
+    }
+    return payload
+  })
+}
+
+export const readCachePlugin = fp(readCache, { name: 'read-cache', dependencies: ['auth'] })
