@@ -1,12 +1,10 @@
 import { maxHeaderSize } from 'node:http'
 import accepts from '@fastify/accepts'
 import helmet from '@fastify/helmet'
-import rateLimit from '@fastify/rate-limit'
 import Fastify, { type FastifyServerOptions } from 'fastify'
 import { validatorCompiler } from 'fastify-type-provider-zod'
 import type { Config } from './config.js'
 import type { Db } from './db/client.js'
-import { ProblemError, problemType } from './lib/problem.js'
 import { serializerCompiler } from './lib/serializer.js'
 import { newId } from './lib/write-path.js'
 import { assignmentsRoutes } from './modules/assignments/assignments-routes.js'
@@ -22,6 +20,7 @@ import { statesRoutes } from './modules/states/states-routes.js'
 import { authPlugin } from './plugins/auth.js'
 import { clientErrorHandler } from './plugins/client-errors.js'
 import { errorsPlugin, frameworkErrors } from './plugins/errors.js'
+import { rateLimitsPlugin } from './plugins/rate-limits.js'
 import { readCachePlugin } from './plugins/read-cache.js'
 import { swaggerPlugin } from './plugins/swagger.js'
 
@@ -88,21 +87,7 @@ export async function buildApp({ config, db, logger = false }: AppDeps) {
   await app.register(helmet, { global: true })
   await app.register(accepts)
   await app.register(authPlugin, { jwt: config.jwt, publicRead: config.publicRead })
-  if (config.rateLimitMax > 0) {
-    await app.register(rateLimit, {
-      max: config.rateLimitMax,
-      timeWindow: '1 minute',
-      keyGenerator: (req) => (req.principal ? `sub:${req.principal.sub}` : `ip:${req.ip}`),
-      errorResponseBuilder: (_req, ctx) =>
-        new ProblemError(
-          429,
-          `Rate limit of ${ctx.max} requests per minute exceeded; retry in ${ctx.after}`,
-          {
-            type: problemType('rate-limited'),
-          },
-        ),
-    })
-  }
+  await app.register(rateLimitsPlugin, { max: config.rateLimitMax, heavyMax: config.rateLimitHeavyMax })
   await app.register(readCachePlugin, { db, maxBytes: config.readCacheBytes })
   await app.register(swaggerPlugin)
 

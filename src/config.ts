@@ -10,6 +10,8 @@ export interface Config {
   bodyLimit: number
   importBodyLimit: number
   rateLimitMax: number
+  /** Per client and minute for exports, searches and imports (their own, smaller budget). */
+  rateLimitHeavyMax: number
   /** Bytes of serialized list, directory, report and feed pages kept in memory; 0 keeps none. */
   readCacheBytes: number
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
@@ -80,6 +82,14 @@ const EnvSchema = z.object({
       .int('must be a whole number (0 turns rate limiting off)')
       .min(0, 'must not be negative')
       .default(600),
+  ),
+  RATE_LIMIT_HEAVY_MAX: z.preprocess(
+    emptyAsUndefined,
+    z.coerce
+      .number({ error: 'must be a whole number of at least 1' })
+      .int('must be a whole number of at least 1')
+      .min(1, 'must be a whole number of at least 1')
+      .default(60),
   ),
   READ_CACHE_MB: z.preprocess(
     emptyAsUndefined,
@@ -159,6 +169,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     bodyLimit: e.BODY_LIMIT,
     importBodyLimit: e.IMPORT_BODY_LIMIT,
     rateLimitMax: e.RATE_LIMIT_MAX,
+    rateLimitHeavyMax: e.RATE_LIMIT_HEAVY_MAX,
     readCacheBytes: e.READ_CACHE_MB * 1024 * 1024,
     logLevel: e.LOG_LEVEL,
     jwt: Object.freeze({
