@@ -221,17 +221,12 @@ describe('refused writes with an invalid body still answer a 4xx problem and wri
     expectUnauthorized(await send(await bearer(ADMIN, { expiresIn: -60 })), /expired/)
   })
 
-  // DESIGN is silent on whether authentication or validation is judged first; either is a
-  // 4xx problem, never a 500.
-  it('no token: 401 or 400', async () => {
-    const res = await send({})
-    expect([400, 401], res.body).toContain(res.statusCode)
-    expectProblem(res, res.statusCode)
+  // DESIGN's order of checks on a write: token (401), scope (403), then the body (400).
+  it('no token: 401, before the body is judged', async () => {
+    expectUnauthorized(await send({}), /^A bearer token with the directory:write scope is required$/)
   })
 
-  it('a read-only token: 403 or 400', async () => {
-    const res = await send(await bearer('directory:read'))
-    expect([400, 403], res.body).toContain(res.statusCode)
-    expectProblem(res, res.statusCode)
+  it('a read-only token: 403, before the body is judged', async () => {
+    expectProblem(await send(await bearer('directory:read')), 403, /^The token lacks the directory:write scope$/)
   })
 })
