@@ -1,0 +1,216 @@
+import { readFileSync } from 'node:fs'
+import fc from 'fast-check'
+import type { InjectOptions, LightMyRequestResponse } from 'fastify'
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { bearer, buildTestApp, signToken, snapshot } from '../helpers/build-test-app.js'
+import { problemBody, type TestApp } from '../helpers/http.js'
+import type { Schema } from './schema-arbitrary.js'
+import {
+  describeExchange,
+  type Operation,
+  operationsOf,
+  Resolver,
+  requestArbitrary,
+  toInject,
+} from './support.js'
+
+/**
+ * Contract-driven fuzzing: every operation of the committed OpenAPI document gets random and
+ * hostile values for each of its parameters and bodies, with and without tokens, against one
+ * real app whose records the requests keep changing. For every answer: never 5xx, every error
+ * is problem+json without a stack trace or SQL, every answer has an x-request-id, and a
+ * refused request (or any read) leaves the database exactly as it was.
+ *
+ * Reproduce a failure with the seed and path fast-check prints; FUZZ_SEED and FUZZ_RUNS
+ * override the fixed seed and the runs per operation for a longer hunt.
+ */
+
+const doc = JSON.parse(readFileSync(new URL('../../openapi/openapi.json', import.meta.url), 'utf8')) as Schema
+const operations = operationsOf(doc)
+
+const RUNS = Number(process.env.FUZZ_RUNS ?? 70)
+const BASE_SEED = Number(process.env.FUZZ_SEED ?? 1540)
+const seedOf = (op: Operation) => [...op.id].reduce((h, c) => (h * 31 + c.charCodeAt(0)) | 0, BASE_SEED)
+
+/** Token names (see beforeAll), the ones that may write drawn more often. */
+const TOKENS = [
+  { name: 'none', weight: 2 },
+  { name: 'read', weight: 1 },
+  { name: 'write', weight: 3 },
+  { name: 'import', weight: 1 },
+  { name: 'admin', weight: 4 },
+  { name: 'writeKG', weight: 2 },
+  { name: 'adminKG', weight: 1 },
+  { name: 'noScope', weight: 1 },
+  { name: 'expired', weight: 1 },
+  { name: 'garbage', weight: 1 },
+]
+
+let t: TestApp
+let resolver: Resolver
+let admin: Record<string, string>
+const authorization: Record<string, string | undefined> = { none: undefined }
+/** The database as the last accepted write left it. */
+let current = ''
+const exercised = new Map<string, number>()
+const statuses = new Map<string, Map<number, number>>()
+
+async function send(request: InjectOptions): Promise<LightMyRequestResponse> {
+  const res = await t.app.inject(request)
+  if (res.statusCode >= 300) throw new Error(`seeding ${request.method} ${request.url}: ${res.body}`)
+  return res
+}
+
+/** Keeps a handful of live organizations, contacts and assignments (in KG and elsewhere) around. */
+async function replenish() {
+  const live = (table: string) =>
+    t.db.$client.prepare(`select count(*) from ${table} where deleted_at is null`).pluck().get() as number
+  const post = async (url: string, payload: object) =>
+    (await send({ method: 'POST', url, headers: admin, payload })).json() as { id: string }
+  const liveRoles = () =>
+    t.db.$client
+      .prepare('select id from roles where deleted_at is null order by rowid limit 3')
+      .pluck()
+      .all() as string[]
+  for (let i = 0; liveRoles().length < 3; i++) {
+    await post('/v1/roles', {
+      key: `fuzz-role-${Date.now().toString(36)}-${i}`,
+      name: 'Fuzz role',
+      domain: 'general',
+    })
+  }
+  for (let i = 0; live('organizations') < 4 || live('contacts') < 5 || live('assignments') < 4; i++) {
+    const n = `${Date.now().toString(36)}${i}`
+    const [roleA = '', roleB = '', roleC = ''] = liveRoles()
+    const stateCode = i % 2 ? 'KZ' : 'KG'
+    const org = await post('/v1/organizations', { name: `Ministry ${n}`, kind: 'government', stateCode })
+    const intl = await post('/v1/organizations', { name: `Agency ${n}`, kind: 'international' })
+    const holder = await post('/v1/contacts', {
+      familyName: `Holder${n}`,
+      givenName: 'Asan',
+      contactDetails: [{ type: 'email', value: `h${n}@example.org`, visibility: 'public' }],
+    })
+    const successor = await post('/v1/contacts', { familyName: `Successor${n}`, externalId: `ext-${n}` })
+    await post('/v1/contacts', { familyName: `Unassigned${n}` })
+    await post('/v1/assignments', {
+      contactId: holder.id,
+      roleId: roleA,
+      organizationId: org.id,
+      startDate: '2020-01-01',
+    })
+    await post('/v1/assignments', {
+      contactId: successor.id,
+      roleId: roleB,
+      organizationId: intl.id,
+      startDate: '2019-05-01',
+      endDate: '2021-05-01',
+    })
+    await post('/v1/assignments', {
+      contactId: successor.id,
+      roleId: roleC,
+      organizationId: org.id,
+      startDate: '2022-02-02',
+    })
+  }
+  current = snapshot(t.db)
+  writtenAtSnapshot = rowsWritten()
+}
+
+/**
+ * SQLite's count of rows written through this (the app's only) connection. While it stands
+ * still nothing was written, so the full snapshot is taken only when it moved; a statement
+ * rolled back still moves it, and then the snapshot decides.
+ */
+const rowsWritten = () => t.db.$client.prepare('select total_changes()').pluck().get() as number
+let writtenAtSnapshot = 0
+
+/** The properties every answer must have; throws (with the exchange) when one fails. */
+function check(request: InjectOptions, res: LightMyRequestResponse) {
+  const read = request.method === 'GET' || request.method === 'HEAD'
+  try {
+    expect(res.statusCode, 'never a 5xx').toBeLessThan(500)
+    expect(res.headers['x-request-id'], 'x-request-id on every answer').toBeTruthy()
+    if (res.statusCode >= 400) problemBody(res, res.statusCode)
+    if (rowsWritten() === writtenAtSnapshot) return
+    const after = snapshot(t.db)
+    if (res.statusCode >= 400 || read) {
+      expect(after === current, 'a refused request (or a read) writes nothing').toBe(true)
+    }
+    current = after
+    writtenAtSnapshot = rowsWritten()
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error)
+    throw new Error(`${message}\n-- request --\n${describeExchange(request, res)}`)
+  }
+}
+
+beforeAll(async () => {
+  t = await buildTestApp()
+  resolver = new Resolver(t.db)
+  admin = await bearer('directory:admin', { sub: 'fuzz-admin' })
+  const token = async (scope: string, claims = {}) =>
+    `Bearer ${await signToken({ scope, sub: 'fuzzer', ...claims })}`
+  authorization.read = await token('directory:read')
+  authorization.write = await token('directory:write')
+  authorization.import = await token('directory:import')
+  authorization.admin = await token('directory:admin')
+  authorization.writeKG = await token('directory:write directory:import', { states: ['KG'] })
+  authorization.adminKG = await token('directory:admin', { states: ['KG'] })
+  authorization.noScope = await token('')
+  authorization.expired = await token('directory:admin', { expiresIn: -60 })
+  authorization.garbage = `Bearer ${authorization.admin?.slice(7, -4)}AAAA`
+})
+
+afterAll(async () => {
+  await t?.close()
+})
+
+describe('OpenAPI-driven fuzz: no 5xx, problem+json errors, refused requests write nothing', () => {
+  beforeEach(replenish)
+
+  it('the committed document has operations to fuzz', () => {
+    expect(operations.length).toBeGreaterThan(30)
+  })
+
+  for (const op of operations) {
+    it(op.id, async () => {
+      await fc.assert(
+        fc.asyncProperty(requestArbitrary(doc, op, TOKENS), async (req) => {
+          const request = toInject(op, req, resolver, (name) => authorization[name])
+          let res: LightMyRequestResponse
+          try {
+            res = await t.app.inject(request)
+          } catch (error) {
+            throw new Error(`inject threw ${error}\n-- request --\n${describeExchange(request, undefined)}`)
+          }
+          exercised.set(op.id, (exercised.get(op.id) ?? 0) + 1)
+          const seen = statuses.get(op.id) ?? new Map<number, number>()
+          statuses.set(op.id, seen.set(res.statusCode, (seen.get(res.statusCode) ?? 0) + 1))
+          if (process.env.FUZZ_TRACE === op.id) console.log(req.token, res.statusCode, res.body.slice(0, 200))
+          check(request, res)
+        }),
+        // a shared app changes with every request: shrinking would replay on other data
+        { seed: seedOf(op), numRuns: RUNS, endOnFailure: true },
+      )
+    })
+  }
+
+  it('exercised every operation of the document, refused and accepted', () => {
+    if (process.env.FUZZ_VERBOSE) {
+      for (const op of operations)
+        console.log(op.id, JSON.stringify(Object.fromEntries(statuses.get(op.id) ?? [])))
+    }
+    for (const op of operations) {
+      expect(exercised.get(op.id) ?? 0, op.id).toBeGreaterThanOrEqual(RUNS)
+      const seen = [...(statuses.get(op.id)?.keys() ?? [])]
+      expect(
+        seen.some((s) => s < 300),
+        `${op.id} was accepted at least once (got ${seen})`,
+      ).toBe(true)
+      expect(
+        seen.some((s) => s >= 400),
+        `${op.id} was refused at least once (got ${seen})`,
+      ).toBe(true)
+    }
+  })
+})
