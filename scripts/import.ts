@@ -111,7 +111,7 @@ async function main(): Promise<number> {
     },
   }
   try {
-    const rows = parseImportBody(format, format === 'json' ? JSON.parse(text) : text)
+    const rows = parseImportBody(format, text)
     progress.start(rows.rows.length)
     const result = runImport(db, { actor: args.actor, requestId: `import-${newId()}` }, rows, {
       dryRun: args.dryRun,

@@ -1,6 +1,7 @@
+import { unprotectCell } from '../../lib/csv-cells.js'
 import { lazy } from '../../lib/lazy.js'
 import type { FieldError, RowError } from '../../lib/problem.js'
-import { badRequest } from '../../lib/problem.js'
+import { badRequest, ProblemError, problemType, statusTitle } from '../../lib/problem.js'
 import { IMPORT_COLUMNS } from './imports-schemas.js'
 
 // Loaded with the first import: start-up does not need it.
@@ -16,19 +17,93 @@ export interface ParsedRows {
 
 const KNOWN = new Set<string>(IMPORT_COLUMNS)
 
-function refuseUnknownColumns(names: Iterable<string>): void {
+/**
+ * Refuses unknown columns (a typo would drop data silently) and columns named twice (one of
+ * the two would be dropped silently): 400 naming them.
+ */
+function refuseBadColumns(names: Iterable<string>, namedTwice: Iterable<string>): void {
   const unknown = [...new Set(names)].filter((n) => !KNOWN.has(n))
-  if (unknown.length > 0) {
-    const errors: FieldError[] = unknown.map((n) => ({ path: n, message: 'is not a known column' }))
-    throw badRequest(
-      `Unknown column${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}; the columns are ${IMPORT_COLUMNS.join(', ')}`,
-      errors,
-    )
+  // A column both unknown and repeated is named once, as unknown.
+  const repeated = [...new Set(namedTwice)].filter((n) => KNOWN.has(n))
+  if (unknown.length === 0 && repeated.length === 0) return
+  const errors: FieldError[] = [
+    ...unknown.map((n) => ({ path: n, message: 'is not a known column' })),
+    ...repeated.map((n) => ({ path: n, message: 'is named more than once' })),
+  ]
+  const parts = [
+    ...(unknown.length > 0
+      ? [
+          `Unknown column${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}; the columns are ${IMPORT_COLUMNS.join(', ')}`,
+        ]
+      : []),
+    ...(repeated.length > 0
+      ? [`Column${repeated.length > 1 ? 's' : ''} ${repeated.join(', ')} named more than once`]
+      : []),
+  ]
+  throw badRequest(parts.join('; '), errors)
+}
+
+const namedTwiceIn = (names: string[]) => names.filter((n, i) => names.indexOf(n) !== i)
+
+const JSON_TOKEN = /[{}[\],]|"[^"\\]*(?:\\.[^"\\]*)*"/g
+
+/**
+ * The keys named more than once in one object `depth` levels down in `text` (1: an NDJSON line's
+ * row, 2: a row of a JSON array), which JSON.parse would drop silently but for the last.
+ * `text` is valid JSON.
+ */
+function keysNamedTwice(text: string, depth: number): string[] {
+  const twice = new Set<string>()
+  // One entry per open object (its keys so far) or array (null).
+  const open: (Set<string> | null)[] = []
+  let keyNext = false
+  for (const [token] of text.matchAll(JSON_TOKEN)) {
+    if (token === '{') {
+      open.push(new Set())
+      keyNext = true
+    } else if (token === '[') {
+      open.push(null)
+      keyNext = false
+    } else if (token === '}' || token === ']') {
+      open.pop()
+      keyNext = false
+    } else if (token === ',') {
+      keyNext = open.at(-1) instanceof Set
+    } else if (keyNext) {
+      keyNext = false
+      const keys = open.at(-1)
+      if (keys && open.length === depth) {
+        const key = token.includes('\\') ? (JSON.parse(token) as string) : token.slice(1, -1)
+        if (keys.has(key)) twice.add(key)
+        keys.add(key)
+      }
+    }
+  }
+  return [...twice]
+}
+
+/** JSON.parse, with a syntax error answered as the service answers any body that is not JSON. */
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text)
+  } catch (err) {
+    throw new ProblemError(400, `The request body is not valid JSON: ${(err as Error).message}`, {
+      type: problemType('malformed-body'),
+      title: statusTitle(400),
+    })
   }
 }
 
-/** Keeps the given cells; an empty cell means "not given". Non-text JSON values are row errors. */
-function cellsOf(record: Record<string, unknown>, row: number, errors: RowError[]): Record<string, string> {
+/**
+ * Keeps the given cells; an empty cell means "not given". Non-text JSON values are row errors.
+ * `cell` turns a cell's text into its value (a CSV cell loses the `'` an export protects it with).
+ */
+function cellsOf(
+  record: Record<string, unknown>,
+  row: number,
+  errors: RowError[],
+  cell: (text: string) => string = (text) => text,
+): Record<string, string> {
   const cells: Record<string, string> = {}
   for (const [field, value] of Object.entries(record)) {
     if (value === null || value === undefined) continue
@@ -36,7 +111,8 @@ function cellsOf(record: Record<string, unknown>, row: number, errors: RowError[
       errors.push({ row, field, message: 'must be text' })
       continue
     }
-    if (value.trim() !== '') cells[field] = value.trim()
+    const given = cell(value).trim()
+    if (given !== '') cells[field] = given
   }
   return cells
 }
@@ -53,7 +129,7 @@ function parseCsvText(text: string): ParsedRows {
   }
   const [names = [], ...lines] = parsed.data
   const columns = names.map((n) => n.trim())
-  refuseUnknownColumns(columns)
+  refuseBadColumns(columns, namedTwiceIn(columns))
   const errors: RowError[] = []
   const rows = lines.map((cells, i) => {
     if (cells.length !== columns.length) {
@@ -65,14 +141,18 @@ function parseCsvText(text: string): ParsedRows {
     columns.forEach((column, c) => {
       record[column] = cells[c] as string
     })
-    return { row: i + 1, cells: cellsOf(record, i + 1, errors) }
+    return { row: i + 1, cells: cellsOf(record, i + 1, errors, unprotectCell) }
   })
   return { rows, errors }
 }
 
-function parseObjects(values: unknown[], errors: RowError[]): ParsedRows {
+function parseObjects(values: unknown[], namedTwice: string[]): ParsedRows {
+  const errors: RowError[] = []
   const objects = values.map((v) => (v !== null && typeof v === 'object' && !Array.isArray(v) ? v : null))
-  refuseUnknownColumns(objects.flatMap((o) => (o ? Object.keys(o) : [])))
+  refuseBadColumns(
+    objects.flatMap((o) => (o ? Object.keys(o) : [])),
+    namedTwice,
+  )
   const rows: ParsedRows['rows'] = []
   objects.forEach((o, i) => {
     if (o === null) errors.push({ row: i + 1, field: '(row)', message: 'must be an object of columns' })
@@ -87,15 +167,18 @@ function parseNdjson(text: string): ParsedRows {
     .replace(/^\uFEFF/, '')
     .split(/\r?\n/)
     .filter((l) => l.trim() !== '')
+  const namedTwice: string[] = []
   const values = lines.map((line, i) => {
     try {
-      return JSON.parse(line) as unknown
+      const value = JSON.parse(line) as unknown
+      namedTwice.push(...keysNamedTwice(line, 1))
+      return value
     } catch {
       errors.push({ row: i + 1, field: '(row)', message: 'is not valid JSON' })
       return undefined
     }
   })
-  const parsed = parseObjects(values, [])
+  const parsed = parseObjects(values, namedTwice)
   // Lines that were not JSON were reported already; keep the other rows' errors.
   const bad = new Set(errors.map((e) => e.row))
   return {
@@ -104,13 +187,19 @@ function parseNdjson(text: string): ParsedRows {
   }
 }
 
+/**
+ * The rows of an import body: CSV or NDJSON text, or JSON as text (so that a key named twice in
+ * a row is refused like a CSV column named twice) or as an already parsed array.
+ */
 export function parseImportBody(format: ImportFormat, body: unknown): ParsedRows {
   let parsed: ParsedRows
   if (format === 'csv') parsed = parseCsvText(String(body))
   else if (format === 'ndjson') parsed = parseNdjson(String(body))
   else {
-    if (!Array.isArray(body)) throw badRequest('A JSON import body must be an array of rows')
-    parsed = parseObjects(body, [])
+    const text = typeof body === 'string' ? body.replace(/^\uFEFF/, '') : undefined
+    const value = text === undefined ? body : parseJson(text)
+    if (!Array.isArray(value)) throw badRequest('A JSON import body must be an array of rows')
+    parsed = parseObjects(value, text === undefined ? [] : keysNamedTwice(text, 2))
   }
   if (parsed.rows.length === 0 && parsed.errors.length === 0) throw badRequest('The import has no rows')
   return parsed

@@ -19,7 +19,10 @@ export const importsRoutes: FastifyPluginAsyncZod<{ db: Db; config: Config }> = 
   app,
   { db, config },
 ) => {
-  for (const type of ['text/csv', 'application/x-ndjson']) {
+  // JSON too is read as text here (in this route's context only), so that a key named twice in
+  // a row is refused like a CSV column named twice instead of JSON.parse keeping the last.
+  app.removeContentTypeParser('application/json')
+  for (const type of ['text/csv', 'application/x-ndjson', 'application/json']) {
     app.addContentTypeParser(
       type,
       { parseAs: 'string', bodyLimit: config.importBodyLimit },
