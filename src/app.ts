@@ -23,6 +23,7 @@ import { errorsPlugin, frameworkErrors } from './plugins/errors.js'
 import { rateLimitsPlugin } from './plugins/rate-limits.js'
 import { readCachePlugin } from './plugins/read-cache.js'
 import { swaggerPlugin } from './plugins/swagger.js'
+import { textHygienePlugin } from './plugins/text-hygiene.js'
 
 export interface AppDeps {
   config: Config
@@ -87,6 +88,7 @@ export async function buildApp({ config, db, logger = false }: AppDeps) {
   await app.register(helmet, { global: true })
   await app.register(accepts)
   await app.register(authPlugin, { jwt: config.jwt, publicRead: config.publicRead })
+  await app.register(textHygienePlugin)
   await app.register(rateLimitsPlugin, { max: config.rateLimitMax, heavyMax: config.rateLimitHeavyMax })
   await app.register(readCachePlugin, { db, maxBytes: config.readCacheBytes })
   await app.register(swaggerPlugin)

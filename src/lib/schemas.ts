@@ -3,6 +3,18 @@ import { MAX_QUERY_WORDS, queryWords } from './search-text.js'
 
 /** Shared zod pieces; every module builds its resource schemas from these. */
 
+/**
+ * Names and titles hold no control characters but tab and newline (DESIGN.md, Text hygiene):
+ * a CR, NUL, escape or C1 character in a name would reach exports and search unseen.
+ */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+const NO_CONTROL_CHARACTERS = /^[^\x00-\x08\x0B-\x1F\x7F-\x9F]*$/
+export const withoutControls = (text: z.ZodString) =>
+  text.regex(NO_CONTROL_CHARACTERS, 'must not hold control characters other than tab and newline')
+
+/** A name or title: trimmed, 1..max characters, no control characters but tab and newline. */
+export const NameText = (max: number) => withoutControls(z.string().trim().min(1).max(max))
+
 export const Id = z.string().min(1).max(64).describe('Opaque identifier (UUIDv7)')
 export const StateCode = z
   .string()

@@ -7,6 +7,7 @@ import {
   Id,
   ListQueryBase,
   listOf,
+  NameText,
   patchOf,
   SearchQuery,
   StateCode,
@@ -32,16 +33,16 @@ export const LanguageTag = z
   })
 
 export const contactFields = {
-  honorific: Name(40).nullable().optional(),
-  givenName: Name(200).nullable().optional(),
-  familyName: Name(200),
-  displayName: Name(400).nullable().optional().describe('Derived from the names when absent'),
-  nameOriginal: Name(400).nullable().optional().describe('The name in its native script'),
-  nameLatin: Name(400)
+  honorific: NameText(40).nullable().optional(),
+  givenName: NameText(200).nullable().optional(),
+  familyName: NameText(200),
+  displayName: NameText(400).nullable().optional().describe('Derived from the names when absent'),
+  nameOriginal: NameText(400).nullable().optional().describe('The name in its native script'),
+  nameLatin: NameText(400)
     .nullable()
     .optional()
     .describe('Latin transliteration; derived from nameOriginal or displayName when absent'),
-  positionTitle: Name(300).nullable().optional(),
+  positionTitle: NameText(300).nullable().optional(),
   languages: z.array(LanguageTag).max(20).optional(),
   contactDetails: ContactDetailsIn.optional(),
   notes: z.string().max(10_000).nullable().optional().describe('Restricted: needs directory:read'),

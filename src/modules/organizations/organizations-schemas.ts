@@ -6,6 +6,7 @@ import {
   Id,
   ListQueryBase,
   listOf,
+  NameText,
   patchOf,
   SearchQuery,
   StateCode,
@@ -23,8 +24,8 @@ export const OrganizationKind = z.enum([
 ])
 
 export const organizationFields = {
-  name: z.string().trim().min(1).max(300),
-  acronym: z.string().trim().min(1).max(40).nullable().optional(),
+  name: NameText(300),
+  acronym: NameText(40).nullable().optional(),
   kind: OrganizationKind,
   stateCode: StateCode.nullable()
     .optional()

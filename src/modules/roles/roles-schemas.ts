@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { Bookkeeping, Id, ListQueryBase, listOf, patchOf, UpdatedSince } from '../../lib/schemas.js'
+import { Bookkeeping, Id, ListQueryBase, listOf, NameText, patchOf, UpdatedSince } from '../../lib/schemas.js'
 
 export const RoleDomain = z.enum([
   'general',
@@ -18,7 +18,7 @@ export const roleFields = {
     .min(2)
     .max(60)
     .regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, 'must be a lower-case slug such as national-poc'),
-  name: z.string().trim().min(1).max(200),
+  name: NameText(200),
   description: z.string().trim().max(2000).nullable().optional(),
   domain: RoleDomain,
 }

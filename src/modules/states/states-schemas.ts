@@ -4,20 +4,22 @@ import {
   BooleanString,
   ListQueryBase,
   listOf,
+  NameText,
   patchOf,
   StateCode,
   UpdatedSince,
+  withoutControls,
 } from '../../lib/schemas.js'
 
 const Names = z
-  .record(z.string().min(2).max(20), z.string().min(1).max(200))
+  .record(z.string().min(2).max(20), withoutControls(z.string().min(1).max(200)))
   .describe('Names by BCP 47 language tag')
 
 export const stateFields = {
   code: StateCode,
   iso3: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 3166-1 alpha-3 code in upper case'),
-  name: z.string().trim().min(1).max(200),
-  officialName: z.string().trim().min(1).max(300),
+  name: NameText(200),
+  officialName: NameText(300),
   names: Names,
   unMember: z.boolean(),
   osceParticipating: z.boolean(),
