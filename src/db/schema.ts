@@ -148,6 +148,9 @@ export const revisions = sqliteTable(
     changes: text('changes', { mode: 'json' })
       .$type<Record<string, { before: unknown; after: unknown }>>()
       .notNull(),
+
+    /** The record's version after this change (1 for its create). */
+    version: integer('version').notNull().default(0),
   },
   (t) => [index('revisions_entity_idx').on(t.entity, t.entityId, t.seq)],
 )

@@ -136,7 +136,7 @@ export function withBulkCreates<T>(tx: Tx, work: () => T): T {
   }
 }
 
-const REVISION_COLUMNS = ['at', 'actor', 'action', 'entity', 'entity_id', 'request_id', 'changes']
+const REVISION_COLUMNS = ['at', 'actor', 'action', 'entity', 'entity_id', 'request_id', 'changes', 'version']
 
 function flushCreates(tx: Tx): void {
   beforeNextStatement(tx, undefined)
@@ -168,18 +168,28 @@ export function appendRevision(
   entityId: string,
   changes: Changes,
   at: string,
+  version: number,
 ): void {
   const queue = queues.get(clientOf(tx))
   if (queue && action === 'create') {
-    queue.revisions.push([at, ctx.actor, action, entity, entityId, ctx.requestId, JSON.stringify(changes)])
+    queue.revisions.push([
+      at,
+      ctx.actor,
+      action,
+      entity,
+      entityId,
+      ctx.requestId,
+      JSON.stringify(changes),
+      version,
+    ])
     return
   }
   statement(
     tx,
     'revision',
     () =>
-      'insert into revisions (at, actor, action, entity, entity_id, request_id, changes) values (?, ?, ?, ?, ?, ?, ?)',
-  ).run(at, ctx.actor, action, entity, entityId, ctx.requestId, JSON.stringify(changes))
+      'insert into revisions (at, actor, action, entity, entity_id, request_id, changes, version) values (?, ?, ?, ?, ?, ?, ?, ?)',
+  ).run(at, ctx.actor, action, entity, entityId, ctx.requestId, JSON.stringify(changes), version)
 }
 
 export function createRecord<E extends EntityName>(
@@ -217,7 +227,7 @@ export function createRecord<E extends EntityName>(
   for (const field in fields) {
     changes[field] = { before: null, after: (fields as Record<string, unknown>)[field] ?? null }
   }
-  appendRevision(tx, ctx, 'create', entity, key, changes, at)
+  appendRevision(tx, ctx, 'create', entity, key, changes, at, 1)
   if (queue) {
     if (isSearched(entity)) queue.documents.push({ entity, row: row as RowOf<typeof entity> })
     if (queue.revisions.length >= BULK_LIMIT) flushCreates(tx)
@@ -258,7 +268,7 @@ export function updateRecord<E extends EntityName>(
   for (const field of Object.keys(changes)) set[field] = changes[field]?.after
   const key = keyOf(entity, current as Record<string, unknown>)
   setColumns(tx, entity, key, set)
-  appendRevision(tx, ctx, 'update', entity, key, changes, at)
+  appendRevision(tx, ctx, 'update', entity, key, changes, at, current.version + 1)
   const updated = { ...current, ...set } as RowOf<E>
   if (isSearched(entity) && touchesSearch(entity, Object.keys(changes))) {
     indexRecord(tx, entity, updated as RowOf<typeof entity>)
@@ -276,6 +286,6 @@ export function deleteRecord<E extends EntityName>(
   const at = now()
   const key = keyOf(entity, current as Record<string, unknown>)
   setColumns(tx, entity, key, { deletedAt: at, updatedAt: at, version: current.version + 1 })
-  appendRevision(tx, ctx, 'delete', entity, key, {}, at)
+  appendRevision(tx, ctx, 'delete', entity, key, {}, at, current.version + 1)
   if (isSearched(entity)) unindexRecord(tx, entity, key)
 }

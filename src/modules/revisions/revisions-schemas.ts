@@ -12,6 +12,7 @@ export const Revision = z
     entity: EntityName,
     entityId: z.string(),
     requestId: z.string(),
+    version: z.number().int().min(1).describe("The record's version after this change (1 for its create)"),
     changes: z
       .record(z.string(), z.object({ before: z.unknown(), after: z.unknown() }))
       .describe('Changed fields; on create every field (before null); empty on delete'),
@@ -30,10 +31,13 @@ export const HistoryQuery = z.strictObject({
 export const ChangesQuery = z.strictObject({
   after: z
     .string()
-    .regex(/^\d{1,15}$/, 'must be a sequence number (0 or more)')
-    .transform(Number)
+    .regex(/^(\d{1,15}|latest)$/, 'must be a sequence number (0 or more) or latest')
+    .transform((v) => (v === 'latest' ? ('latest' as const) : Number(v)))
     .default(0)
-    .describe('Return changes with seq greater than this; 0 for the beginning'),
+    .describe(
+      'Return changes with seq greater than this; 0 for the beginning; latest answers no items and ' +
+        "the feed's head as nextAfter, so a partner can start mirroring from now",
+    ),
   limit: z.coerce.number().int().min(1).max(1000).default(100).describe('Page size, 1..1000 (default 100)'),
 })
 
