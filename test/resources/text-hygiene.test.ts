@@ -363,3 +363,33 @@ describe('astral characters (proper surrogate pairs) are kept intact everywhere'
     expect((list.items as Json[]).find((c) => c.id === id)).toMatchObject({ givenName, familyName })
   })
 })
+
+// NEEDS IMPORT SIDE — imports read JSON and NDJSON bodies as text and parse them themselves
+// (src/modules/imports), so they must check the parsed values with illFormedText from
+// src/lib/text-hygiene.ts. DESIGN: 400 naming the field, nothing written. The exact shape of
+// errors[] is the import's choice (row and field, as its other refusals); this pins the status,
+// that givenName is named, and that nothing was written.
+describe('NEEDS IMPORT SIDE: import rows that are not well-formed', () => {
+  const row = { externalId: 'kg-x', givenName: 'Asan\ud800', familyName: 'Zhumabekov' }
+  const importer = () => bearer('directory:import directory:read')
+
+  for (const [format, contentType, payload] of [
+    ['a JSON array', 'application/json', json([row])],
+    ['NDJSON', 'application/x-ndjson', `${json(row)}\n`],
+  ] as const) {
+    it(`${format}: 400 naming givenName, nothing written`, async () => {
+      const body = await expectRejected(
+        t,
+        {
+          method: 'POST',
+          url: '/v1/imports',
+          headers: { ...(await importer()), 'content-type': contentType },
+          payload,
+        },
+        400,
+      )
+      const named = (body.errors ?? []) as { path?: string; field?: string }[]
+      expect(named.some((e) => e.field === 'givenName' || /(^|\.)givenName$/.test(e.path ?? ''))).toBe(true)
+    })
+  }
+})
