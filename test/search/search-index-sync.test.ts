@@ -365,7 +365,9 @@ describe('imports', () => {
     const docs = searchDocuments(t)
     const again = await importCsv(CSV)
     expect(again.statusCode, again.body).toBe(200)
-    expect(again.json()).toMatchObject({ created: { contacts: 0 }, updated: { contacts: 0 } })
+    // kg-002's restricted e-mail: an import-only token's counts say updated whether or not it is
+    // stored (DESIGN.md "Import privacy"), yet nothing is written.
+    expect(again.json()).toMatchObject({ created: { contacts: 0 }, updated: { contacts: 1 } })
     expect(searchDocuments(t)).toBe(docs)
     const renamed = await importCsv(
       ['stateCode,externalId,familyName,positionTitle', 'KZ,kz-001,Djumabekov,Deputy Minister'].join('\n'),
