@@ -368,6 +368,34 @@ describe('vCard exports', () => {
     expect(fn).toBe(`FN:\\n${esc('\r')} Carriage`)
   })
 
+  it('long lines fold at 75 octets without splitting a character, a surrogate pair or an escape', async () => {
+    const familyName = `${'Ж'.repeat(50)}${'😀'.repeat(30)}${',;\\'.repeat(30)}${'a'.repeat(7)}😀`
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/v1/contacts',
+      headers: a,
+      payload: { familyName, positionTitle: familyName },
+    })
+    expect(res.statusCode, res.body).toBe(201)
+    const card = await get(`/v1/contacts/${res.json().id}`, 'text/vcard', a)
+    const lines = physicalLines(card.body)
+    const title = lines.slice(lines.findIndex((l) => l.startsWith('TITLE:')))
+    const folded = title.slice(
+      0,
+      title.findIndex((l, i) => i > 0 && !l.startsWith(' ')),
+    )
+    expect(folded.length).toBeGreaterThan(5)
+    for (const line of folded) {
+      // Each physical line is whole UTF-8 on its own, and none ends inside an escape.
+      expect(Buffer.from(line, 'utf8').toString('utf8')).toBe(line)
+      expect(line).not.toMatch(/\p{Cs}/u)
+      expect((line.match(/\\*$/) as RegExpMatchArray)[0].length % 2).toBe(0)
+    }
+    expect(folded.slice(0, -1).map((l) => Buffer.byteLength(l))).toContain(75)
+    const [parsed] = cards(card.body)
+    expect(parsed?.getFirstProperty('n')?.getValues()[0]?.[0]).toBe(familyName)
+  })
+
   it('an anonymous vCard export has no notes and is as safe', async () => {
     const res = await get('/v1/contacts?current=false', 'text/vcard')
     expect(res.body).not.toContain('NOTE')

@@ -180,7 +180,7 @@ describe('an unpaired surrogate anywhere in a body is a 400 naming the field; no
     )
   })
 
-  it('the token is checked first: without one the same body is 401', async () => {
+  it('the token and its scope are checked first: the same body is 401 without one, 403 with a read token', async () => {
     const res = await t.app.inject({
       method: 'POST',
       url: '/v1/contacts',
@@ -188,6 +188,14 @@ describe('an unpaired surrogate anywhere in a body is a 400 naming the field; no
       payload: json({ familyName: '\ud800' }),
     })
     expectProblem(res, 401)
+    const reader = await bearer('directory:read')
+    const forbidden = await t.app.inject({
+      method: 'POST',
+      url: '/v1/contacts',
+      headers: { ...reader, 'content-type': 'application/json' },
+      payload: json({ familyName: '\ud800' }),
+    })
+    expectProblem(forbidden, 403)
   })
 
   it('a header that is not well-formed (If-Match, If-None-Match) is a 400 naming it', async () => {

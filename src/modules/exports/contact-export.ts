@@ -134,19 +134,28 @@ const uri = (value: string): string => value.replace(NOT_IN_URI, encodeURICompon
  */
 function contentLine(name: string, params: [string, string][], value: string): string {
   const line = `${name}${params.map(([k, v]) => `;${k}=${param(v)}`).join('')}:${value}`
-  if (Buffer.byteLength(line) <= 75) return `${line}\r\n`
+  if (line.length <= 25 || (line.length <= 75 && Buffer.byteLength(line) <= 75)) return `${line}\r\n`
   let out = ''
+  let start = 0
   let bytes = 0
-  for (const unit of line.match(/\\.|[\s\S]/gu) ?? []) {
-    const size = Buffer.byteLength(unit)
+  for (let i = 0; i < line.length; ) {
+    const code = line.charCodeAt(i)
+    const next = line.charCodeAt(i + 1)
+    // A unit a fold never splits: an escape (a backslash and its ASCII letter), a surrogate pair,
+    // or one character; its UTF-8 size.
+    let width = 1
+    let size = code < 0x80 ? 1 : code < 0x800 ? 2 : 3
+    if (code === 0x5c && next < 0x80) [width, size] = [2, 2]
+    else if (code >= 0xd800 && code <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) [width, size] = [2, 4]
     if (bytes + size > 75) {
-      out += '\r\n '
+      out += `${line.slice(start, i)}\r\n `
+      start = i
       bytes = 1
     }
-    out += unit
     bytes += size
+    i += width
   }
-  return `${out}\r\n`
+  return `${out}${line.slice(start)}\r\n`
 }
 
 /** vCard 4.0 (RFC 6350) of a contact; readers without directory:read get public details only. */
