@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { DEFAULT_ROLES } from '../../src/db/seed.js'
 import { bearer, buildTestApp, roleId } from '../helpers/build-test-app.js'
 import {
   admin,
@@ -266,7 +267,9 @@ describe('replaying the feed', () => {
     // The seed is in the feed: every state and default role was created by system:seed.
     const seedCreates = feed.filter((r) => r.actor === 'system:seed')
     expect(seedCreates.filter((r) => r.entity === 'state')).toHaveLength(194)
-    expect(seedCreates.filter((r) => r.entity === 'role').length).toBeGreaterThanOrEqual(4)
+    expect(seedCreates.filter((r) => r.entity === 'role').map((r) => r.changes.key?.after)).toEqual(
+      DEFAULT_ROLES.map(([key]) => key),
+    )
     expect(seedCreates.every((r) => r.action === 'create')).toBe(true)
     const actions = new Set(feed.map((r) => `${r.entity}:${r.action}`))
     for (const expected of [
