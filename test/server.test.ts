@@ -50,7 +50,9 @@ describe('the server process', () => {
       const ready = await fetch(`${base}/readyz`)
       expect(ready.status).toBe(200)
       expect(await ready.json()).toEqual({ status: 'ready' })
-      expect(ready.headers.get('x-request-id')).toBeTruthy()
+      expect(ready.headers.get('x-request-id')).toMatch(
+        /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+      )
       const secretFile = join(dir, 'data', 'jwt-secret')
       expect(statSync(secretFile).mode & 0o777).toBe(0o600)
       expect(readFileSync(secretFile, 'utf8').length).toBeGreaterThanOrEqual(32)
