@@ -157,6 +157,26 @@ const CASES: Case[] = [
       absent: (c) => expect(tenuresAt(c.w, x0(c).id, 'KG')).toBe(0),
     }),
   ),
+  ...(['KG', 'KZ'] as const).map(
+    (state): Case => ({
+      name: `a KG row whose externalId is the record id of a contact assigned only in ${state} (as an export writes it)`,
+      counts: result({ assignments: 1 }, {}, { organizations: 1, contacts: 1 }),
+      limited: state === 'KG' ? 'same' : refused(ASSIGNED_ELSEWHERE(1, 'externalId')),
+      setup: async (w, tag) => {
+        const id = await w.post('/v1/contacts', { familyName: `Person ${tag}` })
+        await w.post('/v1/assignments', {
+          contactId: id,
+          organizationId: state === 'KG' ? w.orgKG : w.orgKZ,
+          roleId: w.role('legal-poc'),
+          startDate: '2020-01-01',
+        })
+        return { x: [{ id, externalId: id, email: '' }] }
+      },
+      rows: (c) => [byExternalId(x0(c), c.tag)],
+      written: (c) => expect(tenuresAt(c.w, x0(c).id, 'KG')).toBe(1),
+      absent: (c) => expect(tenuresAt(c.w, x0(c).id, 'KG')).toBe(0),
+    }),
+  ),
   {
     name: 'a file with a KZ row and a KG row matching a KZ-only person: the states of rows first (row 3)',
     counts: result({ contacts: 2, assignments: 3 }, {}, { organizations: 2, contacts: 1 }),
