@@ -149,3 +149,27 @@ describe("a CSV cell protected by an export loses exactly its one leading '", ()
     expect((await stored('q-4')).givenName).toBe("'@x")
   })
 })
+
+describe('JSON and NDJSON rows that are not well-formed Unicode (400 naming row and column, nothing written)', () => {
+  // An escaped unpaired surrogate parses into a string that has no UTF-8 form.
+  const rows =
+    '{"externalId":"kg-1","familyName":"Osmonov"}|{"externalId":"kg-2","givenName":"Asan\\ud800","familyName":"Z"}'
+  const errors = [
+    { row: 2, field: 'givenName', message: 'is not well-formed Unicode (it holds an unpaired surrogate)' },
+  ]
+  for (const [format, type, body] of [
+    ['a JSON array', 'application/json', `[${rows.replace('|', ',')}]`],
+    ['NDJSON', 'application/x-ndjson', `${rows.replace('|', '\n\n')}\n`],
+  ] as const) {
+    it(format, async () => {
+      for (const query of ['', '?dryRun=true']) {
+        const problem = await expectRejected(t, importRequest(body, type, h, query), 400)
+        expect(problem).toMatchObject({
+          type: 'urn:pocdir:problem:validation-error',
+          detail: 'row 2, givenName: is not well-formed Unicode (it holds an unpaired surrogate)',
+          errors,
+        })
+      }
+    })
+  }
+})

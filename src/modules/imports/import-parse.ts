@@ -2,6 +2,7 @@ import { unprotectCell } from '../../lib/csv-cells.js'
 import { lazy } from '../../lib/lazy.js'
 import type { FieldError, RowError } from '../../lib/problem.js'
 import { badRequest, ProblemError, problemType, statusTitle } from '../../lib/problem.js'
+import { illFormedText } from '../../lib/text-hygiene.js'
 import { IMPORT_COLUMNS } from './imports-schemas.js'
 
 // Loaded with the first import: start-up does not need it.
@@ -146,7 +147,27 @@ function parseCsvText(text: string): ParsedRows {
   return { rows, errors }
 }
 
+/**
+ * Text hygiene for rows parsed here from JSON (the service's check over parsed bodies sees only
+ * the text): a string or key that is not well-formed Unicode is 400 naming its row and column.
+ */
+function refuseIllFormedRows(values: unknown[]): void {
+  const errors: RowError[] = []
+  values.forEach((value, i) => {
+    for (const e of illFormedText(value)) {
+      errors.push({ row: i + 1, field: e.path === '(root)' ? '(row)' : e.path, message: e.message })
+    }
+  })
+  if (errors.length === 0) return
+  throw new ProblemError(400, errors.map((e) => `row ${e.row}, ${e.field}: ${e.message}`).join('; '), {
+    type: problemType('validation-error'),
+    title: 'Validation failed',
+    errors,
+  })
+}
+
 function parseObjects(values: unknown[], namedTwice: string[]): ParsedRows {
+  refuseIllFormedRows(values)
   const errors: RowError[] = []
   const objects = values.map((v) => (v !== null && typeof v === 'object' && !Array.isArray(v) ? v : null))
   refuseBadColumns(
