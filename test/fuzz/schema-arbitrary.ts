@@ -185,61 +185,37 @@ const isoDateTime = fc
   .date({ min: new Date('1970-01-01T00:00:00Z'), max: new Date('2100-12-31T00:00:00Z'), noInvalidDate: true })
   .map((d) => d.toISOString())
 
-/** Strings of a `format`, valid ones first, then near misses. */
-function formatString(format: string): fc.Arbitrary<string> | undefined {
-  switch (format) {
-    case 'date':
-      return fc.oneof(
-        { arbitrary: isoDate, weight: 6 },
-        fc.constantFrom(
-          '2024-02-29',
-          '0001-01-01',
-          '9999-12-31',
-          '1970-01-01',
-          '2023-02-29',
-          '2024-13-01',
-          '24-1-1',
-        ),
-      )
-    case 'date-time':
-      return fc.oneof(
-        { arbitrary: isoDateTime, weight: 6 },
-        fc.constantFrom(
-          '2024-02-29T00:00:00Z',
-          '2024-01-01T00:00:00+02:00',
-          '2024-01-01',
-          '2024-01-01T25:00:00Z',
-        ),
-      )
-    case 'uuid':
-      return fc.uuid()
-    case 'uri':
-    case 'url':
-      return fc.oneof(
-        { arbitrary: fc.webUrl(), weight: 4 },
-        fc.constantFrom('javascript:alert(1)', 'http://', 'ftp://x', 'not a url', 'https://ex.org/\u0000'),
-      )
-    case 'email':
-      return fc.oneof(
-        { arbitrary: fc.emailAddress(), weight: 4 },
-        fc.constantFrom('a@', '@b', 'a@b', 'a@@b.c'),
-      )
-    case 'duration':
-      return fc.constantFrom(
-        'P1Y',
-        'P12M',
-        'P30D',
-        'PT2S',
-        'P2W',
-        'PT0S',
-        'P0D',
-        'P1Y2M3DT4H5M6.5S',
-        'P1.5Y',
-        'P1W1D',
-      )
-    default:
-      return undefined
-  }
+/** Strings of a `format`: valid ones and boundaries, with near misses when hostile. */
+function formatString(format: string, hostile: boolean): fc.Arbitrary<string> | undefined {
+  const known = FORMATS[format]
+  if (!known) return undefined
+  const [valid, edges, misses] = known
+  const options: fc.WeightedArbitrary<string>[] = [{ arbitrary: valid, weight: 6 }]
+  if (edges.length) options.push({ arbitrary: fc.constantFrom(...edges), weight: 1 })
+  if (hostile && misses.length) options.push({ arbitrary: fc.constantFrom(...misses), weight: 2 })
+  return fc.oneof(...options)
+}
+
+/** Per format: valid values, valid boundaries, near misses. */
+const FORMATS: Record<string, [fc.Arbitrary<string>, string[], string[]]> = {
+  date: [
+    isoDate,
+    ['2024-02-29', '1970-01-01', '9999-12-31'],
+    ['0000-00-00', '2023-02-29', '2024-13-01', '24-1-1'],
+  ],
+  'date-time': [
+    isoDateTime,
+    ['2024-02-29T00:00:00Z', '1970-01-01T00:00:00.000Z'],
+    ['2024-01-01T00:00:00+02:00', '2024-01-01', '2024-01-01T25:00:00Z', '2024-01-01T00:00:00'],
+  ],
+  uuid: [fc.uuid(), [], ['0192f7a0-3c1e-7d2a-9b1e', 'not-a-uuid']],
+  uri: [fc.webUrl(), [], ['javascript:alert(1)', 'http://', 'ftp://x', 'not a url', 'https://ex.org/\u0000']],
+  email: [fc.emailAddress(), [], ['a@', '@b', 'a@b', 'a@@b.c']],
+  duration: [
+    fc.constantFrom('P1Y', 'P12M', 'P30D', 'PT2S', 'P2W', 'P1Y2M3DT4H5M6.5S'),
+    ['PT0S', 'P0D'],
+    ['P1.5Y', 'P1W1D', 'P', 'PT', '1Y', 'P-1D'],
+  ],
 }
 
 function stringArbitrary(
@@ -250,7 +226,9 @@ function stringArbitrary(
 ): fc.Arbitrary<unknown> {
   const min = (schema.minLength as number | undefined) ?? 0
   const max = (schema.maxLength as number | undefined) ?? 200
-  let base: fc.Arbitrary<string> | undefined = schema.format ? formatString(schema.format) : undefined
+  let base: fc.Arbitrary<string> | undefined = schema.format
+    ? formatString(schema.format, hostile)
+    : undefined
   if (!base && typeof schema.pattern === 'string') {
     try {
       base = fc.stringMatching(new RegExp(schema.pattern)).filter((s) => s.length >= min && s.length <= max)

@@ -183,7 +183,7 @@ function exampleRows(
 export function requestArbitrary(
   doc: Schema,
   op: Operation,
-  tokens: readonly { name: string; weight: number }[],
+  tokens: readonly { name: string; valid: number; hostile: number }[],
 ): fc.Arbitrary<FuzzRequest> {
   const ctx: MapperContext = { doc, examples: examplesOf(doc), refKindsFor: refKinds(op) }
   const param = (p: Parameter, hostile: boolean) => arbitraryFor(p.schema ?? {}, p.name, ctx, hostile)
@@ -250,7 +250,14 @@ export function requestArbitrary(
     const body = bodyArbitrary(op, ctx, hostile)
     return fc.record({
       op: fc.constant(op.id),
-      token: fc.oneof(...tokens.map(({ name, weight }) => ({ arbitrary: fc.constant(name), weight }))),
+      token: fc.oneof(
+        ...tokens
+          .map((token) => ({
+            arbitrary: fc.constant(token.name),
+            weight: hostile ? token.hostile : token.valid,
+          }))
+          .filter(({ weight }) => weight > 0),
+      ),
       path,
       query,
       headers,
