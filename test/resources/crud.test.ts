@@ -338,7 +338,8 @@ describe('missing records and other read/write rules', () => {
     '/v1/states/ZZ',
   ])('GET %s answers 404 problem+json', async (url) => {
     const body = expectProblem(await t.app.inject({ method: 'GET', url }), 404)
-    expect(body.detail).toEqual(expect.any(String))
+    const [, kind, key] = /^\/v1\/([a-z]+?)s\/(.+)$/.exec(url) ?? []
+    expect(body).toMatchObject({ type: 'urn:pocdir:problem:not-found', detail: `No ${kind} ${key}` })
   })
 
   it('a deleted state code is not reused', async () => {

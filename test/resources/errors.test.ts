@@ -110,7 +110,10 @@ describe('request bodies', () => {
     ]
     for (const request of cases) {
       const body = await expectRejected(t, request, 415)
-      expect(body.title).toEqual(expect.any(String))
+      expect(body).toMatchObject({
+        type: 'urn:pocdir:problem:unsupported-media-type',
+        title: 'Unsupported Media Type',
+      })
     }
   })
 

@@ -318,7 +318,8 @@ describe('assignments', () => {
       const problem = await expectRejected(t, post('/v1/assignments', body({ [field]: NO_SUCH_ID })), 400, [
         field,
       ])
-      expect(problem.status).toBe(400)
+      const entity = field.replace(/Id$/, '')
+      expect(problem.detail).toBe(`${field}: no ${entity} with this identifier`)
     }
     const a = await ok(post('/v1/assignments', body()), 201)
     for (const field of ['contactId', 'roleId', 'organizationId']) {
@@ -398,7 +399,10 @@ describe('assignments', () => {
   it('deleting an ended assignment is 409; a current one can be deleted', async () => {
     const ended = await ok(post('/v1/assignments', body({ startDate: '2020-01-01', endDate: PAST })), 201)
     const body409 = await expectRejected(t, del(`/v1/assignments/${ended.id}`), 409)
-    expect(body409.detail).toEqual(expect.any(String))
+    expect(body409).toMatchObject({
+      type: 'urn:pocdir:problem:conflict',
+      detail: 'Ended assignments are the contact history and are not deleted',
+    })
     const current = await ok(post('/v1/assignments', body()), 201)
     await ok(del(`/v1/assignments/${current.id}`), 204)
   })
