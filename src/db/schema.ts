@@ -176,6 +176,12 @@ export const searchDocuments = sqliteTable(
   (t) => [uniqueIndex('search_documents_entity_uq').on(t.entity, t.entityId)],
 )
 
+/** Service-wide values kept with the data (the cursor signing key, made by its migration). */
+export const settings = sqliteTable('settings', {
+  name: text('name').primaryKey(),
+  value: text('value').notNull(),
+})
+
 export type StateRow = typeof states.$inferSelect
 export type OrganizationRow = typeof organizations.$inferSelect
 export type RoleRow = typeof roles.$inferSelect

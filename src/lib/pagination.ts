@@ -1,27 +1,60 @@
+import { createHmac, timingSafeEqual } from 'node:crypto'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { invalidField } from './problem.js'
+import { clientOf, statement, type Tx } from './statements.js'
 
-/** Keyset pagination: the cursor is the opaque (base64url) sort key of the last item. */
+/**
+ * Keyset pagination: the cursor is the sort key of the last item, opaque (base64url) and
+ * tamper-evident: signed with the database's own key (made by its migration), so a cursor the
+ * service did not issue, or one altered, is refused, and cursors outlive restarts.
+ */
 
-export function encodeCursor(key: string): string {
-  return Buffer.from(JSON.stringify({ k: key }), 'utf8').toString('base64url')
+const keys = new WeakMap<object, Buffer>()
+function cursorKey(db: Tx): Buffer {
+  const client = clientOf(db)
+  let key = keys.get(client)
+  if (!key) {
+    const hex = statement(db, 'cursor-key', () => "select value from settings where name = 'cursor-key'")
+      .pluck()
+      .get() as string | undefined
+    if (!hex) throw new Error('the cursor key is missing: run the migrations')
+    key = Buffer.from(hex, 'hex')
+    keys.set(client, key)
+  }
+  return key
 }
 
-export function decodeCursor(cursor: string | undefined): string | undefined {
+const sign = (db: Tx, payload: string) =>
+  createHmac('sha256', cursorKey(db)).update(payload).digest().subarray(0, 16).toString('base64url')
+
+export function encodeCursor(db: Tx, key: string): string {
+  const payload = Buffer.from(JSON.stringify({ k: key }), 'utf8').toString('base64url')
+  return `${payload}.${sign(db, payload)}`
+}
+
+export function decodeCursor(db: Tx, cursor: string | undefined): string | undefined {
   if (cursor === undefined) return undefined
-  try {
-    const parsed: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'))
-    if (parsed && typeof parsed === 'object' && typeof (parsed as { k: unknown }).k === 'string') {
-      return (parsed as { k: string }).k
+  const [payload, mac, extra] = cursor.split('.')
+  if (payload && mac && extra === undefined) {
+    const expected = Buffer.from(sign(db, payload))
+    const given = Buffer.from(mac)
+    if (given.length === expected.length && timingSafeEqual(given, expected)) {
+      try {
+        const parsed: unknown = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'))
+        if (parsed && typeof parsed === 'object' && typeof (parsed as { k: unknown }).k === 'string') {
+          return (parsed as { k: string }).k
+        }
+      } catch {
+        // fall through to the 400 below
+      }
     }
-  } catch {
-    // fall through to the 400 below
   }
   throw invalidField('cursor', 'is not a cursor this service issued')
 }
 
 /** Turns `limit + 1` fetched rows into a page and the cursor for the next one. */
 export function toPage<T>(
+  db: Tx,
   rows: T[],
   limit: number,
   keyOf: (row: T) => string,
@@ -29,7 +62,7 @@ export function toPage<T>(
   if (rows.length <= limit) return { items: rows, nextCursor: null }
   const items = rows.slice(0, limit)
   const last = items[items.length - 1] as T
-  return { items, nextCursor: encodeCursor(keyOf(last)) }
+  return { items, nextCursor: encodeCursor(db, keyOf(last)) }
 }
 
 /** Sets `Link: <...>; rel="next"` for the page after this one. */
@@ -42,9 +75,10 @@ export function setNextLink(request: FastifyRequest, reply: FastifyReply, nextCu
 
 /** Runs a keyset query for one page: `run` gets the key to start after and how many to take. */
 export function paginate<T>(
+  db: Tx,
   query: { limit: number; cursor?: string | undefined },
   keyOf: (row: T) => string,
   run: (afterKey: string | undefined, take: number) => T[],
 ): { items: T[]; nextCursor: string | null } {
-  return toPage(run(decodeCursor(query.cursor), query.limit + 1), query.limit, keyOf)
+  return toPage(db, run(decodeCursor(db, query.cursor), query.limit + 1), query.limit, keyOf)
 }

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest'
+import { openDatabase } from '../../src/db/client.js'
+import { runMigrations } from '../../src/db/migrate.js'
 import { subtractDuration } from '../../src/lib/duration.js'
 import { applyMergePatch } from '../../src/lib/merge-patch.js'
 import { decodeCursor, encodeCursor, paginate, toPage } from '../../src/lib/pagination.js'
@@ -114,22 +116,38 @@ describe('applyMergePatch (RFC 7396)', () => {
 })
 
 describe('cursors and pages', () => {
-  it('a cursor is base64url JSON of the key and decodes back', () => {
-    expect(encodeCursor('abc')).toBe(Buffer.from('{"k":"abc"}').toString('base64url'))
-    expect(decodeCursor(encodeCursor('ü/+'))).toBe('ü/+')
-    expect(decodeCursor(encodeCursor(''))).toBe('')
-    expect(decodeCursor(undefined)).toBeUndefined()
+  // A migrated database: cursors are signed with its key.
+  const db = openDatabase(':memory:')
+  runMigrations(db)
+  const payloadOf = (key: string) => Buffer.from(JSON.stringify({ k: key })).toString('base64url')
+
+  it('a cursor is base64url JSON of the key, a dot and its signature, and decodes back', () => {
+    const cursor = encodeCursor(db, 'abc')
+    expect(cursor).toMatch(new RegExp(`^${payloadOf('abc')}\\.[A-Za-z0-9_-]{22}$`))
+    expect(decodeCursor(db, encodeCursor(db, 'ü/+'))).toBe('ü/+')
+    expect(decodeCursor(db, encodeCursor(db, ''))).toBe('')
+    expect(decodeCursor(db, undefined)).toBeUndefined()
   })
 
+  const signed = () => encodeCursor(db, 'abc')
   it.each([
-    ['not json', Buffer.from('nope').toString('base64url')],
-    ['a number key', Buffer.from('{"k":1}').toString('base64url')],
-    ['no key', Buffer.from('{"x":"a"}').toString('base64url')],
-    ['null', Buffer.from('null').toString('base64url')],
-    ['a string', Buffer.from('"k"').toString('base64url')],
-    ['empty', ''],
+    ['not json', () => Buffer.from('nope').toString('base64url')],
+    ['unsigned', () => payloadOf('abc')],
+    [
+      'another key signed elsewhere',
+      () => {
+        const other = openDatabase(':memory:')
+        runMigrations(other)
+        return encodeCursor(other, 'abc')
+      },
+    ],
+    ['an altered key with the old signature', () => `${payloadOf('abd')}.${signed().split('.')[1]}`],
+    ['an altered signature', () => `${signed().slice(0, -1)}${signed().endsWith('A') ? 'B' : 'A'}`],
+    ['a third part', () => `${signed()}.x`],
+    ['a signature alone', () => `.${signed().split('.')[1]}`],
+    ['empty', () => ''],
   ])('%s is a 400 naming cursor', (_name, cursor) => {
-    const problem = problemOf(() => decodeCursor(cursor))
+    const problem = problemOf(() => decodeCursor(db, cursor()))
     expect(problem.status).toBe(400)
     expect(problem.errors).toEqual([{ path: 'cursor', message: 'is not a cursor this service issued' }])
     expect(problem.message).toBe('cursor: is not a cursor this service issued')
@@ -137,10 +155,10 @@ describe('cursors and pages', () => {
 
   it('limit rows: last page; limit + 1 rows: a page of limit and a cursor at its last item', () => {
     const key = (n: number) => `k${n}`
-    expect(toPage([1, 2], 2, key)).toEqual({ items: [1, 2], nextCursor: null })
-    expect(toPage([1], 2, key)).toEqual({ items: [1], nextCursor: null })
-    expect(toPage([], 2, key)).toEqual({ items: [], nextCursor: null })
-    expect(toPage([1, 2, 3], 2, key)).toEqual({ items: [1, 2], nextCursor: encodeCursor('k2') })
+    expect(toPage(db, [1, 2], 2, key)).toEqual({ items: [1, 2], nextCursor: null })
+    expect(toPage(db, [1], 2, key)).toEqual({ items: [1], nextCursor: null })
+    expect(toPage(db, [], 2, key)).toEqual({ items: [], nextCursor: null })
+    expect(toPage(db, [1, 2, 3], 2, key)).toEqual({ items: [1, 2], nextCursor: encodeCursor(db, 'k2') })
   })
 
   it('paginate asks for limit + 1 rows after the decoded key', () => {
@@ -150,11 +168,11 @@ describe('cursors and pages', () => {
       calls.push([after, take])
       return rows.filter((r) => after === undefined || r > after).slice(0, take)
     }
-    expect(paginate({ limit: 2 }, (r: string) => r, run)).toEqual({
+    expect(paginate(db, { limit: 2 }, (r: string) => r, run)).toEqual({
       items: ['a', 'b'],
-      nextCursor: encodeCursor('b'),
+      nextCursor: encodeCursor(db, 'b'),
     })
-    expect(paginate({ limit: 2, cursor: encodeCursor('b') }, (r: string) => r, run)).toEqual({
+    expect(paginate(db, { limit: 2, cursor: encodeCursor(db, 'b') }, (r: string) => r, run)).toEqual({
       items: ['c', 'd'],
       nextCursor: null,
     })

@@ -51,6 +51,7 @@ export function findOverlappingPrimary(
 
 export function listAssignments(db: Db, filter: AssignmentFilter) {
   return paginate(
+    db,
     filter,
     (r: AssignmentRow) => r.id,
     (after, take) => {

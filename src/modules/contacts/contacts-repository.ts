@@ -54,7 +54,7 @@ export function hasCurrentAssignments(db: Tx, contactId: string): boolean {
 
 export function listContacts(db: Db, filter: ContactFilter, seeRestricted: boolean) {
   const order = listOrder('contact', contacts.id, filter.q, seeRestricted)
-  const page = paginate(filter, order.keyOf, (after, take) => {
+  const page = paginate(db, filter, order.keyOf, (after, take) => {
     const where: SQL[] = [isNull(contacts.deletedAt), ...order.where(after)]
     if (filter.updatedSince) where.push(gte(contacts.updatedAt, filter.updatedSince))
     if (filter.state || filter.organization || filter.roleId) {

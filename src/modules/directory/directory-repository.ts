@@ -60,7 +60,7 @@ const HELD = 'a.start_date <= @asOf and (a.end_date is null or a.end_date > @asO
  * With a search, the matching holders are few and one query sorts them.
  */
 export function listDirectory(db: Db, filter: DirectoryFilter) {
-  return paginate(filter, sortKey, (after, take) => {
+  return paginate(db, filter, sortKey, (after, take) => {
     const ids = filter.search ? searchedIds(db, filter, after, take) : segmentIds(db, filter, after, take)
     return ids.length === 0 ? [] : entriesOf(db, ids)
   })

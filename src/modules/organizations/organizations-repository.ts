@@ -22,7 +22,7 @@ export function findOrganizationByExternalId(db: Tx, externalId: string) {
 
 export function listOrganizations(db: Db, query: OrganizationListQuery, seeRestricted: boolean) {
   const order = listOrder('organization', organizations.id, query.q, seeRestricted)
-  const page = paginate(query, order.keyOf, (after, take) => {
+  const page = paginate(db, query, order.keyOf, (after, take) => {
     const where: SQL[] = [isNull(organizations.deletedAt), ...order.where(after)]
     if (query.state) where.push(eq(organizations.stateCode, query.state))
     if (query.kind) where.push(eq(organizations.kind, query.kind))

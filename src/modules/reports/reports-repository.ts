@@ -44,6 +44,7 @@ const StaleKey = z.tuple([z.string(), z.string(), z.string()])
 /** Contacts and organizations last verified (or, never verified, created) before `cutoff`, stalest first. */
 export function listStale(db: Db, cutoff: string, query: { limit: number; cursor?: string | undefined }) {
   return paginate(
+    db,
     query,
     (r: StaleRow) => JSON.stringify([r.since, r.entity, r.id]),
     (after, take) => {

@@ -21,6 +21,7 @@ export function listHistory(
   query: { limit: number; cursor?: string | undefined },
 ) {
   return paginate(
+    db,
     query,
     (r: RevisionRow) => String(r.seq),
     (after, take) => {

@@ -17,6 +17,7 @@ export function findRoleByKeyOrId(db: Tx, keyOrId: string): RoleRow | undefined 
 
 export function listRoles(db: Db, query: RoleListQuery) {
   return paginate(
+    db,
     query,
     (r: RoleRow) => r.id,
     (after, take) => {

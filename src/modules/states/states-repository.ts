@@ -12,6 +12,7 @@ export function findState(db: Tx, code: string): StateRow | undefined {
 
 export function listStates(db: Db, query: StateListQuery) {
   return paginate(
+    db,
     query,
     (r: StateRow) => r.code,
     (after, take) => {
