@@ -73,7 +73,7 @@ beforeAll(async () => {
   w = await bearer('directory:write', { sub: 'racer' })
   const [a, b] = await Promise.all([start(), start()])
   servers = [a, b]
-}, 60_000)
+}, 120_000)
 
 afterAll(async () => {
   await Promise.all(
