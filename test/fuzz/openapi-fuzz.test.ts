@@ -143,6 +143,10 @@ async function replenish() {
 const rowsWritten = () => t.db.$client.prepare('select total_changes()').pluck().get() as number
 let writtenAtSnapshot = 0
 
+/** An unpaired surrogate as JSON.stringify escapes it: stored text is always well-formed. */
+const LONE_SURROGATE =
+  /\\ud[89ab][0-9a-f]{2}(?!\\ud[c-f][0-9a-f]{2})|(?<!\\ud[89ab][0-9a-f]{2})\\ud[c-f][0-9a-f]{2}/i
+
 /** The properties every answer must have; throws (with the exchange) when one fails. */
 function check(request: InjectOptions, res: LightMyRequestResponse) {
   const read = request.method === 'GET' || request.method === 'HEAD'
@@ -150,6 +154,9 @@ function check(request: InjectOptions, res: LightMyRequestResponse) {
     expect(res.statusCode, 'never a 5xx').toBeLessThan(500)
     expect(res.headers['x-request-id'], 'x-request-id on every answer').toBeTruthy()
     if (res.statusCode >= 400) problemBody(res, res.statusCode)
+    if (/json/.test(String(res.headers['content-type']))) {
+      expect(res.body, 'answers hold only well-formed Unicode').not.toMatch(LONE_SURROGATE)
+    }
     if (rowsWritten() === writtenAtSnapshot) return
     const after = snapshot(t.db)
     if (res.statusCode >= 400 || read) {
