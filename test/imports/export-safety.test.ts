@@ -249,7 +249,7 @@ describe('CSV exports', () => {
   })
 })
 
-// ROUND TRIP — needs the import side too (src/modules/imports removes exactly one leading `'` from
+// ROUND TRIP — with the import side (src/modules/imports removes exactly one leading `'` from
 // a CSV cell that starts a formula after it, with unprotectCell): an export re-imports as unchanged.
 describe('ROUND TRIP: export, then import the export', () => {
   let u: TestApp

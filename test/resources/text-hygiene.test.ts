@@ -372,12 +372,10 @@ describe('astral characters (proper surrogate pairs) are kept intact everywhere'
   })
 })
 
-// NEEDS IMPORT SIDE — imports read JSON and NDJSON bodies as text and parse them themselves
-// (src/modules/imports), so they must check the parsed values with illFormedText from
-// src/lib/text-hygiene.ts. DESIGN: 400 naming the field, nothing written. The exact shape of
-// errors[] is the import's choice (row and field, as its other refusals); this pins the status,
-// that givenName is named, and that nothing was written.
-describe('NEEDS IMPORT SIDE: import rows that are not well-formed', () => {
+// Import rows: imports read JSON and NDJSON bodies as text and parse them themselves, so the
+// check over parsed inputs sees only the text; src/modules/imports/import-parse.ts calls
+// illFormedText on each parsed row and answers 400 naming row and column (as its other refusals).
+describe('import rows that are not well-formed', () => {
   const row = { externalId: 'kg-x', givenName: 'Asan\ud800', familyName: 'Zhumabekov' }
   const importer = () => bearer('directory:import directory:read')
 
@@ -396,8 +394,8 @@ describe('NEEDS IMPORT SIDE: import rows that are not well-formed', () => {
         },
         400,
       )
-      const named = (body.errors ?? []) as { path?: string; field?: string }[]
-      expect(named.some((e) => e.field === 'givenName' || /(^|\.)givenName$/.test(e.path ?? ''))).toBe(true)
+      expect(body).toMatchObject({ type: 'urn:pocdir:problem:validation-error', title: 'Validation failed' })
+      expect(body.errors).toEqual([{ row: 1, field: 'givenName', message: SURROGATE }])
     })
   }
 })
