@@ -1,5 +1,7 @@
 import { connect } from 'node:net'
+import { Writable } from 'node:stream'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { buildApp } from '../src/app.js'
 import { bearer, buildTestApp, snapshot } from './helpers/build-test-app.js'
 import { type Json, problemBody, type TestApp } from './helpers/http.js'
 
@@ -316,6 +318,39 @@ describe("URLs Fastify's router refuses", () => {
       })
       expect(res.headers['x-request-id']).toMatch(REQUEST_ID)
       expect(snapshot(t.db)).toBe(before)
+    }
+  })
+})
+
+describe('the logs name the request id of every refusal', () => {
+  it('a parser refusal and an unknown Expect are logged as JSON with the id the client was given', async () => {
+    const lines: Json[] = []
+    const stream = new Writable({
+      write(chunk, _encoding, done) {
+        for (const line of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(line))
+        done()
+      },
+    })
+    const app = await buildApp({ config: t.config, db: t.db, logger: { level: 'info', stream } })
+    await app.listen({ port: 0, host: '127.0.0.1' })
+    const saved = port
+    port = (app.server.address() as { port: number }).port
+    try {
+      const malformedAnswer = await rawRequest('GET /healthz HTTP/1.1\r\nHost: x\r\nX A: b\r\n\r\n')
+      const expectAnswer = await rawRequest('GET /healthz HTTP/1.1\r\nHost: x\r\nExpect: teapot\r\n\r\n')
+      expect(lines.find((l) => l.reqId === malformedAnswer.headers['x-request-id'])).toMatchObject({
+        level: 30,
+        msg: 'malformed request refused',
+        err: { code: 'HPE_INVALID_HEADER_TOKEN' },
+      })
+      expect(lines.find((l) => l.reqId === expectAnswer.headers['x-request-id'])).toMatchObject({
+        level: 30,
+        msg: 'unsupported expectation refused',
+        expect: 'teapot',
+      })
+    } finally {
+      port = saved
+      await app.close()
     }
   })
 })

@@ -125,10 +125,12 @@ const errors: FastifyPluginAsync = async (app) => {
       detail: `Only the expectation 100-continue is supported, not ${JSON.stringify(req.headers.expect)}`,
     }
     const text = JSON.stringify(body)
+    const requestId = newId()
+    app.log.info({ reqId: requestId, expect: req.headers.expect }, 'unsupported expectation refused')
     res.writeHead(417, {
       'content-type': 'application/problem+json',
       'content-length': Buffer.byteLength(text),
-      'x-request-id': newId(),
+      'x-request-id': requestId,
       connection: 'close',
     })
     res.end(text)
