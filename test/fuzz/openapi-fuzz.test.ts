@@ -226,6 +226,28 @@ describe('OpenAPI-driven fuzz: no 5xx, problem+json errors, refused requests wri
     )
   }
 
+  it('methods the document does not list for a path are refused as problem+json and write nothing', async () => {
+    const undocumented = [...new Set(operations.map((op) => op.path))].flatMap((path) => {
+      const listed = operations.filter((op) => op.path === path)
+      const model = listed.find((op) => op.bodies.length > 0) ?? listed[0]
+      return ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']
+        .filter((method) => model && !listed.some((op) => op.method === method))
+        .map((method) => ({ ...(model as Operation), method, id: `${method} ${path}` }))
+    })
+    const arbitrary = fc.oneof(
+      ...undocumented.map((op) => requestArbitrary(doc, op, TOKENS).map((req) => ({ op, req }))),
+    )
+    await fc.assert(
+      fc.asyncProperty(arbitrary, async ({ op, req }) => {
+        const request = toInject(op, req, resolver, (name) => authorization[name])
+        const res = await t.app.inject(request)
+        check(request, res)
+        expect(res.statusCode, describeExchange(request, res)).toBeGreaterThanOrEqual(400)
+      }),
+      { seed: BASE_SEED, numRuns: RUNS, endOnFailure: true },
+    )
+  })
+
   it('exercised every operation of the document, refused and accepted', () => {
     if (process.env.FUZZ_VERBOSE) {
       for (const op of operations)
