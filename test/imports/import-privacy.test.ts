@@ -118,11 +118,24 @@ describe('an import-only token cannot learn a restricted value', () => {
     )
   })
 
-  it('guessing the e-mail with emailVisibility public: the same', async () => {
+  it('guessing the e-mail with emailVisibility public: the same, and the same public record after', async () => {
     const rows = [{ ...OSMONOV, email: KG_SECRET.email, emailVisibility: 'public' }]
     expect(await sameAnswers(rows, await importOnly())).toEqual(
       ok([{}, { contacts: 1 }, { organizations: 1, assignments: 1 }]),
     )
+    // The row says the address is public: a stored restricted copy becomes public, as a missing
+    // one is added public. Before, the restricted copy stayed hidden, so the next anonymous read
+    // told whether it had been there.
+    const publicView = async (t: TestApp) => {
+      const [c] = (await t.app.inject({ url: '/v1/contacts?q=osmonov' })).json().items as Json[]
+      return { details: c?.contactDetails, version: c?.version }
+    }
+    const view = await publicView(withSecret)
+    expect(view).toEqual({
+      details: [{ type: 'email', value: KG_SECRET.email, label: null, visibility: 'public' }],
+      version: 2,
+    })
+    expect(await publicView(without)).toEqual(view)
   })
 
   it('an e-mail is not a match key: a row without externalId is 422 in both, writing nothing', async () => {
@@ -182,6 +195,34 @@ describe('an import-only token cannot learn a restricted value', () => {
     const rows = [{ ...OSMONOV, email: 'press@mfa.gov.kg' }]
     expect(await sameAnswers(rows, await importOnly())).toEqual(
       ok([{}, {}, { organizations: 1, contacts: 1, assignments: 1 }]),
+    )
+  })
+})
+
+describe('a row that gives a visibility sets it', () => {
+  it('on a stored address or number; an empty cell keeps the stored one', async () => {
+    const a = await admin()
+    const osmonov = async () => {
+      const [c] = (await withSecret.app.inject({ url: '/v1/contacts?q=osmonov', headers: a })).json()
+        .items as Json[]
+      return ((c as Json).contactDetails as Json[]).map((d) => [d.value, d.visibility])
+    }
+    const made = [
+      [KG_SECRET.email, 'restricted'],
+      ['+996312620545', 'restricted'],
+    ]
+    expect(await osmonov()).toEqual(made)
+    const row = { ...OSMONOV, ...KG_SECRET }
+    expect(await importOk(withSecret, toCsv([row]), 'text/csv', await importer())).toEqual(
+      result({}, {}, { organizations: 1, contacts: 1, assignments: 1 }),
+    )
+    const phonePublic = { ...row, phoneVisibility: 'public' }
+    expect(await importOk(withSecret, toCsv([phonePublic]), 'text/csv', await importer())).toEqual(
+      result({}, { contacts: 1 }, { organizations: 1, assignments: 1 }),
+    )
+    expect(await osmonov()).toEqual([made[0], ['+996312620545', 'public']])
+    expect(await importOk(withSecret, toCsv([phonePublic]), 'text/csv', await importer())).toEqual(
+      result({}, {}, { organizations: 1, contacts: 1, assignments: 1 }),
     )
   })
 })

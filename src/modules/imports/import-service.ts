@@ -200,10 +200,20 @@ const sameKind = (a: ContactDetail['type'], b: ContactDetail['type']) =>
 const hasDetail = (details: ContactDetail[], detail: ContactDetail) =>
   details.some((d) => sameKind(d.type, detail.type) && d.value === detail.value)
 
-/** Adds a detail unless the person has it already (a number counts whether phone, mobile or fax). */
-function withDetail(details: ContactDetail[], detail: ContactDetail | undefined): ContactDetail[] {
-  if (!detail || hasDetail(details, detail)) return details
-  return [...details, detail]
+/**
+ * Adds a detail unless the person has it already (a number counts whether phone, mobile or fax);
+ * one they have takes the row's visibility when the row gives one (an empty cell keeps it).
+ */
+function withDetail(
+  details: ContactDetail[],
+  detail: ContactDetail | undefined,
+  visibilityGiven: boolean,
+): ContactDetail[] {
+  if (!detail) return details
+  const i = details.findIndex((d) => sameKind(d.type, detail.type) && d.value === detail.value)
+  if (i === -1) return [...details, detail]
+  if (!visibilityGiven || details[i]?.visibility === detail.visibility) return details
+  return details.map((d, j) => (j === i ? { ...d, visibility: detail.visibility } : d))
 }
 
 /**
@@ -350,7 +360,11 @@ export function applyRows(
               })
             }
             const details = contact
-              ? withDetail(withDetail(contact.contactDetails, email), phoneDetail)
+              ? withDetail(
+                  withDetail(contact.contactDetails, email, r.emailVisibility !== undefined),
+                  phoneDetail,
+                  r.phoneVisibility !== undefined,
+                )
               : undefined
             // What is unchanged for a reader is "updated" where a restricted detail decides it.
             const unchanged: Outcome =
@@ -380,7 +394,7 @@ export function applyRows(
               const input = {
                 ...defined,
                 familyName: r.familyName,
-                contactDetails: withDetail(withDetail([], email), phoneDetail),
+                contactDetails: withDetail(withDetail([], email, false), phoneDetail, false),
               }
               contact = createRecord(tx, ctx, 'contact', contactFields(input, newId(), undefined))
               tally.note('contacts', contact.id, 'created')
