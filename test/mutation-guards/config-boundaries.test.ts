@@ -25,6 +25,10 @@ describe('numeric bounds', () => {
     ['IMPORT_BODY_LIMIT', '1024', 'importBodyLimit', 1024],
     ['RATE_LIMIT_MAX', '0', 'rateLimitMax', 0],
     ['RATE_LIMIT_MAX', '1', 'rateLimitMax', 1],
+    ['RATE_LIMIT_HEAVY_MAX', '1', 'rateLimitHeavyMax', 1],
+    ['READ_CACHE_MB', '0', 'readCacheBytes', 0],
+    ['READ_CACHE_MB', '1', 'readCacheBytes', 1_048_576],
+    ['READ_CACHE_MB', '1024', 'readCacheBytes', 1024 * 1_048_576],
   ])('%s=%s is the last allowed value', (name, value, key, expected) => {
     expect(loadConfig({ [name]: value })).toMatchObject({ [key]: expected })
   })
@@ -43,6 +47,13 @@ describe('numeric bounds', () => {
     ['RATE_LIMIT_MAX', '-1', 'must not be negative'],
     ['RATE_LIMIT_MAX', '1.5', 'must be a whole number (0 turns rate limiting off)'],
     ['RATE_LIMIT_MAX', 'many', 'must be a whole number (0 turns rate limiting off)'],
+    ['RATE_LIMIT_HEAVY_MAX', '0', 'must be a whole number of at least 1'],
+    ['RATE_LIMIT_HEAVY_MAX', '2.5', 'must be a whole number of at least 1'],
+    ['RATE_LIMIT_HEAVY_MAX', 'lots', 'must be a whole number of at least 1'],
+    ['READ_CACHE_MB', '-1', 'must not be negative'],
+    ['READ_CACHE_MB', '1025', 'must be at most 1024'],
+    ['READ_CACHE_MB', '1.5', 'must be a whole number of MiB (0 turns the cache off)'],
+    ['READ_CACHE_MB', '16mb', 'must be a whole number of MiB (0 turns the cache off)'],
     ['JWT_SECRET', 's'.repeat(31), 'must be at least 32 characters'],
     ['JWKS_URL', 'ftp://idp.example/jwks', 'must be an http(s) URL'],
     ['JWKS_URL', 'not a url', 'must be an http(s) URL'],
@@ -68,10 +79,14 @@ describe('defaults and accepted values', () => {
       bodyLimit: 1_048_576,
       importBodyLimit: 20_971_520,
       rateLimitMax: 600,
+      rateLimitHeavyMax: 60,
+      readCacheBytes: 16 * 1_048_576,
       logLevel: 'info',
     }
     const names = ['PORT', 'HOST', 'DATABASE_PATH', 'JWT_SECRET', 'JWT_PUBLIC_KEY', 'JWKS_URL', 'JWT_ISSUER']
     const more = [
+      'RATE_LIMIT_HEAVY_MAX',
+      'READ_CACHE_MB',
       'JWT_AUDIENCE',
       'PUBLIC_READ',
       'BODY_LIMIT',
@@ -108,6 +123,8 @@ describe('defaults and accepted values', () => {
       BODY_LIMIT: '2048',
       IMPORT_BODY_LIMIT: '4096',
       RATE_LIMIT_MAX: '60',
+      RATE_LIMIT_HEAVY_MAX: '7',
+      READ_CACHE_MB: '3',
       LOG_LEVEL: 'warn',
     })
     expect(c).toMatchObject({
@@ -117,6 +134,8 @@ describe('defaults and accepted values', () => {
       bodyLimit: 2048,
       importBodyLimit: 4096,
       rateLimitMax: 60,
+      rateLimitHeavyMax: 7,
+      readCacheBytes: 3 * 1_048_576,
       logLevel: 'warn',
     })
     expect(c.jwt).toMatchObject({ secret, issuer: 'https://idp.example/', audience: 'pocdir' })

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { encodeCursor } from '../../src/lib/pagination.js'
 import { buildTestApp, roleId } from '../helpers/build-test-app.js'
+import { problemBody } from '../helpers/http.js'
 import { getJson, type Headers, type Json, type TestApp, write, writer } from '../memory/support.js'
 
 /**
@@ -109,5 +111,21 @@ describe('stale: strictly older than the duration', () => {
     // Stalest first: the organization (created 09:00:00) before the contact (verified 09:00:02.001).
     const order = stale.items.map((i: Json) => i.id).filter((id: string) => id === c.id || id === o.id)
     expect(order).toEqual([o.id, c.id])
+  })
+})
+
+describe('stale: a cursor this report did not issue', () => {
+  it.each([
+    ['not JSON inside', 'nope'],
+    ['a two-part key', '["2031-01-01","contact"]'],
+    ['a key of numbers', '[1,2,3]'],
+  ])('%s is a 400 naming cursor', async (_name, key) => {
+    const res = await t.app.inject({
+      method: 'GET',
+      url: `/v1/reports/stale?cursor=${encodeCursor(t.db, key)}`,
+    })
+    expect(problemBody(res, 400).errors).toEqual([
+      { path: 'cursor', message: 'is not a cursor this service issued' },
+    ])
   })
 })

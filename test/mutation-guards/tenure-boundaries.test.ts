@@ -242,3 +242,37 @@ describe('back-to-back primary holders', () => {
     expect((await primary('mission-poc', '2023-12-31', '2024-01-01', intl.id)).statusCode).toBe(409)
   })
 })
+
+describe('handover at an international body (no state)', () => {
+  it('the successor holding the role there until tomorrow blocks (409); until today does not', async () => {
+    const post = async (familyName: string, endDate: string | null) => {
+      const c = await person(familyName)
+      const a = await write(t, 'POST', '/v1/assignments', w, {
+        contactId: c.id,
+        roleId: roleId(t.db, 'technical-poc'),
+        organizationId: intl.id,
+        startDate: '2020-01-01',
+        endDate,
+      })
+      return { c, a }
+    }
+    const outgoing = await post('Intl Outgoing', null)
+    const staying = await post('Intl Staying', TOMORROW)
+    const req = (contactId: string) => ({
+      method: 'POST' as const,
+      url: `/v1/assignments/${outgoing.a.id}/handover`,
+      headers: w,
+      payload: { contactId, date: TODAY },
+    })
+    const body = await expectRejected(t, req(staying.c.id), 409)
+    expect(body.detail).toBe('The successor already holds this role there')
+    const leaving = await post('Intl Leaving', TODAY)
+    const res = await t.app.inject(req(leaving.c.id))
+    expect(res.statusCode, res.body).toBe(201)
+    expect(res.json().started).toMatchObject({
+      contactId: leaving.c.id,
+      stateCode: null,
+      organizationId: intl.id,
+    })
+  })
+})
