@@ -140,7 +140,7 @@ export interface AuthOptions {
 
 /**
  * Verifies the bearer token on every request without failing there, so the rate limiter
- * can key on the verified subject; the failure is raised before validation runs.
+ * can key on the verified subject; the failure is raised before the body is parsed.
  */
 const auth: FastifyPluginAsync<AuthOptions> = async (app, opts) => {
   const verify = createVerifier(opts.jwt)
@@ -163,18 +163,21 @@ const auth: FastifyPluginAsync<AuthOptions> = async (app, opts) => {
     }
   })
 
-  app.addHook('preValidation', async (request) => {
+  // Before the body is parsed: DESIGN's order is token (401), scope (403), then the body
+  // (400/415), so an unparsable body or a wrong content type never answers before the token.
+  app.addHook('preParsing', async (request, _reply, payload) => {
     if (request.authError) throw request.authError
     const scope = request.routeOptions.config.scope
     if (scope) {
       requireScope(request, scope)
-      return
+      return payload
     }
-    if (opts.publicRead || request.routeOptions.config.alwaysPublic) return
+    if (opts.publicRead || request.routeOptions.config.alwaysPublic) return payload
     if (!request.principal) throw unauthorized('A bearer token is required')
     if (!request.principal.scopes.has('directory:read')) {
       throw forbidden('The token lacks the directory:read scope')
     }
+    return payload
   })
 }
 

@@ -227,6 +227,10 @@ describe('refused writes with an invalid body still answer a 4xx problem and wri
   })
 
   it('a read-only token: 403, before the body is judged', async () => {
-    expectProblem(await send(await bearer('directory:read')), 403, /^The token lacks the directory:write scope$/)
+    expectProblem(
+      await send(await bearer('directory:read')),
+      403,
+      /^The token lacks the directory:write scope$/,
+    )
   })
 })

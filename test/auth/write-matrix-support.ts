@@ -125,11 +125,6 @@ export interface Op<S = undefined> {
    */
   rollsBack?: boolean
   dryRun?: boolean
-  /**
-   * Cells where src does not follow DESIGN yet: they run as `it.fails` (they pass while the bug
-   * is there, and fail once it is fixed: then delete this marker).
-   */
-  knownBug?: { when: (token: TokenKind) => boolean; note: string }
 }
 
 /** An op of any set-up type, as the tables hold them. */
@@ -358,9 +353,7 @@ export function runMatrix(title: string, ops: readonly AnyOp[]): void {
         }
         TOKENS.forEach((token, tokenIndex) => {
           const exp = expectedFor(token, op)
-          const bug = op.knownBug?.when(token) ? op.knownBug.note : undefined
-          const test = bug ? it.fails : it
-          test(`${token.name} → ${outcomeName(exp)}${bug ? ` (KNOWN BUG: ${bug})` : ''}`, async () => {
+          it(`${token.name} → ${outcomeName(exp)}`, async () => {
             // Unique per granted case (what it writes is told apart by it); shared by refused ones.
             const tag = exp.grant ? `${opIndex}x${tokenIndex}` : `${opIndex}r`
             const ids = await setUp(tag, tokenIndex, exp.grant)

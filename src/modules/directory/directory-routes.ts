@@ -30,7 +30,7 @@ export const directoryRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { 
         description:
           'Holders on asOf (default today): a tenure covers startDate up to, not including, ' +
           'endDate. Ordered by role key, the primary holder first, then startDate; paged like lists. ' +
-          'Without state, organization or q: every state\'s holders (and international bodies\'), ' +
+          "Without state, organization or q: every state's holders (and international bodies'), " +
           'for nightly snapshots.',
         security: [{}, { bearerAuth: [] }],
         querystring: DirectoryQuery,

@@ -6,19 +6,18 @@ import { Organization } from '../organizations/organizations-schemas.js'
 import { Role } from '../roles/roles-schemas.js'
 import { State } from '../states/states-schemas.js'
 
-export const DirectoryQuery = z
-  .strictObject({
-    state: StateCode.optional().describe('The state whose PoCs to list'),
-    organization: Id.optional().describe('An organization, e.g. an international body'),
-    role: z.string().min(1).max(64).optional().describe('Role key or id'),
-    asOf: CalendarDate.optional().describe('The holders on this day (default: today)'),
-    q: SearchQuery.describe(
-      'Holders for whom every word matches their contact or their organization (as q on /v1/contacts ' +
-        'and /v1/organizations); the directory order stays',
-    ),
-    limit: ListLimit,
-    cursor: Cursor.optional(),
-  })
+export const DirectoryQuery = z.strictObject({
+  state: StateCode.optional().describe('The state whose PoCs to list'),
+  organization: Id.optional().describe('An organization, e.g. an international body'),
+  role: z.string().min(1).max(64).optional().describe('Role key or id'),
+  asOf: CalendarDate.optional().describe('The holders on this day (default: today)'),
+  q: SearchQuery.describe(
+    'Holders for whom every word matches their contact or their organization (as q on /v1/contacts ' +
+      'and /v1/organizations); the directory order stays',
+  ),
+  limit: ListLimit,
+  cursor: Cursor.optional(),
+})
 export type DirectoryQuery = z.infer<typeof DirectoryQuery>
 
 export const DirectoryEntry = z
