@@ -57,6 +57,8 @@ describe('numeric bounds', () => {
     ['JWT_SECRET', 's'.repeat(31), 'must be at least 32 characters'],
     ['JWKS_URL', 'ftp://idp.example/jwks', 'must be an http(s) URL'],
     ['JWKS_URL', 'not a url', 'must be an http(s) URL'],
+    ['JWKS_URL', 'xhttps://idp.example/jwks', 'must be an http(s) URL'],
+    ['JWKS_URL', 'httpsx://idp.example/jwks', 'must be an http(s) URL'],
     ['PUBLIC_READ', 'yes', 'must be true or false'],
   ])('%s=%s is refused: %s', (name, value, message) => {
     expect(refused({ [name]: value })).toBe(`Invalid configuration: ${name} ${message}`)
