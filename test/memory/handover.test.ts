@@ -136,6 +136,18 @@ describe('handover refusals write nothing', () => {
   it('409 for an assignment that already ended', async () => {
     await expectRejected(t, handover(a.id, { contactId: holder.id, date: '2024-06-01' }), 409)
   })
+
+  it('409 for a second handover of a tenure handed over on a future date (still current until then)', async () => {
+    const post = await tenure({ roleId: roleId(t.db, 'technical-poc') })
+    const future = await write(t, 'POST', '/v1/contacts', w, { familyName: 'Future Successor' })
+    const first = await t.app.inject(handover(post.id, { contactId: future.id, date: '2099-01-01' }))
+    expect(first.statusCode, first.body).toBe(201)
+    const startedId = first.json().started.id
+    const third = await write(t, 'POST', '/v1/contacts', w, { familyName: 'Third' })
+    const body = await expectRejected(t, handover(post.id, { contactId: third.id, date: '2098-01-01' }), 409)
+    expect(body.detail).toBe(`The assignment is already handed over to assignment ${startedId}`)
+    expect((await getJson(t, `/v1/assignments/${post.id}`)).succeededBy).toBe(startedId)
+  })
 })
 
 describe('a successful handover', () => {

@@ -177,6 +177,10 @@ export const assignmentsRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, 
           requireStates(principal, [old.stateCode])
           requireMayAttach(tx, principal, body.contactId)
           if (!isCurrent(old.endDate)) throw conflict(`The assignment already ended on ${old.endDate}`)
+          // A handover dated in the future leaves the tenure current until then: once only.
+          if (old.succeededBy !== null) {
+            throw conflict(`The assignment is already handed over to assignment ${old.succeededBy}`)
+          }
           if (old.endDate !== null && body.date > old.endDate) {
             throw invalidField('date', `must not be after the tenure's planned end ${old.endDate}`)
           }
