@@ -53,6 +53,12 @@ describe('subtractDuration: calendar arithmetic', () => {
     ['P1DT1H1M1S', '2024-03-02T01:01:01.000Z', '2024-03-01T00:00:00.000Z'],
     ['P1M1D', '2024-03-31T00:00:00.000Z', '2024-02-28T00:00:00.000Z'],
     ['P0D', '2024-03-31T12:00:00.000Z', '2024-03-31T12:00:00.000Z'],
+    ['P10W', '2024-03-11T00:00:00.000Z', '2024-01-01T00:00:00.000Z'],
+    ['PT10H', '2024-03-01T10:00:00.000Z', '2024-03-01T00:00:00.000Z'],
+    ['PT90M', '2024-03-01T01:30:00.000Z', '2024-03-01T00:00:00.000Z'],
+    ['PT10S', '2024-03-01T00:00:10.000Z', '2024-03-01T00:00:00.000Z'],
+    ['PT10.25S', '2024-03-01T00:00:10.250Z', '2024-03-01T00:00:00.000Z'],
+    ['PT1.125S', '2024-03-01T00:00:01.125Z', '2024-03-01T00:00:00.000Z'],
   ])('%s before %s is %s', (duration, from, expected) => {
     expect(minus(duration, from)).toBe(expected)
   })
@@ -185,6 +191,22 @@ describe('cursors and pages', () => {
 
 describe('problem details', () => {
   it('titles: known statuses, then Server Error from 500 and Client Error below', () => {
+    for (const [status, title] of [
+      [400, 'Bad Request'],
+      [401, 'Unauthorized'],
+      [403, 'Forbidden'],
+      [405, 'Method Not Allowed'],
+      [406, 'Not Acceptable'],
+      [408, 'Request Timeout'],
+      [409, 'Conflict'],
+      [412, 'Precondition Failed'],
+      [414, 'URI Too Long'],
+      [415, 'Unsupported Media Type'],
+      [417, 'Expectation Failed'],
+      [431, 'Request Header Fields Too Large'],
+    ] as const) {
+      expect(statusTitle(status)).toBe(title)
+    }
     expect(statusTitle(404)).toBe('Not Found')
     expect(statusTitle(413)).toBe('Content Too Large')
     expect(statusTitle(416)).toBe('Range Not Satisfiable')

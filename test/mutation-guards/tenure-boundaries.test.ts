@@ -99,6 +99,20 @@ describe('current and ended lists split on today', () => {
     expect(await listed(true)).toEqual([ids.tomorrow, ids.open].sort())
   })
 
+  it('a page with more after it links the next page; the last page has no Link', async () => {
+    const url = `/v1/assignments?contact=${who.id}&limit=3`
+    const first = await t.app.inject({ method: 'GET', url })
+    const { nextCursor } = first.json()
+    expect(nextCursor).toEqual(expect.any(String))
+    const next = new URL(url, 'http://local')
+    next.searchParams.set('cursor', nextCursor)
+    expect(first.headers.link).toBe(`<${next.pathname}${next.search}>; rel="next"`)
+    const last = await t.app.inject({ method: 'GET', url: `${url}&cursor=${encodeURIComponent(nextCursor)}` })
+    expect(last.json().items).toHaveLength(1)
+    expect(last.json().nextCursor).toBeNull()
+    expect(last.headers.link).toBeUndefined()
+  })
+
   it('current=false: ended yesterday or today', async () => {
     expect(await listed(false)).toEqual([ids.yesterday, ids.today].sort())
   })
