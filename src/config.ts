@@ -9,6 +9,10 @@ export interface Config {
   publicRead: boolean
   bodyLimit: number
   importBodyLimit: number
+  /** Data rows one import may hold; more is 413 before the rows are parsed. */
+  importMaxRows: number
+  /** Heap limit of the import worker (MiB): an import that needs more is a 500, the service runs on. */
+  importWorkerMemoryMb: number
   rateLimitMax: number
   /** Per client and minute for exports, searches and imports (their own, smaller budget). */
   rateLimitHeavyMax: number
@@ -75,6 +79,23 @@ const EnvSchema = z.object({
   PUBLIC_READ: boolFlag(true),
   BODY_LIMIT: byteSize(1024 * 1024),
   IMPORT_BODY_LIMIT: byteSize(20 * 1024 * 1024),
+  IMPORT_MAX_ROWS: z.preprocess(
+    emptyAsUndefined,
+    z.coerce
+      .number({ error: 'must be a whole number of rows of at least 1' })
+      .int('must be a whole number of rows of at least 1')
+      .min(1, 'must be a whole number of rows of at least 1')
+      .default(50_000),
+  ),
+  IMPORT_WORKER_MEMORY_MB: z.preprocess(
+    emptyAsUndefined,
+    z.coerce
+      .number({ error: 'must be a whole number of MiB' })
+      .int('must be a whole number of MiB')
+      .min(16, 'must be at least 16')
+      .max(16384, 'must be at most 16384')
+      .default(512),
+  ),
   RATE_LIMIT_MAX: z.preprocess(
     emptyAsUndefined,
     z.coerce
@@ -168,6 +189,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     publicRead: e.PUBLIC_READ,
     bodyLimit: e.BODY_LIMIT,
     importBodyLimit: e.IMPORT_BODY_LIMIT,
+    importMaxRows: e.IMPORT_MAX_ROWS,
+    importWorkerMemoryMb: e.IMPORT_WORKER_MEMORY_MB,
     rateLimitMax: e.RATE_LIMIT_MAX,
     rateLimitHeavyMax: e.RATE_LIMIT_HEAVY_MAX,
     readCacheBytes: e.READ_CACHE_MB * 1024 * 1024,

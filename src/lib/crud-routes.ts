@@ -25,6 +25,7 @@ import {
   updateRecord,
   type WriteContext,
 } from './write-path.js'
+import { writeTurn } from './write-turn.js'
 
 /**
  * The list/read/create/merge-patch/delete routes every resource shares, written once. A
@@ -214,14 +215,16 @@ export function registerCrudRoutes<E extends EntityName, CreateOut, ListQuery>(
     },
     async (request, reply) => {
       const principal = requireScope(request, spec.writeScope)
-      const row = db.transaction(
-        (tx) => {
-          const fields = spec.prepare(tx, request.body as CreateOut, undefined)
-          spec.authorize(tx, principal, undefined, fields)
-          spec.check?.(tx, fields, undefined)
-          return createRecord(tx, writeContext(request, principal), spec.entity, fields)
-        },
-        { behavior: 'immediate' },
+      const row = await writeTurn(db).run(() =>
+        db.transaction(
+          (tx) => {
+            const fields = spec.prepare(tx, request.body as CreateOut, undefined)
+            spec.authorize(tx, principal, undefined, fields)
+            spec.check?.(tx, fields, undefined)
+            return createRecord(tx, writeContext(request, principal), spec.entity, fields)
+          },
+          { behavior: 'immediate' },
+        ),
       )
       setEtag(reply, row.version)
       reply.header('location', `${basePath}/${encodeURIComponent(spec.keyOf(row))}`)
@@ -247,20 +250,22 @@ export function registerCrudRoutes<E extends EntityName, CreateOut, ListQuery>(
     },
     async (request, reply) => {
       const principal = requireScope(request, spec.writeScope)
-      const row = db.transaction(
-        (tx) => {
-          const current = load(tx, (request.params as { id: string }).id)
-          const merged = applyMergePatch(spec.toInput(current), request.body)
-          const parsed = schemas.create.safeParse(merged)
-          if (!parsed.success) throw validationProblem(issuesToErrors(parsed.error.issues))
-          const fields = spec.prepare(tx, parsed.data, current)
-          // DESIGN's order: body (400), states rule (403), conflicts (409), preconditions (412).
-          spec.authorize(tx, principal, current, fields)
-          spec.check?.(tx, fields, current)
-          assertIfMatch(request.headers['if-match'], current.version)
-          return updateRecord(tx, writeContext(request, principal), spec.entity, current, fields)
-        },
-        { behavior: 'immediate' },
+      const row = await writeTurn(db).run(() =>
+        db.transaction(
+          (tx) => {
+            const current = load(tx, (request.params as { id: string }).id)
+            const merged = applyMergePatch(spec.toInput(current), request.body)
+            const parsed = schemas.create.safeParse(merged)
+            if (!parsed.success) throw validationProblem(issuesToErrors(parsed.error.issues))
+            const fields = spec.prepare(tx, parsed.data, current)
+            // DESIGN's order: body (400), states rule (403), conflicts (409), preconditions (412).
+            spec.authorize(tx, principal, current, fields)
+            spec.check?.(tx, fields, current)
+            assertIfMatch(request.headers['if-match'], current.version)
+            return updateRecord(tx, writeContext(request, principal), spec.entity, current, fields)
+          },
+          { behavior: 'immediate' },
+        ),
       )
       setEtag(reply, row.version)
       return spec.present(row, true)
@@ -284,15 +289,17 @@ export function registerCrudRoutes<E extends EntityName, CreateOut, ListQuery>(
     },
     async (request, reply) => {
       const principal = requireScope(request, spec.writeScope)
-      db.transaction(
-        (tx) => {
-          const current = load(tx, (request.params as { id: string }).id)
-          spec.authorize(tx, principal, current, undefined)
-          spec.beforeDelete?.(tx, current)
-          assertIfMatch(request.headers['if-match'], current.version)
-          deleteRecord(tx, writeContext(request, principal), spec.entity, current)
-        },
-        { behavior: 'immediate' },
+      await writeTurn(db).run(() =>
+        db.transaction(
+          (tx) => {
+            const current = load(tx, (request.params as { id: string }).id)
+            spec.authorize(tx, principal, current, undefined)
+            spec.beforeDelete?.(tx, current)
+            assertIfMatch(request.headers['if-match'], current.version)
+            deleteRecord(tx, writeContext(request, principal), spec.entity, current)
+          },
+          { behavior: 'immediate' },
+        ),
       )
       return reply.code(204).send(null)
     },
@@ -342,15 +349,17 @@ export function registerCrudRoutes<E extends EntityName, CreateOut, ListQuery>(
       },
       async (request, reply) => {
         const principal = requireScope(request, spec.writeScope)
-        const row = db.transaction(
-          (tx) => {
-            const current = load(tx, (request.params as { id: string }).id)
-            spec.authorize(tx, principal, current, current)
-            assertIfMatch(request.headers['if-match'], current.version)
-            const next = { lastVerifiedAt: now() } as unknown as Partial<FieldsOf<E>>
-            return updateRecord(tx, writeContext(request, principal), spec.entity, current, next)
-          },
-          { behavior: 'immediate' },
+        const row = await writeTurn(db).run(() =>
+          db.transaction(
+            (tx) => {
+              const current = load(tx, (request.params as { id: string }).id)
+              spec.authorize(tx, principal, current, current)
+              assertIfMatch(request.headers['if-match'], current.version)
+              const next = { lastVerifiedAt: now() } as unknown as Partial<FieldsOf<E>>
+              return updateRecord(tx, writeContext(request, principal), spec.entity, current, next)
+            },
+            { behavior: 'immediate' },
+          ),
         )
         setEtag(reply, row.version)
         return spec.present(row, true)

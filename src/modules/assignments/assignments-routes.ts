@@ -8,6 +8,7 @@ import { mustExist } from '../../lib/references.js'
 import { Id, IfMatchHeaders, ProblemSchema } from '../../lib/schemas.js'
 import { isCurrent } from '../../lib/tenure.js'
 import { assertIfMatch, createRecord, newId, type Tx, updateRecord } from '../../lib/write-path.js'
+import { writeTurn } from '../../lib/write-turn.js'
 import { type Principal, requireScope, requireStates } from '../../plugins/auth.js'
 import { findContact, mayChangeContact } from '../contacts/contacts-repository.js'
 import { findOrganization } from '../organizations/organizations-repository.js'
@@ -168,54 +169,56 @@ export const assignmentsRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, 
     async (request, reply) => {
       const principal = requireScope(request, 'directory:write')
       const body = request.body
-      const result = db.transaction(
-        (tx) => {
-          const old = findAssignment(tx, request.params.id)
-          if (!old) throw notFound(`No assignment ${request.params.id}`)
-          mustExist(findContact(tx, body.contactId), 'contactId', 'contact')
-          // DESIGN's order: body (400), states rule (403), conflicts (409), preconditions (412).
-          requireStates(principal, [old.stateCode])
-          requireMayAttach(tx, principal, body.contactId)
-          if (!isCurrent(old.endDate)) throw conflict(`The assignment already ended on ${old.endDate}`)
-          // A handover dated in the future leaves the tenure current until then: once only.
-          if (old.succeededBy !== null) {
-            throw conflict(`The assignment is already handed over to assignment ${old.succeededBy}`)
-          }
-          if (old.endDate !== null && body.date > old.endDate) {
-            throw invalidField('date', `must not be after the tenure's planned end ${old.endDate}`)
-          }
-          if (body.date < old.startDate) {
-            throw invalidField('date', `must not be before the tenure's startDate ${old.startDate}`)
-          }
-          if (findCurrentHolding(tx, { ...old, contactId: body.contactId })) {
-            throw conflict('The successor already holds this role there')
-          }
-          assertIfMatch(request.headers['if-match'], old.version)
-          const ctx = writeContext(request, principal)
-          const startedId = newId()
-          // The successor first: succeededBy is a foreign key to it.
-          const started = createRecord(tx, ctx, 'assignment', {
-            id: startedId,
-            contactId: body.contactId,
-            roleId: old.roleId,
-            organizationId: old.organizationId,
-            stateCode: old.stateCode,
-            startDate: body.date,
-            endDate: null,
-            endReason: null,
-            isPrimary: old.isPrimary,
-            succeededBy: null,
-            designationRef: body.designationRef ?? null,
-            designationDate: body.designationDate ?? null,
-          })
-          const ended = updateRecord(tx, ctx, 'assignment', old, {
-            endDate: body.date,
-            endReason: body.endReason ?? old.endReason,
-            succeededBy: startedId,
-          })
-          return { ended, started }
-        },
-        { behavior: 'immediate' },
+      const result = await writeTurn(db).run(() =>
+        db.transaction(
+          (tx) => {
+            const old = findAssignment(tx, request.params.id)
+            if (!old) throw notFound(`No assignment ${request.params.id}`)
+            mustExist(findContact(tx, body.contactId), 'contactId', 'contact')
+            // DESIGN's order: body (400), states rule (403), conflicts (409), preconditions (412).
+            requireStates(principal, [old.stateCode])
+            requireMayAttach(tx, principal, body.contactId)
+            if (!isCurrent(old.endDate)) throw conflict(`The assignment already ended on ${old.endDate}`)
+            // A handover dated in the future leaves the tenure current until then: once only.
+            if (old.succeededBy !== null) {
+              throw conflict(`The assignment is already handed over to assignment ${old.succeededBy}`)
+            }
+            if (old.endDate !== null && body.date > old.endDate) {
+              throw invalidField('date', `must not be after the tenure's planned end ${old.endDate}`)
+            }
+            if (body.date < old.startDate) {
+              throw invalidField('date', `must not be before the tenure's startDate ${old.startDate}`)
+            }
+            if (findCurrentHolding(tx, { ...old, contactId: body.contactId })) {
+              throw conflict('The successor already holds this role there')
+            }
+            assertIfMatch(request.headers['if-match'], old.version)
+            const ctx = writeContext(request, principal)
+            const startedId = newId()
+            // The successor first: succeededBy is a foreign key to it.
+            const started = createRecord(tx, ctx, 'assignment', {
+              id: startedId,
+              contactId: body.contactId,
+              roleId: old.roleId,
+              organizationId: old.organizationId,
+              stateCode: old.stateCode,
+              startDate: body.date,
+              endDate: null,
+              endReason: null,
+              isPrimary: old.isPrimary,
+              succeededBy: null,
+              designationRef: body.designationRef ?? null,
+              designationDate: body.designationDate ?? null,
+            })
+            const ended = updateRecord(tx, ctx, 'assignment', old, {
+              endDate: body.date,
+              endReason: body.endReason ?? old.endReason,
+              succeededBy: startedId,
+            })
+            return { ended, started }
+          },
+          { behavior: 'immediate' },
+        ),
       )
       setEtag(reply, result.started.version)
       reply.header('location', `/v1/assignments/${result.started.id}`)

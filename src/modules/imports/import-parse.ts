@@ -209,17 +209,53 @@ function parseNdjson(text: string): ParsedRows {
 }
 
 /**
- * The rows of an import body: CSV or NDJSON text, or JSON as text (so that a key named twice in
- * a row is refused like a CSV column named twice) or as an already parsed array.
+ * Non-empty lines of `text` (a CSV's header among them), counted without splitting it, so an
+ * oversized body is refused before its rows take memory. A quoted cell spanning lines counts
+ * each of its lines.
  */
-export function parseImportBody(format: ImportFormat, body: unknown): ParsedRows {
+export function nonEmptyLines(text: string): number {
+  let lines = 0
+  let blank = true
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (c === 10) {
+      if (!blank) lines++
+      blank = true
+    } else if (blank && c !== 13 && c !== 32 && c !== 9 && c !== 0xfeff) blank = false
+  }
+  return blank ? lines : lines + 1
+}
+
+function refuseTooMany(rows: number, max: number): void {
+  if (rows <= max) return
+  throw new ProblemError(
+    413,
+    `The import has ${rows} rows; at most ${max} are accepted at once (IMPORT_MAX_ROWS): split it into smaller imports`,
+    { type: problemType('too-many-rows'), title: statusTitle(413) },
+  )
+}
+
+/**
+ * The rows of an import body: CSV or NDJSON text, or JSON as text (so that a key named twice in
+ * a row is refused like a CSV column named twice) or as an already parsed array. More than
+ * `maxRows` data rows is 413, counted before the rows are parsed (CSV and NDJSON by their
+ * non-empty lines; a JSON array by its length once the text is parsed).
+ */
+export function parseImportBody(format: ImportFormat, body: unknown, maxRows = Infinity): ParsedRows {
   let parsed: ParsedRows
-  if (format === 'csv') parsed = parseCsvText(String(body))
-  else if (format === 'ndjson') parsed = parseNdjson(String(body))
-  else {
+  if (format === 'csv') {
+    const text = String(body)
+    refuseTooMany(nonEmptyLines(text) - 1, maxRows)
+    parsed = parseCsvText(text)
+  } else if (format === 'ndjson') {
+    const text = String(body)
+    refuseTooMany(nonEmptyLines(text), maxRows)
+    parsed = parseNdjson(text)
+  } else {
     const text = typeof body === 'string' ? body.replace(/^\uFEFF/, '') : undefined
     const value = text === undefined ? body : parseJson(text)
     if (!Array.isArray(value)) throw badRequest('A JSON import body must be an array of rows')
+    refuseTooMany(value.length, maxRows)
     parsed = parseObjects(value, text === undefined ? [] : keysNamedTwice(text, 2))
   }
   if (parsed.rows.length === 0 && parsed.errors.length === 0) throw badRequest('The import has no rows')

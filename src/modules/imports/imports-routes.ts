@@ -4,9 +4,10 @@ import type { Config } from '../../config.js'
 import type { Db } from '../../db/client.js'
 import { writeContext } from '../../lib/crud-routes.js'
 import { ProblemSchema } from '../../lib/schemas.js'
+import { writeTurn } from '../../lib/write-turn.js'
 import { requireScope } from '../../plugins/auth.js'
-import { type ImportFormat, parseImportBody } from './import-parse.js'
-import { runImport } from './import-service.js'
+import type { ImportFormat } from './import-parse.js'
+import { importRunner } from './import-runner.js'
 import { IMPORT_COLUMNS, ImportQuery, ImportResult } from './imports-schemas.js'
 
 const FORMATS: Record<string, ImportFormat> = {
@@ -22,6 +23,9 @@ export const importsRoutes: FastifyPluginAsyncZod<{ db: Db; config: Config }> = 
   // JSON too is read as text here (in this route's context only), so that a key named twice in
   // a row is refused like a CSV column named twice instead of JSON.parse keeping the last.
   app.removeContentTypeParser('application/json')
+  // Parsing, validation and the write run on the import worker, in the write turn: reads go on.
+  const runner = importRunner(db, config.importWorkerMemoryMb)
+  app.addHook('onClose', () => runner.close())
   for (const type of ['text/csv', 'application/x-ndjson', 'application/json']) {
     app.addContentTypeParser(
       type,
@@ -83,12 +87,19 @@ export const importsRoutes: FastifyPluginAsyncZod<{ db: Db; config: Config }> = 
     async (request) => {
       const principal = requireScope(request, 'directory:import')
       const mediaType = (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? ''
-      const parsed = parseImportBody(FORMATS[mediaType] ?? 'json', request.body)
-      return runImport(db, writeContext(request, principal), parsed, {
-        dryRun: request.query.dryRun ?? false,
-        limitedTo: principal.states,
-        seesRestricted: principal.scopes.has('directory:read'),
-      })
+      const job = {
+        format: FORMATS[mediaType] ?? 'json',
+        body: request.body,
+        ctx: writeContext(request, principal),
+        options: {
+          dryRun: request.query.dryRun ?? false,
+          limitedTo: principal.states,
+          seesRestricted: principal.scopes.has('directory:read'),
+        },
+        maxRows: config.importMaxRows,
+      }
+      // An import (a dry run too: it writes, then rolls back) holds the write turn throughout.
+      return writeTurn(db).run(() => runner.run(job))
     },
   )
 }

@@ -1,0 +1,134 @@
+import { createRequire } from 'node:module'
+import { pathToFileURL } from 'node:url'
+import { Worker } from 'node:worker_threads'
+import { type ProblemBody, ProblemError } from './problem.js'
+
+/**
+ * One long-lived worker thread, started with the first job and stopped after a quiet spell,
+ * that runs jobs for the request thread. Messages in both directions carry the job's `id`.
+ * When the worker dies (out of memory, a crash), every open job fails with a plain Error
+ * (answered as a generic 500) and the next job starts a fresh worker.
+ */
+
+/** An error as it crosses the thread boundary: a ProblemError keeps its whole answer. */
+export type WireError = { problem: ProblemBody; headers: Record<string, string> } | { message: string }
+
+export function toWire(err: unknown): WireError {
+  if (err instanceof ProblemError) return { problem: err.toBody(), headers: err.headers }
+  return { message: err instanceof Error ? (err.stack ?? err.message) : String(err) }
+}
+
+export function fromWire(wire: WireError): Error {
+  if ('problem' in wire) {
+    const { status, detail, type, title, errors } = wire.problem
+    return new ProblemError(status, detail, { type, title, errors, headers: wire.headers })
+  }
+  return new Error(`worker job failed: ${wire.message}`)
+}
+
+export interface WorkerHostOptions {
+  /** The worker's module as compiled (`new URL('./x-worker.js', import.meta.url)`). */
+  entry: URL
+  workerData: unknown
+  /** The worker's heap limit: a job that needs more fails (500) instead of taking the host down. */
+  maxOldGenerationSizeMb: number
+  /** The worker stops after this long without open jobs (its memory goes back). */
+  idleMs?: number
+}
+
+export interface Job<In> {
+  readonly id: number
+  send(message: In): void
+  /** The job is over (its handler hears nothing more). */
+  close(): void
+}
+
+interface OpenJob {
+  onMessage(message: unknown): void
+  onFailure(err: Error): void
+}
+
+// Running from TypeScript sources (tsx, vitest), a worker cannot load a .ts entry by itself: it
+// starts from a line of JavaScript that loads the entry through tsx's API.
+const fromSource = import.meta.url.endsWith('.ts')
+
+function startWorker(options: WorkerHostOptions): Worker {
+  const resourceLimits = { maxOldGenerationSizeMb: options.maxOldGenerationSizeMb }
+  if (!fromSource) return new Worker(options.entry, { workerData: options.workerData, resourceLimits })
+  const entry = options.entry.href.replace(/\.js$/, '.ts')
+  // tsx's ES module API (its CommonJS twin registers its hooks from a wrong path in a worker).
+  const api = createRequire(import.meta.url)
+    .resolve('tsx/esm/api')
+    .replace(/\.cjs$/, '.mjs')
+  const code =
+    `import(${JSON.stringify(pathToFileURL(api).href)})` +
+    `.then((tsx) => tsx.tsImport(${JSON.stringify(entry)}, ${JSON.stringify(entry)}))`
+  return new Worker(code, { eval: true, execArgv: [], workerData: options.workerData, resourceLimits })
+}
+
+export class WorkerHost<In, Out extends { id: number }> {
+  private worker: Worker | null = null
+  private readonly jobs = new Map<number, OpenJob>()
+  private nextId = 1
+  private idleTimer: NodeJS.Timeout | null = null
+
+  constructor(private readonly options: WorkerHostOptions) {}
+
+  /** Opens a job: `onMessage` hears the worker's messages for it, `onFailure` the worker's death. */
+  open(onMessage: (message: Out) => void, onFailure: (err: Error) => void): Job<In> {
+    const worker = this.running()
+    const id = this.nextId++
+    this.jobs.set(id, { onMessage: onMessage as (m: unknown) => void, onFailure })
+    if (this.idleTimer) clearTimeout(this.idleTimer)
+    this.idleTimer = null
+    worker.ref()
+    return {
+      id,
+      send: (message: In) => {
+        if (this.jobs.has(id)) worker.postMessage({ ...message, id })
+      },
+      close: () => {
+        if (this.jobs.delete(id)) this.whenIdle()
+      },
+    }
+  }
+
+  /** Stops the worker (open jobs fail). */
+  async close(): Promise<void> {
+    if (this.idleTimer) clearTimeout(this.idleTimer)
+    const worker = this.worker
+    if (worker) await worker.terminate()
+  }
+
+  private running(): Worker {
+    if (this.worker) return this.worker
+    const worker = startWorker(this.options)
+    let failure: Error | undefined
+    worker.on('message', (message: Out) => this.jobs.get(message.id)?.onMessage(message))
+    worker.on('error', (err) => {
+      failure = err
+    })
+    worker.on('exit', (code) => {
+      if (this.worker === worker) this.worker = null
+      const err = new Error(`worker thread exited (code ${code})`, { cause: failure })
+      const open = [...this.jobs.values()]
+      this.jobs.clear()
+      for (const job of open) job.onFailure(err)
+    })
+    this.worker = worker
+    return worker
+  }
+
+  private whenIdle() {
+    if (this.jobs.size > 0 || !this.worker) return
+    // An idle worker never keeps the process alive; one with open jobs does.
+    this.worker.unref()
+    if (this.options.idleMs === undefined) return
+    if (this.idleTimer) clearTimeout(this.idleTimer)
+    const worker = this.worker
+    this.idleTimer = setTimeout(() => {
+      if (this.jobs.size === 0 && this.worker === worker) void worker.terminate()
+    }, this.options.idleMs)
+    this.idleTimer.unref()
+  }
+}

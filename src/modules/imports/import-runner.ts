@@ -1,0 +1,42 @@
+import type { Db } from '../../db/client.js'
+import { fromWire, WorkerHost } from '../../lib/worker-host.js'
+import { importRows } from './import-job.js'
+import type { ImportJob, ImportReply, ImportRequest, ImportWorkerData } from './import-protocol.js'
+import type { ImportResult } from './imports-schemas.js'
+
+export interface ImportRunner {
+  /** Parses, validates and applies one import; the caller holds the write turn. */
+  run(job: ImportJob): Promise<ImportResult>
+  close(): Promise<void>
+}
+
+/**
+ * Imports off the request thread: a worker started with the first import, with its own
+ * connection and a heap limit (an import that exceeds it is a 500, the service runs on and the
+ * next import gets a fresh worker). A private in-memory database (`:memory:`, the tests' default)
+ * cannot be opened by a second connection, so there the same job runs inline.
+ */
+export function importRunner(db: Db, workerMemoryMb: number): ImportRunner {
+  if (db.$client.memory) {
+    return { run: async (job) => importRows(db, job), close: async () => {} }
+  }
+  const workerData: ImportWorkerData = { databasePath: db.$client.name }
+  const host = new WorkerHost<Omit<ImportRequest, 'id'>, ImportReply>({
+    entry: new URL('./import-worker.js', import.meta.url),
+    workerData,
+    maxOldGenerationSizeMb: workerMemoryMb,
+    idleMs: 60_000,
+  })
+  return {
+    run: (job) =>
+      new Promise<ImportResult>((resolve, reject) => {
+        const handle = host.open((reply) => {
+          handle.close()
+          if (reply.kind === 'done') resolve(reply.result)
+          else reject(fromWire(reply.error))
+        }, reject)
+        handle.send({ kind: 'import', job })
+      }),
+    close: () => host.close(),
+  }
+}
