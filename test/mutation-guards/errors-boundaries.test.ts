@@ -62,6 +62,13 @@ function thrown(kind: string): Error {
 }
 
 let app: Awaited<ReturnType<typeof buildApp>>
+const logLines: Json[] = []
+/** The error-level (50) lines logged while `fn` ran. */
+async function errorsLogged(fn: () => Promise<unknown>): Promise<Json[]> {
+  const from = logLines.length
+  await fn()
+  return logLines.slice(from).filter((l) => l.level >= 50)
+}
 let close: () => void
 
 beforeAll(async () => {
@@ -74,7 +81,11 @@ beforeAll(async () => {
   const db = openDatabase(config.databasePath)
   runMigrations(db)
   seed(db)
-  app = await buildApp({ config, db })
+  app = await buildApp({
+    config,
+    db,
+    logger: { level: 'info', stream: { write: (line: string) => void logLines.push(JSON.parse(line)) } },
+  })
   app.get('/test/throw/:kind', async (request) => {
     throw thrown((request.params as { kind: string }).kind)
   })
@@ -244,5 +255,28 @@ describe('the write scope is checked before the body', () => {
         'A bearer token with the directory:write scope is required',
       )
     }
+  })
+})
+
+describe('what is logged', () => {
+  it('an unexpected error is logged once at error level with the request id and the error', async () => {
+    const logged = await errorsLogged(() => get('/test/throw/plain'))
+    expect(logged).toHaveLength(1)
+    expect(logged[0]).toMatchObject({
+      msg: 'unexpected error',
+      reqId: expect.any(String),
+      err: { message: SECRET_WORDS },
+    })
+  })
+
+  it('a ProblemError of 5xx is logged as a failed request; a 4xx is not logged as an error', async () => {
+    const failed = await errorsLogged(() => get('/test/throw/problem-503'))
+    expect(failed).toHaveLength(1)
+    expect(failed[0]).toMatchObject({
+      msg: 'request failed',
+      err: { message: 'The identity provider is unreachable' },
+    })
+    expect(await errorsLogged(() => get('/test/throw/400'))).toEqual([])
+    expect(await errorsLogged(() => get('/test/throw/499'))).toEqual([])
   })
 })
