@@ -117,6 +117,16 @@ export function directoryRows(opts: {
     const familyLatin = TRANSLIT[family] ?? family
     const orgIndex = Math.floor(rnd() * opts.organizationsPerState)
     const organization = `${MINISTRIES[orgIndex % MINISTRIES.length]}${orgIndex >= MINISTRIES.length ? ` ${Math.floor(orgIndex / MINISTRIES.length) + 1}` : ''}`
+    // One person, one set of details across their tenures (an import refuses rows that disagree).
+    const honorific = rnd() < 0.5 ? 'Mr.' : 'Ms.'
+    const positionTitle = pick([
+      'Director',
+      'Head of Division',
+      'Counsellor',
+      'Chief Expert',
+      'Third Secretary',
+    ])
+    const emailVisibility = rnd() < 0.3 ? 'public' : 'restricted'
     for (let t = 0; t < opts.tenuresPerPerson; t++) {
       const year = 2010 + t * 4 + Math.floor(rnd() * 3)
       const ended = t < opts.tenuresPerPerson - 1
@@ -126,17 +136,11 @@ export function directoryRows(opts: {
         organizationKind: 'government',
         role: ROLES[(p + t) % ROLES.length] as string,
         externalId: `p-${p}`,
-        honorific: rnd() < 0.5 ? 'Mr.' : 'Ms.',
+        honorific,
         givenName: givenLatin,
         familyName: familyLatin,
         nameOriginal: cyrillic ? `${given} ${family}` : '',
-        positionTitle: pick([
-          'Director',
-          'Head of Division',
-          'Counsellor',
-          'Chief Expert',
-          'Third Secretary',
-        ]),
+        positionTitle,
         email: `${givenLatin}.${familyLatin}.${p}@example.gov`
           .toLowerCase()
           .normalize('NFD')
@@ -144,7 +148,7 @@ export function directoryRows(opts: {
         phone: `+41 22 ${String(7000000 + p).slice(0, 3)} ${String(7000000 + p).slice(3)}`,
         startDate: `${year}-0${1 + Math.floor(rnd() * 9)}-1${Math.floor(rnd() * 9)}`,
         endDate: ended ? `${year + 3}-06-30` : '',
-        emailVisibility: rnd() < 0.3 ? 'public' : 'restricted',
+        emailVisibility,
         phoneVisibility: 'restricted',
       })
     }
