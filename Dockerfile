@@ -49,6 +49,8 @@ COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY migrations ./migrations
 COPY package.json ./
+# `npx pocdir …`: bin/pocdir.js runs dist/cli/pocdir.js when there is no src/.
+COPY bin ./bin
 
 RUN mkdir -p /data && chown node:node /data
 VOLUME /data
