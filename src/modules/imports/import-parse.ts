@@ -118,6 +118,9 @@ function cellsOf(
   return cells
 }
 
+/** A CSV cell's value: without the `'` an export protects it with, CRLF inside it as LF. */
+const csvCell = (text: string) => unprotectCell(text).replace(/\r\n/g, '\n')
+
 function parseCsvText(text: string): ParsedRows {
   const body = text.replace(/^\uFEFF/, '')
   const header = body.slice(0, body.search(/\r?\n|$/))
@@ -142,7 +145,8 @@ function parseCsvText(text: string): ParsedRows {
     columns.forEach((column, c) => {
       record[column] = cells[c] as string
     })
-    return { row: i + 1, cells: cellsOf(record, i + 1, errors, unprotectCell) }
+    // A line break inside a quoted cell is stored as LF, whichever the file's line ends are.
+    return { row: i + 1, cells: cellsOf(record, i + 1, errors, csvCell) }
   })
   return { rows, errors }
 }

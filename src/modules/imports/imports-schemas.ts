@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { BooleanString, CalendarDate, StateCode, Visibility } from '../../lib/schemas.js'
+import { BooleanString, CalendarDate, NameText, StateCode, Visibility } from '../../lib/schemas.js'
 import { OrganizationKind } from '../organizations/organizations-schemas.js'
 
 /** The spreadsheet columns, in export order. */
@@ -24,6 +24,8 @@ export const IMPORT_COLUMNS = [
 export type ImportColumn = (typeof IMPORT_COLUMNS)[number]
 
 const text = (max: number) => z.string().trim().min(1).max(max)
+// Names and titles refuse control characters other than tab and newline (NameText), as the
+// contacts and organizations APIs do: a bad cell is a 422 row error like any other.
 
 /**
  * One directory row after empty cells were dropped (an empty cell means "not given").
@@ -36,15 +38,15 @@ function importRow(matchByEmail: boolean) {
   return z
     .strictObject({
       stateCode: StateCode.optional(),
-      organization: text(300).optional(),
+      organization: NameText(300).optional(),
       organizationKind: OrganizationKind.optional(),
       role: text(60).optional(),
       externalId: text(200).optional(),
-      honorific: text(40).optional(),
-      givenName: text(200).optional(),
-      familyName: text(200),
-      nameOriginal: text(400).optional(),
-      positionTitle: text(300).optional(),
+      honorific: NameText(40).optional(),
+      givenName: NameText(200).optional(),
+      familyName: NameText(200),
+      nameOriginal: NameText(400).optional(),
+      positionTitle: NameText(300).optional(),
       email: z
         .email('is not a valid email address')
         .max(320)
