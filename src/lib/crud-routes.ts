@@ -70,7 +70,10 @@ export interface ResourceSpec<E extends EntityName, CreateOut, ListQuery> {
    * every matching record from the cursor on (limit does not apply).
    */
   exports?: {
-    list?: Record<string, (db: Db, query: ListQuery, seeRestricted: boolean) => Iterable<string>>
+    list?: Record<
+      string,
+      (db: Db, query: ListQuery, seeRestricted: boolean) => Iterable<string> | Promise<Readable>
+    >
     read?: Record<string, (db: Db, row: RowOf<E>, seeRestricted: boolean) => string>
   }
 }
@@ -90,11 +93,16 @@ export function negotiate(request: FastifyRequest, alternatives: string[]): stri
 const EXTENSIONS: Record<string, string> = { 'text/csv': 'csv', 'text/vcard': 'vcf' }
 
 /** Streams an export with a download file name. */
-export function sendExport(reply: FastifyReply, type: string, name: string, chunks: Iterable<string>) {
+export function sendExport(
+  reply: FastifyReply,
+  type: string,
+  name: string,
+  chunks: Iterable<string> | Readable,
+) {
   return reply
     .type(`${type}; charset=utf-8`)
     .header('content-disposition', `attachment; filename="${name}.${EXTENSIONS[type] ?? 'txt'}"`)
-    .send(Readable.from(chunks))
+    .send(chunks instanceof Readable ? chunks : Readable.from(chunks))
 }
 
 const errorResponses = (...codes: number[]) =>
@@ -158,7 +166,7 @@ export function registerCrudRoutes<E extends EntityName, CreateOut, ListQuery>(
           reply,
           type,
           plural,
-          exporter(db, request.query as ListQuery, canSeeRestricted(request)),
+          await exporter(db, request.query as ListQuery, canSeeRestricted(request)),
         )
       }
       const see = canSeeRestricted(request)

@@ -9,6 +9,7 @@ import { Id } from '../../lib/schemas.js'
 import { toLatin } from '../../lib/search-text.js'
 import { newId } from '../../lib/write-path.js'
 import { csvHeader, csvLines, csvRowsOf, tenuresOf, toVCard } from '../exports/contact-export.js'
+import { closeExports, exportStream } from '../exports/export-runner.js'
 import { findOrganization } from '../organizations/organizations-repository.js'
 import { findRoleByKeyOrId } from '../roles/roles-repository.js'
 import { findState } from '../states/states-repository.js'
@@ -126,6 +127,7 @@ export function presentContact(row: ContactRow, seeRestricted: boolean) {
 }
 
 export const contactsRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db }) => {
+  app.addHook('onClose', () => closeExports(db))
   registerCrudRoutes<'contact', ContactInput, ContactListQuery>(app, db, {
     entity: 'contact',
     basePath: '/v1/contacts',
@@ -147,8 +149,11 @@ export const contactsRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { d
     present: presentContact,
     exports: {
       list: {
-        'text/csv': (database, query, see) => exportContacts(database, query, see, 'csv'),
-        'text/vcard': (database, query, see) => exportContacts(database, query, see, 'vcard'),
+        // Read and written by the export worker (off the request thread), streamed back.
+        'text/csv': (database, query, seeRestricted) =>
+          exportStream(database, { what: 'contacts', query, seeRestricted, format: 'csv' }),
+        'text/vcard': (database, query, seeRestricted) =>
+          exportStream(database, { what: 'contacts', query, seeRestricted, format: 'vcard' }),
       },
       read: {
         'text/vcard': (database, row, see) =>

@@ -8,7 +8,7 @@ import { today } from '../../lib/tenure.js'
 import { canSeeRestricted } from '../../plugins/auth.js'
 import { presentAssignment } from '../assignments/assignments-routes.js'
 import { presentContact } from '../contacts/contacts-routes.js'
-import { csvHeader, csvLines, csvRowsOf } from '../exports/contact-export.js'
+import { closeExports, exportStream } from '../exports/export-runner.js'
 import { findOrganization } from '../organizations/organizations-repository.js'
 import { presentOrganization } from '../organizations/organizations-routes.js'
 import { findRoleByKeyOrId } from '../roles/roles-repository.js'
@@ -19,6 +19,7 @@ import { listDirectory } from './directory-repository.js'
 import { Directory, DirectoryQuery } from './directory-schemas.js'
 
 export const directoryRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db }) => {
+  app.addHook('onClose', () => closeExports(db))
   app.get(
     '/v1/directory',
     {
@@ -64,22 +65,13 @@ export const directoryRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { 
       const type = negotiate(request, ['text/csv'])
       if (type === 'text/csv') {
         // Every holder from the cursor on (limit does not apply), in the import's column layout.
+        // Read and written by the export worker (off the request thread), streamed back; the
+        // first page is read before anything streams, so a bad cursor is a clean 400.
         return sendExport(
           reply,
           type,
           `directory-${q.state ?? q.organization ?? (q.q ? 'search' : 'all')}-${asOf}`,
-          (function* (first) {
-            yield csvHeader()
-            let page = first
-            yield csvLines(page.items.flatMap((e) => csvRowsOf(e.contact, [e], see)))
-            while (page.nextCursor) {
-              page = listDirectory(db, { ...filter, limit: 500, cursor: page.nextCursor })
-              yield csvLines(page.items.flatMap((e) => csvRowsOf(e.contact, [e], see)))
-            }
-          })(
-            // The first page is read before anything streams, so a bad cursor is a clean 400.
-            listDirectory(db, { ...filter, limit: 500 }),
-          ),
+          await exportStream(db, { what: 'directory', filter, seeRestricted: see }),
         )
       }
       const page = listDirectory(db, filter)
