@@ -96,7 +96,9 @@ describe('No silent breaking change against the released contract', () => {
   it('openapi/openapi.json keeps every promise of the last released contract', async () => {
     const released = lastReleased()
     if (!released) throw new Error(`no released contract in ${RELEASED_DIR}: run npm run openapi:release`)
-    expect(await breakingChanges(released.doc, committed()), released.file).toEqual([])
+    const changes = await breakingChanges(released.doc, committed())
+    // The first 40 say what broke; one component change repeats under every operation that uses it.
+    expect(changes.slice(0, 40), `${changes.length} breaking changes against ${released.file}`).toEqual([])
   }, 60_000)
 
   // Each edit below is made in memory on the committed document: the check must call it breaking.
