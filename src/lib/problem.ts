@@ -41,7 +41,43 @@ const TITLES: Record<number, string> = {
   503: 'Service Unavailable',
 }
 
-export const problemType = (slug: string): string => `urn:pocdir:problem:${slug}`
+/**
+ * Every problem `type` the service answers, with its meaning: the contract lists them (the
+ * Problem schema's `type` enum and its `x-problem-types`), so a client can branch on them.
+ */
+export const PROBLEM_TYPES = {
+  'validation-error':
+    'The request (body, query, path or headers) has the wrong shape or format; `errors` names each field',
+  'bad-request':
+    'The request is refused for another reason (an unknown referenced id, a cursor not issued here, a malformed header)',
+  'malformed-body': 'The body is not well-formed JSON (or is empty where JSON is required)',
+  'malformed-request': 'The URL path is not valid percent-encoded UTF-8',
+  unauthorized:
+    'No token where one is needed, or a presented token that fails verification (never downgraded to anonymous)',
+  forbidden:
+    'The token lacks the scope, or its `states` claim does not cover the record; for imports `errors` names the rows',
+  'not-found': 'No such resource (deleted records too), or no such route',
+  'not-acceptable': 'None of the media types in Accept is offered',
+  conflict:
+    'The request conflicts with stored data (a second current primary holder, a duplicate key, a handover of an ended assignment)',
+  'precondition-failed': 'If-Match names an older version of the record',
+  'payload-too-large': 'The body is larger than the limit (BODY_LIMIT, or IMPORT_BODY_LIMIT for imports)',
+  'too-many-rows': 'An import holds more rows than one request may',
+  'unsupported-media-type': 'The Content-Type is not one the operation accepts',
+  'uri-too-long': 'The request line or a path parameter is too long',
+  'header-fields-too-large': 'The request line and header fields together are too large',
+  'request-timeout': 'The request was not received in time',
+  'expectation-failed': 'An Expect header other than 100-continue',
+  'import-rows-rejected':
+    'Import rows break the rules; `errors` names each row and field; nothing was imported',
+  'rate-limited': 'Too many requests from this client in the current minute; see Retry-After',
+  'internal-error': 'An unexpected error; quote the x-request-id when reporting it',
+  'not-ready': 'The service cannot answer yet (the database does not answer)',
+} as const
+
+export type ProblemSlug = keyof typeof PROBLEM_TYPES
+
+export const problemType = (slug: ProblemSlug): string => `urn:pocdir:problem:${slug}`
 
 export function statusTitle(status: number): string {
   return TITLES[status] ?? (status >= 500 ? 'Server Error' : 'Client Error')

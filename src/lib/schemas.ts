@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { PROBLEM_TYPES, type ProblemSlug, problemType } from './problem.js'
 import { MAX_QUERY_WORDS, queryWords } from './search-text.js'
 
 /** Shared zod pieces; every module builds its resource schemas from these. */
@@ -41,22 +42,56 @@ export const ContactDetailOut = z
   })
   .meta({ id: 'ContactDetail' })
 
+const PROBLEM_TYPE_URNS = Object.keys(PROBLEM_TYPES).map((slug) => problemType(slug as ProblemSlug))
+
+export const FieldErrorSchema = z
+  .object({
+    path: z.string().describe('The field, dotted (`contactDetails.0.value`; `query.limit` for a parameter)'),
+    message: z.string(),
+  })
+  .meta({ id: 'FieldError', description: 'A field of the request that is wrong' })
+
+export const RowErrorSchema = z
+  .object({
+    row: z.number().int().min(1).describe('Data row, counted from 1 (a JSON array index + 1)'),
+    field: z.string().describe('The column (or key) of the row'),
+    message: z.string(),
+  })
+  .meta({ id: 'RowError', description: 'A row of an import that is wrong' })
+
 export const ProblemSchema = z
   .object({
-    type: z.string().describe('URI identifying the problem type'),
-    title: z.string(),
-    status: z.number().int(),
-    detail: z.string(),
+    type: z.enum(['about:blank', ...PROBLEM_TYPE_URNS]).describe(
+      `URI identifying the problem type:\n${Object.entries(PROBLEM_TYPES)
+        .map(([slug, meaning]) => `- \`${problemType(slug as ProblemSlug)}\`: ${meaning}`)
+        .join('\n')}\n- \`about:blank\`: no more than the status says`,
+    ),
+    title: z.string().describe('Short summary of the problem type'),
+    status: z.number().int().min(400).max(599).describe('The HTTP status code'),
+    detail: z.string().describe('What went wrong with this request, for a person'),
+    instance: z.string().describe('The request path (and query) this problem answers').optional(),
     errors: z
-      .array(
-        z.union([
-          z.object({ path: z.string(), message: z.string() }),
-          z.object({ row: z.number().int(), field: z.string(), message: z.string() }),
-        ]),
-      )
+      .union([z.array(FieldErrorSchema), z.array(RowErrorSchema)])
+      .describe('Each field (or, for imports, each row and column) that is wrong')
       .optional(),
   })
-  .meta({ id: 'Problem', description: 'RFC 9457 problem details' })
+  .meta({
+    id: 'Problem',
+    description: 'RFC 9457 problem details (application/problem+json)',
+    'x-problem-types': Object.fromEntries(
+      Object.entries(PROBLEM_TYPES).map(([slug, meaning]) => [problemType(slug as ProblemSlug), meaning]),
+    ),
+    examples: [
+      {
+        type: 'urn:pocdir:problem:validation-error',
+        title: 'Validation failed',
+        status: 400,
+        detail: 'familyName: must not be null: the field cannot be cleared',
+        instance: '/v1/contacts/0190d9a4-6f2e-7c41-9a53-0c7e2b9f1a10',
+        errors: [{ path: 'familyName', message: 'must not be null: the field cannot be cleared' }],
+      },
+    ],
+  })
 
 export const BooleanString = z
   .enum(['true', 'false'])

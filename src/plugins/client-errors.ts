@@ -1,7 +1,7 @@
 import { maxHeaderSize, STATUS_CODES } from 'node:http'
 import type { Socket } from 'node:net'
 import type { ConnectionError as FastifyConnectionError, FastifyInstance } from 'fastify'
-import { type ProblemBody, problemType, statusTitle } from '../lib/problem.js'
+import { type ProblemBody, type ProblemSlug, problemType, statusTitle } from '../lib/problem.js'
 import { newId } from '../lib/write-path.js'
 
 /**
@@ -34,7 +34,7 @@ function requestLineOverflowed(err: ConnectionError): boolean {
 }
 
 function problemFor(err: ConnectionError, limit: number): ProblemBody {
-  const problem = (status: number, slug: string, detail: string): ProblemBody => ({
+  const problem = (status: number, slug: ProblemSlug, detail: string): ProblemBody => ({
     type: problemType(slug),
     title: statusTitle(status),
     status,

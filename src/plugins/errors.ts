@@ -6,6 +6,7 @@ import {
   type FieldError,
   type ProblemBody,
   ProblemError,
+  type ProblemSlug,
   problemType,
   statusTitle,
 } from '../lib/problem.js'
@@ -49,7 +50,7 @@ export function validationProblem(errors: FieldError[]): ProblemError {
   })
 }
 
-const FASTIFY_CODES: Record<string, string> = {
+const FASTIFY_CODES: Record<string, ProblemSlug> = {
   FST_ERR_CTP_BODY_TOO_LARGE: 'payload-too-large',
   FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported-media-type',
   FST_ERR_CTP_EMPTY_JSON_BODY: 'malformed-body',
@@ -76,8 +77,8 @@ function toProblem(error: FastifyError): ProblemError | null {
   const status = error.statusCode ?? 500
   if (status >= 400 && status < 500) {
     // Fastify's own client errors carry safe, useful messages; JSON syntax errors too.
-    const slug =
-      (error.code && FASTIFY_CODES[error.code]) ??
+    const slug: ProblemSlug =
+      (error.code && FASTIFY_CODES[error.code]) ||
       (error instanceof SyntaxError ? 'malformed-body' : 'bad-request')
     const detail =
       slug === 'malformed-body' ? `The request body is not valid JSON: ${error.message}` : error.message

@@ -9,91 +9,7 @@ import type {
 import fp from 'fastify-plugin'
 import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod'
 import { ProblemError } from '../lib/problem.js'
-
-type Json = Record<string, unknown>
-type OpenApiDoc = Json & { paths?: Record<string, Record<string, Json>>; components?: Json }
-
-const STATUS_TEXT: Record<string, string> = {
-  200: 'OK',
-  201: 'Created',
-  204: 'No Content',
-  304: 'Not Modified: the ETag in If-None-Match is current',
-  400: 'Bad request: shape, format, a cross-field rule, an unknown referenced id or parameter',
-  401: 'No token, or a token that fails verification',
-  403: 'The token lacks the scope or the state',
-  404: 'No such resource (deleted records answer 404 too)',
-  409: 'Conflicts with stored data',
-  406: 'None of the Accept types is offered',
-  412: 'If-Match names an older version',
-  413: 'Body too large',
-  415: 'Unsupported content type',
-  422: 'Rows rejected',
-  429: 'Rate limited',
-  503: 'Not ready',
-}
-
-/** Representations besides JSON, chosen with the Accept header. */
-const EXPORTS: Record<string, string[]> = {
-  listContacts: ['text/csv', 'text/vcard'],
-  getContact: ['text/vcard'],
-  getDirectory: ['text/csv'],
-}
-
-function collectRefs(node: unknown, into: Set<string>): void {
-  if (Array.isArray(node)) for (const n of node) collectRefs(n, into)
-  else if (node && typeof node === 'object') {
-    for (const [k, v] of Object.entries(node)) {
-      if (k === '$ref' && typeof v === 'string') into.add(v.replace('#/components/schemas/', ''))
-      else collectRefs(v, into)
-    }
-  }
-}
-
-/**
- * Makes the generated document say what the service does: errors are problem+json, PATCH takes
- * merge-patch+json, responses have real descriptions, and unused component schemas are dropped.
- */
-function polish(doc: OpenApiDoc): OpenApiDoc {
-  for (const operations of Object.values(doc.paths ?? {})) {
-    for (const [method, op] of Object.entries(operations)) {
-      const responses = (op.responses ?? {}) as Record<string, Json>
-      for (const [code, response] of Object.entries(responses)) {
-        response.description = STATUS_TEXT[code] ?? response.description
-        const content = response.content as Record<string, unknown> | undefined
-        if (Number(code) >= 400 && content?.['application/json']) {
-          response.content = { 'application/problem+json': content['application/json'] }
-        }
-        if (code === '204' || code === '304') delete response.content
-      }
-      const ok = responses['200']
-      for (const type of ok ? (EXPORTS[String(op.operationId)] ?? []) : []) {
-        if (ok) ok.content = { ...(ok.content as Json), [type]: { schema: { type: 'string' } } }
-      }
-      const body = op.requestBody as { content?: Record<string, unknown> } | undefined
-      if (method === 'patch' && body?.content?.['application/json']) {
-        body.content = {
-          'application/merge-patch+json': body.content['application/json'],
-          'application/json': body.content['application/json'],
-        }
-      }
-    }
-  }
-  const schemas = (doc.components?.schemas ?? {}) as Record<string, unknown>
-  const used = new Set<string>()
-  collectRefs(doc.paths, used)
-  for (let size = -1; size !== used.size; ) {
-    size = used.size
-    for (const name of [...used]) collectRefs(schemas[name], used)
-  }
-  for (const [name, schema] of Object.entries(schemas)) {
-    if (!used.has(name)) delete schemas[name]
-    else if (schema && typeof schema === 'object') {
-      delete (schema as Json).$schema
-      delete (schema as Json).$id
-    }
-  }
-  return doc
-}
+import { type OpenApiDoc, polish, ROUTE_HINTS, type RouteHints, SECURITY_SCHEMES } from './openapi-polish.js'
 
 export const API_TITLE = 'pocdir: UNSCR 1540 Points-of-Contact directory'
 
@@ -138,10 +54,13 @@ async function buildDocsApp(routes: DocumentedRoute[], log: FastifyBaseLogger): 
         description:
           'States, organizations, roles, contacts and their tenure (assignments) for the national ' +
           'Points of Contact under UN Security Council resolution 1540. Errors are RFC 9457 ' +
-          'application/problem+json. Lists page with an opaque cursor. Single resources carry ' +
-          'ETag: "<version>"; PATCH and DELETE honour If-Match.',
-        license: { name: 'Proprietary' },
+          'application/problem+json (the Problem schema lists every problem `type`). Lists page with ' +
+          'an opaque cursor. Single resources carry `ETag: "<version>"`; PATCH and DELETE honour ' +
+          '`If-Match`; reads honour `If-None-Match` (304). Every answer carries `x-request-id`.',
+        contact: { name: 'pocdir maintainers' },
+        license: { name: 'Proprietary', identifier: 'LicenseRef-Proprietary' },
       },
+      servers: [{ url: '/', description: 'This service' }],
       tags: [
         { name: 'States', description: 'UN member states and the Holy See (seeded; admins edit)' },
         { name: 'Organizations', description: 'Ministries, agencies and international bodies' },
@@ -154,21 +73,20 @@ async function buildDocsApp(routes: DocumentedRoute[], log: FastifyBaseLogger): 
         { name: 'Imports', description: 'Bulk import of spreadsheet rows' },
         { name: 'Operations', description: 'Health and readiness' },
       ],
-      components: {
-        securitySchemes: {
-          bearerAuth: {
-            type: 'http',
-            scheme: 'bearer',
-            bearerFormat: 'JWT',
-            description:
-              'Scopes in the space-separated `scope` claim: directory:read, directory:write, ' +
-              'directory:import, directory:admin. An optional `states` claim (array of ' +
-              'alpha-2 codes) limits writes to those states.',
-          },
-        },
-      },
+      components: { securitySchemes: SECURITY_SCHEMES },
     },
-    transform: jsonSchemaTransform,
+    // The route's config says what the document must add (scope, conditional reads, rate
+    // limiting); polish() reads it from the operation and removes it.
+    transform: (input) => {
+      const out = jsonSchemaTransform(input)
+      const config = (input.route.config ?? {}) as Record<string, unknown>
+      const hints: RouteHints = {
+        feedCached: config.feedCached === true,
+        scope: typeof config.scope === 'string' ? config.scope : undefined,
+        rateLimited: config.rateLimit !== false,
+      }
+      return { ...out, schema: { ...out.schema, [ROUTE_HINTS]: hints } as typeof out.schema }
+    },
     transformObject: (input) => polish(jsonSchemaTransformObject(input) as OpenApiDoc),
   })
   await app.register(async (described) => {

@@ -4,6 +4,7 @@ import { loadConfig } from '../../src/config.js'
 import { type Db, openDatabase } from '../../src/db/client.js'
 import { runMigrations } from '../../src/db/migrate.js'
 import { seed } from '../../src/db/seed.js'
+import { checkResponsesAgainstContract } from './contract.js'
 
 export const TEST_SECRET = 'test-secret-0123456789-abcdefghijklmnop'
 
@@ -53,6 +54,25 @@ export async function buildTestApp(env: Record<string, string> = {}) {
   runMigrations(db)
   seed(db)
   const app = await buildApp({ config, db })
+  // Every answer is checked against the committed contract; a violation fails the request
+  // that caused it (or, for requests over a socket, closing the app).
+  const violations: string[] = []
+  checkResponsesAgainstContract(app, (v) => violations.push(v))
+  const takeViolations = () => {
+    if (violations.length === 0) return
+    const found = violations.splice(0)
+    throw new Error(`The response breaks openapi/openapi.json:\n  ${found.join('\n  ')}`)
+  }
+  const inject = app.inject.bind(app) as (...args: unknown[]) => unknown
+  app.inject = ((...args: unknown[]) => {
+    const result = inject(...args)
+    if (args.length !== 1) return result
+    // Without a callback, inject answers a thenable chain.
+    return (result as PromiseLike<unknown>).then((res) => {
+      takeViolations()
+      return res
+    })
+  }) as typeof app.inject
   await app.ready()
   return {
     app,
@@ -61,6 +81,7 @@ export async function buildTestApp(env: Record<string, string> = {}) {
     async close() {
       await app.close()
       db.$client.close()
+      takeViolations()
     },
   }
 }

@@ -234,7 +234,7 @@ describe('problem details', () => {
   })
 
   it('each helper: status, type, title, detail, errors and headers', () => {
-    expect(problemType('x')).toBe('urn:pocdir:problem:x')
+    expect(problemType('conflict')).toBe('urn:pocdir:problem:conflict')
     expect(badRequest('nope').toBody()).toEqual({
       type: 'urn:pocdir:problem:bad-request',
       title: 'Bad Request',

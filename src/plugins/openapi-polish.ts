@@ -1,0 +1,238 @@
+/**
+ * The generated OpenAPI document made to say everything the service does, in one place and by
+ * rule rather than route by route: every operation's statuses (429, the `default` 500, 413/415
+ * for bodies, 304 for conditional reads), the headers each response carries (as reusable
+ * components), the scope each operation needs, and problem+json for every error.
+ */
+
+type Json = Record<string, unknown>
+export type OpenApiDoc = Json & { paths?: Record<string, Record<string, Json>>; components?: Json }
+
+/** What a route's config says that the document must show; the route transform stores it. */
+export interface RouteHints {
+  feedCached: boolean
+  scope?: string
+  rateLimited: boolean
+}
+export const ROUTE_HINTS = 'x-pocdir-route'
+
+const STATUS_TEXT: Record<string, string> = {
+  200: 'OK',
+  201: 'Created',
+  204: 'No Content',
+  304: 'Not Modified: the ETag in If-None-Match is current',
+  400: 'Bad request: shape, format, a cross-field rule, an unknown referenced id or parameter',
+  401: 'No token, or a token that fails verification',
+  403: 'The token lacks the scope or the state',
+  404: 'No such resource (deleted records answer 404 too)',
+  409: 'Conflicts with stored data',
+  406: 'None of the Accept types is offered',
+  412: 'If-Match names an older version',
+  413: 'Body too large',
+  415: 'Unsupported content type',
+  422: 'Rows rejected',
+  429: 'Rate limited: too many requests from this client this minute',
+  503: 'Not ready',
+  default: 'Unexpected error (500 Internal Server Error); quote the x-request-id',
+}
+
+/** Representations besides JSON, chosen with the Accept header. */
+const EXPORTS: Record<string, string[]> = {
+  listContacts: ['text/csv', 'text/vcard'],
+  getContact: ['text/vcard'],
+  getDirectory: ['text/csv'],
+}
+
+const header = (description: string, schema: Json, required: boolean) => ({ description, required, schema })
+
+/** Response headers, referenced from the responses that carry them. */
+const HEADERS: Record<string, Json> = {
+  RequestId: header(
+    "The request's id (the caller's `x-request-id` when it is sane, else a UUIDv7); quote it when reporting a problem",
+    { type: 'string', maxLength: 128 },
+    true,
+  ),
+  ETag: header(
+    'A single record\'s tag is its version, `"3"`; lists, the directory, reports, history and the feed ' +
+      'answer a weak tag, `W/"…"`, that changes with any write. Send it back in `If-None-Match` for a 304 ' +
+      '(or, for a record, in `If-Match` to guard a write).',
+    { type: 'string', maxLength: 200 },
+    true,
+  ),
+  Location: header('The URL of the created record', { type: 'string', format: 'uri-reference' }, true),
+  Link: header('`<url>; rel="next"` when there is a next page (RFC 8288)', { type: 'string' }, false),
+  Vary: header('The answer depends on these request headers', { type: 'string' }, false),
+  WWWAuthenticate: header(
+    'RFC 6750: `Bearer realm="pocdir"`, with `error="invalid_token"` when a presented token fails verification',
+    { type: 'string' },
+    true,
+  ),
+  RetryAfter: header('Seconds until the client may send again', { type: 'integer', minimum: 0 }, true),
+  RateLimitLimit: header('Requests allowed per minute', { type: 'integer', minimum: 0 }, true),
+  RateLimitRemaining: header('Requests left this minute', { type: 'integer', minimum: 0 }, true),
+  RateLimitReset: header('Seconds until the minute restarts', { type: 'integer', minimum: 0 }, true),
+}
+
+const ref = (name: string) => ({ $ref: `#/components/headers/${name}` })
+const PROBLEM = { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } }
+
+const schemaOf = (doc: OpenApiDoc, response: Json | undefined): Json | undefined => {
+  const content = response?.content as Record<string, { schema?: Json }> | undefined
+  const schema = content?.['application/json']?.schema
+  const name = typeof schema?.$ref === 'string' ? schema.$ref.replace('#/components/schemas/', '') : undefined
+  return name ? ((doc.components?.schemas as Record<string, Json> | undefined)?.[name] ?? schema) : schema
+}
+
+/** Whether an answer of this status carries the record's or the page's ETag. */
+function carriesEtag(method: string, path: string, status: string, hints: RouteHints): boolean {
+  if (status === '201') return true
+  if (status !== '200' && status !== '304') return false
+  if (hints.feedCached) return true
+  if (method === 'get' || method === 'patch') return path.endsWith('/{id}')
+  return method === 'post' && path.endsWith('/verify')
+}
+
+const article = (noun: string) => (/^[aeiou]/i.test(noun) ? 'an' : 'a')
+
+/** "Create a organization" → "Create an organization" in generated summaries. */
+export const withArticle = (noun: string) => `${article(noun)} ${noun}`
+
+function polishOperation(doc: OpenApiDoc, path: string, method: string, op: Json): void {
+  const hints = (op[ROUTE_HINTS] ?? { feedCached: false, rateLimited: true }) as RouteHints
+  delete op[ROUTE_HINTS]
+  const responses = (op.responses ?? {}) as Record<string, Json>
+  op.responses = responses
+  const hasBody = op.requestBody !== undefined
+
+  // Statuses every operation of its kind can answer.
+  const problem = (code: string) => {
+    responses[code] ??= { description: STATUS_TEXT[code] ?? '', content: {} }
+  }
+  if (hasBody) for (const code of ['400', '413', '415']) problem(code)
+  if (hints.rateLimited) problem('429')
+  if (EXPORTS[String(op.operationId)]) problem('406')
+  if (hints.feedCached && method === 'get') responses['304'] ??= { description: STATUS_TEXT['304'] }
+  responses.default = { description: STATUS_TEXT.default, content: {} }
+
+  for (const [code, response] of Object.entries(responses)) {
+    response.description = STATUS_TEXT[code] ?? response.description
+    const isError = code === 'default' || Number(code) >= 400
+    if (isError) response.content = PROBLEM
+    if (code === '204' || code === '304') delete response.content
+    const headers: Record<string, Json> = { 'x-request-id': ref('RequestId') }
+    if (carriesEtag(method, path, code, hints)) headers.ETag = ref('ETag')
+    if (code === '201') headers.Location = ref('Location')
+    if (code === '200' && method === 'get') {
+      const properties = schemaOf(doc, response)?.properties as Json | undefined
+      if (properties && 'nextCursor' in properties) headers.Link = ref('Link')
+    }
+    if (hints.feedCached && (code === '200' || code === '304')) headers.Vary = ref('Vary')
+    if (code === '401') headers['WWW-Authenticate'] = ref('WWWAuthenticate')
+    if (code === '429') {
+      headers['Retry-After'] = ref('RetryAfter')
+      headers['x-ratelimit-limit'] = ref('RateLimitLimit')
+      headers['x-ratelimit-remaining'] = ref('RateLimitRemaining')
+      headers['x-ratelimit-reset'] = ref('RateLimitReset')
+    }
+    response.headers = headers
+  }
+  const ok = responses['200']
+  for (const type of ok ? (EXPORTS[String(op.operationId)] ?? []) : []) {
+    if (ok) ok.content = { ...(ok.content as Json), [type]: { schema: { type: 'string' } } }
+  }
+
+  // The scope each operation needs: reads work anonymously (a token with directory:read shows
+  // restricted fields); writes name their scope.
+  const security = op.security as Json[] | undefined
+  if (security && security.length > 0) {
+    const scope = hints.scope ?? 'directory:read'
+    op.security = [...(hints.scope ? [] : [{}]), { bearerAuth: [scope] }, { oauth2: [scope] }]
+  }
+
+  const body = op.requestBody as { content?: Record<string, unknown> } | undefined
+  if (method === 'patch' && body?.content?.['application/json']) {
+    body.content = {
+      'application/merge-patch+json': body.content['application/json'],
+      'application/json': body.content['application/json'],
+    }
+  }
+}
+
+function collectRefs(node: unknown, into: Set<string>): void {
+  if (Array.isArray(node)) for (const n of node) collectRefs(n, into)
+  else if (node && typeof node === 'object') {
+    for (const [k, v] of Object.entries(node)) {
+      if (k === '$ref' && typeof v === 'string' && v.startsWith('#/components/schemas/')) {
+        into.add(v.replace('#/components/schemas/', ''))
+      } else collectRefs(v, into)
+    }
+  }
+}
+
+export const TOKEN_REQUIREMENTS =
+  'A JWT in `Authorization: Bearer …`. Required claims: `sub` (the actor recorded in history) and ' +
+  '`exp`; `iss` and `aud` must match when the service is configured with JWT_ISSUER / JWT_AUDIENCE. ' +
+  'Signed with HS256 under the shared JWT_SECRET, or with an asymmetric key (RS256, ES256, EdDSA …) ' +
+  'from JWT_PUBLIC_KEY or the JWKS at JWKS_URL. Scopes are the space-separated `scope` claim: ' +
+  '`directory:read` shows restricted fields; `directory:write` changes records (implies read); ' +
+  '`directory:import` runs imports; `directory:admin` implies every other scope and alone changes ' +
+  'states and roles. An optional `states` claim (an array of ISO 3166-1 alpha-2 codes) limits ' +
+  'every scope, admin included, to records of those states. A presented token that fails ' +
+  'verification is 401 even on a public read; a valid token without directory:read reads like an ' +
+  'anonymous client.'
+
+export const SECURITY_SCHEMES = {
+  bearerAuth: {
+    type: 'http' as const,
+    scheme: 'bearer',
+    bearerFormat: 'JWT',
+    description: TOKEN_REQUIREMENTS,
+  },
+  oauth2: {
+    type: 'oauth2' as const,
+    description:
+      'The same bearer token, described as OAuth 2.0 so generators know the scopes. The token ' +
+      'issuer is yours to run: the URL below is a placeholder. ' +
+      TOKEN_REQUIREMENTS,
+    flows: {
+      clientCredentials: {
+        tokenUrl: 'https://issuer.invalid/oauth2/token',
+        scopes: {
+          'directory:read': 'Read restricted fields (notes, restricted e-mail addresses and numbers)',
+          'directory:write':
+            'Create, change and delete organizations, contacts and assignments (implies read)',
+          'directory:import': 'Run bulk imports',
+          'directory:admin': 'Everything, and changing states and roles',
+        },
+      },
+    },
+  },
+}
+
+/**
+ * Makes the generated document say what the service does: every status, header and scope,
+ * errors as problem+json, PATCH as merge-patch+json, and unused component schemas dropped.
+ */
+export function polish(doc: OpenApiDoc): OpenApiDoc {
+  for (const [path, operations] of Object.entries(doc.paths ?? {})) {
+    for (const [method, op] of Object.entries(operations)) polishOperation(doc, path, method, op)
+  }
+  doc.components ??= {}
+  const components = doc.components
+  components.headers = HEADERS
+  const schemas = (components.schemas ?? {}) as Record<string, unknown>
+  const used = new Set<string>()
+  collectRefs(doc.paths, used)
+  for (let size = -1; size !== used.size; ) {
+    size = used.size
+    for (const name of [...used]) collectRefs(schemas[name], used)
+  }
+  for (const [name, schema] of Object.entries(schemas)) {
+    if (!used.has(name)) delete schemas[name]
+    else if (schema && typeof schema === 'object') {
+      delete (schema as Json).$schema
+      delete (schema as Json).$id
+    }
+  }
+  return doc
+}
