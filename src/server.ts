@@ -1,12 +1,16 @@
 import { randomBytes } from 'node:crypto'
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import type { AddressInfo } from 'node:net'
 import { dirname, join, resolve } from 'node:path'
 import closeWithGrace from 'close-with-grace'
 import { buildApp } from './app.js'
 import { type Config, ConfigError, loadConfig } from './config.js'
-import { openDatabase } from './db/client.js'
+import { type Db, openDatabase } from './db/client.js'
 import { runMigrations } from './db/migrate.js'
 import { seed } from './db/seed.js'
+
+/** A start-up failure the operator can act on: printed as one line, exit code 1. */
+class StartupError extends Error {}
 
 /** With no key configured, a random HS256 secret is generated once and kept beside the data. */
 function ensureSecret(config: Config): { config: Config; secretFile?: string } {
@@ -14,13 +18,65 @@ function ensureSecret(config: Config): { config: Config; secretFile?: string } {
   if (jwt.secret || jwt.publicKey || jwt.jwksUrl) return { config }
   const dataDir = config.databasePath === ':memory:' ? './data' : dirname(config.databasePath)
   const secretFile = resolve(join(dataDir, 'jwt-secret'))
-  if (!existsSync(secretFile)) {
-    mkdirSync(dirname(secretFile), { recursive: true })
-    writeFileSync(secretFile, randomBytes(48).toString('base64url'), { mode: 0o600 })
+  try {
+    if (!existsSync(secretFile)) {
+      mkdirSync(dirname(secretFile), { recursive: true })
+      writeFileSync(secretFile, randomBytes(48).toString('base64url'), { mode: 0o600 })
+    }
+    chmodSync(secretFile, 0o600)
+    const secret = readFileSync(secretFile, 'utf8').trim()
+    return { config: { ...config, jwt: { ...jwt, secret } }, secretFile }
+  } catch (err) {
+    throw new StartupError(`Cannot keep the generated JWT secret at ${secretFile}: ${(err as Error).message}`)
   }
-  chmodSync(secretFile, 0o600)
-  const secret = readFileSync(secretFile, 'utf8').trim()
-  return { config: { ...config, jwt: { ...jwt, secret } }, secretFile }
+}
+
+const appliedMigrations = (db: Db): number => {
+  const table = db.$client
+    .prepare("select 1 from sqlite_master where type = 'table' and name = '__drizzle_migrations'")
+    .get()
+  return table
+    ? (db.$client.prepare('select count(*) as n from __drizzle_migrations').get() as { n: number }).n
+    : 0
+}
+
+/** Opens, migrates and seeds the database, saying what each step did. */
+function prepareDatabase(path: string) {
+  const created = path === ':memory:' || !existsSync(path)
+  let db: Db
+  try {
+    db = openDatabase(path)
+  } catch (err) {
+    throw new StartupError(`Cannot open the database at ${path} (DATABASE_PATH): ${(err as Error).message}`)
+  }
+  try {
+    const before = appliedMigrations(db)
+    runMigrations(db)
+    const migrations = appliedMigrations(db) - before
+    const seeded = seed(db)
+    return { db, created, migrations, seeded }
+  } catch (err) {
+    db.$client.close()
+    throw new StartupError(`Cannot prepare the database at ${path}: ${(err as Error).message}`)
+  }
+}
+
+function listenFailure(err: NodeJS.ErrnoException, config: Config): StartupError {
+  const where = `${config.host}:${config.port}`
+  switch (err.code) {
+    case 'EADDRINUSE':
+      return new StartupError(`Cannot listen on ${where}: the port is in use (set PORT to another)`)
+    case 'EACCES':
+      return new StartupError(
+        `Cannot listen on ${where}: permission denied (ports below 1024 need privileges)`,
+      )
+    case 'EADDRNOTAVAIL':
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return new StartupError(`Cannot listen on ${where}: HOST is not an address of this machine`)
+    default:
+      return new StartupError(`Cannot listen on ${where}: ${err.message}`)
+  }
 }
 
 async function main() {
@@ -28,16 +84,11 @@ async function main() {
   try {
     loaded = loadConfig(process.env)
   } catch (err) {
-    if (err instanceof ConfigError) {
-      console.error(err.message)
-      process.exit(1)
-    }
+    if (err instanceof ConfigError) throw new StartupError(err.message)
     throw err
   }
   const { config, secretFile } = ensureSecret(loaded)
-  const db = openDatabase(config.databasePath)
-  runMigrations(db)
-  seed(db)
+  const { db, created, migrations, seeded } = prepareDatabase(config.databasePath)
 
   const app = await buildApp({ config, db, logger: { level: config.logLevel } })
   closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
@@ -46,17 +97,45 @@ async function main() {
     await app.close()
     db.$client.close()
   })
-  await app.listen({ port: config.port, host: config.host })
-  if (secretFile) {
-    app.log.info(
-      { secretFile },
-      `No JWT key configured: using the generated HS256 secret in ${secretFile}. ` +
-        'Mint a development token with: npm run token -- --scope "directory:admin"',
-    )
+  try {
+    await app.listen({ port: config.port, host: config.host })
+  } catch (err) {
+    await app.close().catch(() => {})
+    db.$client.close()
+    throw listenFailure(err as NodeJS.ErrnoException, config)
+  }
+
+  const { port } = app.server.address() as AddressInfo
+  const wildcard = config.host === '0.0.0.0' || config.host === '::'
+  const host = wildcard ? '127.0.0.1' : config.host.includes(':') ? `[${config.host}]` : config.host
+  const base = `http://${host}:${port}`
+  const urls: Record<string, string> = { api: `${base}/v1`, docs: `${base}/docs` }
+  if (app.hasRoute({ method: 'GET', url: '/console/' })) urls.console = `${base}/console/`
+  const mint =
+    config.jwt.publicKey || config.jwt.jwksUrl
+      ? 'tokens come from your identity provider (JWT_PUBLIC_KEY or JWKS_URL is set)'
+      : 'TOKEN=$(npm run -s pocdir -- token --scope directory:admin)'
+  const database = `${created ? 'created' : 'opened'} ${config.databasePath}`
+  const seedLine = `${seeded.states} States and ${seeded.roles} roles added`
+  const summary = {
+    database,
+    migrations: `${migrations} applied`,
+    seed: seedLine,
+    ...urls,
+    ...(secretFile ? { secretFile } : {}),
+    token: mint,
+  }
+  if (process.stdout.isTTY) {
+    const width = Math.max(...Object.keys(summary).map((k) => k.length))
+    const lines = Object.entries(summary).map(([k, v]) => `  ${`${k}:`.padEnd(width + 2)}${v}`)
+    process.stdout.write(`\npocdir is running\n${lines.join('\n')}\n\n`)
+  } else {
+    app.log.info(summary, `pocdir is running: ${urls.api}, docs at ${urls.docs}; mint a token with: ${mint}`)
   }
 }
 
 main().catch((err) => {
-  console.error(err)
+  if (err instanceof StartupError) console.error(err.message)
+  else console.error(`Cannot start: ${(err as Error)?.message ?? err}`)
   process.exit(1)
 })

@@ -56,7 +56,7 @@ describe('the server process', () => {
       const secretFile = join(dir, 'data', 'jwt-secret')
       expect(statSync(secretFile).mode & 0o777).toBe(0o600)
       expect(readFileSync(secretFile, 'utf8').length).toBeGreaterThanOrEqual(32)
-      expect(s.output()).toContain('npm run token')
+      expect(s.output()).toContain('TOKEN=$(npm run -s pocdir -- token --scope directory:admin)')
       // Logs are JSON lines.
       const firstLine = s
         .output()
