@@ -66,7 +66,7 @@ const EnvSchema = z.object({
       .max(65535, 'must be between 0 and 65535')
       .default(3000),
   ),
-  HOST: z.preprocess(emptyAsUndefined, z.string().min(1).default('127.0.0.1')),
+  HOST: z.preprocess(emptyAsUndefined, z.string().trim().min(1, 'must not be blank').default('127.0.0.1')),
   DATABASE_PATH: z.preprocess(emptyAsUndefined, z.string().min(1).default('./data/pocdir.db')),
   JWT_SECRET: z.preprocess(emptyAsUndefined, z.string().min(32, 'must be at least 32 characters').optional()),
   JWT_PUBLIC_KEY: optionalString,
@@ -134,13 +134,19 @@ export function parsePublicKey(text: string): { key: KeyObject; algorithms: stri
   let jwkAlg: string | undefined
   if (trimmed.startsWith('{')) {
     const jwk = JSON.parse(trimmed) as Record<string, unknown>
+    // A private JWK (it has `d`) would be accepted: Node derives its public half.
+    if ('d' in jwk) throw new Error('it is a private key; give only the public key')
     if (typeof jwk.alg === 'string') jwkAlg = jwk.alg
     key = createPublicKey({ key: jwk as never, format: 'jwk' })
   } else {
     // Environment files often carry PEM with literal "\n".
-    key = createPublicKey(trimmed.replace(/\\n/g, '\n'))
+    const pem = trimmed.replace(/\\n/g, '\n')
+    // A private key would be accepted too: Node derives its public half.
+    if (/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(pem)) {
+      throw new Error('it is a private key; give only the public key')
+    }
+    key = createPublicKey(pem)
   }
-  if (key.type !== 'public') throw new Error('not a public key')
   if (jwkAlg) return { key, algorithms: [jwkAlg] }
   switch (key.asymmetricKeyType) {
     case 'rsa':
@@ -149,7 +155,8 @@ export function parsePublicKey(text: string): { key: KeyObject; algorithms: stri
       return { key, algorithms: ['PS256', 'PS384', 'PS512'] }
     case 'ec': {
       const curve = key.asymmetricKeyDetails?.namedCurve
-      const alg = curve === 'prime256v1' ? 'ES256' : curve === 'secp384r1' ? 'ES384' : 'ES512'
+      const alg = { prime256v1: 'ES256', secp384r1: 'ES384', secp521r1: 'ES512' }[curve ?? '']
+      if (!alg) throw new Error(`unsupported EC curve ${curve}; use P-256, P-384 or P-521`)
       return { key, algorithms: [alg] }
     }
     case 'ed25519':

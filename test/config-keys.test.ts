@@ -1,0 +1,66 @@
+import { generateKeyPairSync } from 'node:crypto'
+import { describe, expect, it } from 'vitest'
+import { loadConfig } from '../src/config.js'
+
+/** JWT_PUBLIC_KEY takes only public keys of the curves and types a token can be verified with. */
+const pair = (type: 'rsa' | 'ec', namedCurve?: string) =>
+  type === 'rsa'
+    ? generateKeyPairSync('rsa', { modulusLength: 2048 })
+    : generateKeyPairSync('ec', { namedCurve: namedCurve as string })
+
+const load = (JWT_PUBLIC_KEY: string) => loadConfig({ JWT_PUBLIC_KEY })
+const refusal = (detail: string) =>
+  `Invalid configuration: JWT_PUBLIC_KEY is not a PEM or JWK public key (${detail})`
+
+describe('JWT_PUBLIC_KEY refuses a private key (Node would derive and accept its public half)', () => {
+  const rsa = pair('rsa')
+  const ec = pair('ec', 'prime256v1')
+  it.each([
+    ['a PKCS#8 PEM', () => rsa.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string],
+    ['a PKCS#1 PEM', () => rsa.privateKey.export({ type: 'pkcs1', format: 'pem' }) as string],
+    ['a SEC1 EC PEM', () => ec.privateKey.export({ type: 'sec1', format: 'pem' }) as string],
+    [
+      'a PEM with literal \\n',
+      () => (rsa.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string).replace(/\n/g, '\\n'),
+    ],
+    ['a private JWK', () => JSON.stringify(ec.privateKey.export({ format: 'jwk' }))],
+  ])('%s', (_name, key) => {
+    expect(() => load(key())).toThrow(refusal('it is a private key; give only the public key'))
+  })
+
+  it('the public halves of the same keys are accepted', () => {
+    expect(
+      load(rsa.publicKey.export({ type: 'spki', format: 'pem' }) as string).jwt.publicKey?.algorithms,
+    ).toEqual(['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512'])
+    expect(load(JSON.stringify(ec.publicKey.export({ format: 'jwk' }))).jwt.publicKey?.algorithms).toEqual([
+      'ES256',
+    ])
+  })
+})
+
+describe('EC curves', () => {
+  it.each([
+    ['prime256v1', 'ES256'],
+    ['secp384r1', 'ES384'],
+    ['secp521r1', 'ES512'],
+  ])('%s verifies %s only', (curve, alg) => {
+    const key = pair('ec', curve).publicKey.export({ type: 'spki', format: 'pem' }) as string
+    expect(load(key).jwt.publicKey?.algorithms).toEqual([alg])
+  })
+
+  it('secp256k1 is refused instead of being pinned to an algorithm it can never verify', () => {
+    const key = pair('ec', 'secp256k1').publicKey.export({ type: 'spki', format: 'pem' }) as string
+    expect(() => load(key)).toThrow(refusal('unsupported EC curve secp256k1; use P-256, P-384 or P-521'))
+  })
+})
+
+describe('HOST', () => {
+  it.each([' ', '\t '])('%j is refused as blank', (host) => {
+    expect(() => loadConfig({ HOST: host, JWT_SECRET: 'x'.repeat(32) })).toThrow(
+      'Invalid configuration: HOST must not be blank',
+    )
+  })
+  it('surrounding spaces are trimmed', () => {
+    expect(loadConfig({ HOST: ' 0.0.0.0 ', JWT_SECRET: 'x'.repeat(32) }).host).toBe('0.0.0.0')
+  })
+})
