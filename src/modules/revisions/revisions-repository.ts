@@ -4,6 +4,7 @@ import { type ContactDetail, type EntityName, type RevisionRow, revisions } from
 import { visibleDetails } from '../../lib/contact-details.js'
 import { paginate } from '../../lib/pagination.js'
 import { invalidField } from '../../lib/problem.js'
+import type { PresentedRevision } from './revisions-schemas.js'
 
 export function hasHistory(db: Db, entity: EntityName, entityId: string): boolean {
   return !!db
@@ -60,8 +61,9 @@ const redactDetails = (value: unknown) =>
   Array.isArray(value) ? visibleDetails(value as ContactDetail[], false) : value
 
 /** What a reader without directory:read may see of a revision: no notes, no restricted details. */
-export function presentRevision(row: RevisionRow, seeRestricted: boolean): RevisionRow {
-  if (seeRestricted) return row
+export function presentRevision(row: RevisionRow, seeRestricted: boolean): PresentedRevision {
+  // The stored changes hold the entity's own fields, as the Revision schema types them.
+  if (seeRestricted) return row as unknown as PresentedRevision
   const changes: RevisionRow['changes'] = {}
   for (const [field, change] of Object.entries(row.changes)) {
     if (field === 'notes') continue
@@ -74,5 +76,5 @@ export function presentRevision(row: RevisionRow, seeRestricted: boolean): Revis
       changes[field] = change
     }
   }
-  return { ...row, changes }
+  return { ...row, changes } as unknown as PresentedRevision
 }

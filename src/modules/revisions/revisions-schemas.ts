@@ -1,23 +1,96 @@
 import { z } from 'zod'
 import { Cursor, Timestamp } from '../../lib/schemas.js'
+import { Assignment } from '../assignments/assignments-schemas.js'
+import { Contact } from '../contacts/contacts-schemas.js'
+import { Organization } from '../organizations/organizations-schemas.js'
+import { Role } from '../roles/roles-schemas.js'
+import { State } from '../states/states-schemas.js'
 
 export const EntityName = z.enum(['state', 'organization', 'role', 'contact', 'assignment'])
 
+const BOOKKEEPING = new Set(['version', 'createdAt', 'updatedAt', 'deletedAt'])
+
+const bare = (field: z.ZodType): z.ZodType => {
+  if (field instanceof z.ZodOptional || field instanceof z.ZodNullable)
+    return bare(field.unwrap() as z.ZodType)
+  return field
+}
+
+/**
+ * A revision's `changes` for one entity: each stored field of the record (bookkeeping aside)
+ * may appear, as its value before and after (null when absent: before a create).
+ */
+function changesOf(record: z.ZodObject, name: string) {
+  const fields = Object.entries(record.shape).filter(([field]) => !BOOKKEEPING.has(field))
+  return z
+    .strictObject(
+      Object.fromEntries(
+        fields.map(([field, type]) => {
+          const value = bare(type as z.ZodType).nullable()
+          return [field, z.strictObject({ before: value, after: value }).optional()]
+        }),
+      ),
+    )
+    .meta({
+      id: `${name}Changes`,
+      description:
+        'Changed fields, each { before, after }; on create every field (before null); empty on delete',
+    })
+}
+
+const ENTITIES = [
+  ['state', State, 'State'],
+  ['organization', Organization, 'Organization'],
+  ['role', Role, 'Role'],
+  ['contact', Contact, 'Contact'],
+  ['assignment', Assignment, 'Assignment'],
+] as const
+
+const revisionOf = <E extends z.infer<typeof EntityName>>(entity: E, record: z.ZodObject, name: string) =>
+  z
+    .object({
+      seq: z
+        .number()
+        .int()
+        .min(1)
+        .meta({ format: 'int64' })
+        .describe('Position in the change feed; strictly increasing'),
+      at: Timestamp,
+      actor: z.string().describe('The token subject that made the change'),
+      action: z.enum(['create', 'update', 'delete']),
+      entity: z.literal(entity),
+      entityId: z.string().describe("The record's id (a state's code)"),
+      requestId: z.string().describe('x-request-id of the request that made the change'),
+      version: z
+        .number()
+        .int()
+        .min(1)
+        .meta({ format: 'int64' })
+        .describe("The record's version after this change (1 for its create)"),
+      changes: changesOf(record, name),
+    })
+    .meta({ id: `${name}Revision` })
+
 export const Revision = z
-  .object({
-    seq: z.number().int().describe('Position in the change feed; strictly increasing'),
-    at: Timestamp,
-    actor: z.string().describe('The token subject that made the change'),
-    action: z.enum(['create', 'update', 'delete', 'erase']),
-    entity: EntityName,
-    entityId: z.string(),
-    requestId: z.string(),
-    version: z.number().int().min(1).describe("The record's version after this change (1 for its create)"),
-    changes: z
-      .record(z.string(), z.object({ before: z.unknown(), after: z.unknown() }))
-      .describe('Changed fields; on create every field (before null); empty on delete'),
-  })
-  .meta({ id: 'Revision' })
+  .discriminatedUnion(
+    'entity',
+    ENTITIES.map(([entity, record, name]) => revisionOf(entity, record as unknown as z.ZodObject, name)) as [
+      ReturnType<typeof revisionOf>,
+      ...ReturnType<typeof revisionOf>[],
+    ],
+  )
+  .meta({
+    id: 'Revision',
+    description: 'One write: its actor, time, request and the fields before and after',
+    discriminator: {
+      propertyName: 'entity',
+      mapping: Object.fromEntries(
+        ENTITIES.map(([entity, , name]) => [entity, `#/components/schemas/${name}Revision`]),
+      ),
+    },
+  } as never)
+
+export type PresentedRevision = z.output<typeof Revision>
 
 export const RevisionList = z
   .object({ items: z.array(Revision), nextCursor: z.string().nullable() })
@@ -34,6 +107,16 @@ export const ChangesQuery = z.strictObject({
     .regex(/^(\d{1,15}|latest)$/, 'must be a sequence number (0 or more) or latest')
     .transform((v) => (v === 'latest' ? ('latest' as const) : Number(v)))
     .default(0)
+    // The wire carries text; the contract says what the text must be: a seq or `latest`.
+    .meta({
+      type: undefined,
+      pattern: undefined,
+      default: 0,
+      anyOf: [
+        { type: 'integer', format: 'int64', minimum: 0, maximum: 999_999_999_999_999 },
+        { type: 'string', const: 'latest' },
+      ],
+    } as never)
     .describe(
       'Return changes with seq greater than this; 0 for the beginning; latest answers no items and ' +
         "the feed's head as nextAfter, so a partner can start mirroring from now",
@@ -44,6 +127,11 @@ export const ChangesQuery = z.strictObject({
 export const ChangeFeed = z
   .object({
     items: z.array(Revision),
-    nextAfter: z.number().int().describe('Pass as ?after= for the next page (the last seq seen)'),
+    nextAfter: z
+      .number()
+      .int()
+      .min(0)
+      .meta({ format: 'int64' })
+      .describe('Pass as ?after= for the next page (the last seq seen)'),
   })
   .meta({ id: 'ChangeFeed' })
