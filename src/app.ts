@@ -19,7 +19,9 @@ import { rolesRoutes } from './modules/roles/roles-routes.js'
 import { statesRoutes } from './modules/states/states-routes.js'
 import { authPlugin } from './plugins/auth.js'
 import { clientErrorHandler } from './plugins/client-errors.js'
+import { corsPlugin } from './plugins/cors.js'
 import { errorsPlugin, frameworkErrors } from './plugins/errors.js'
+import { metricsPlugin } from './plugins/metrics.js'
 import { rateLimitsPlugin } from './plugins/rate-limits.js'
 import { readCachePlugin } from './plugins/read-cache.js'
 import { swaggerPlugin } from './plugins/swagger.js'
@@ -31,6 +33,8 @@ export interface AppDeps {
   logger?: FastifyServerOptions['logger']
 }
 
+const trustHops = (hops: number) => (_address: string, hop: number) => hop < hops
+
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/
 const OPERATIONS = new Set(['/healthz', '/readyz'])
 
@@ -38,6 +42,10 @@ export async function buildApp({ config, db, logger = false }: AppDeps) {
   const app = Fastify({
     logger,
     bodyLimit: config.bodyLimit,
+    // Behind a reverse proxy (TRUST_PROXY), request.ip is the client's, for rate limits and logs.
+    // Fastify 5 fails closed on a bare hop count (a direct client could spoof the header), so a
+    // count is this function: trust the nearest `hops` addresses, as documented for TRUST_PROXY.
+    trustProxy: typeof config.trustProxy === 'number' ? trustHops(config.trustProxy) : config.trustProxy,
     requestIdHeader: false,
     // A caller's x-request-id is kept when it is sane, so logs join up across systems.
     genReqId: (req) => {
@@ -87,11 +95,13 @@ export async function buildApp({ config, db, logger = false }: AppDeps) {
   await app.register(errorsPlugin)
   await app.register(helmet, { global: true })
   await app.register(accepts)
+  await app.register(corsPlugin, { origins: config.corsOrigins })
   await app.register(authPlugin, { jwt: config.jwt, publicRead: config.publicRead })
   await app.register(textHygienePlugin)
   await app.register(rateLimitsPlugin, { max: config.rateLimitMax, heavyMax: config.rateLimitHeavyMax })
   await app.register(readCachePlugin, { db, maxBytes: config.readCacheBytes })
   await app.register(swaggerPlugin)
+  if (config.metrics === 'admin') await app.register(metricsPlugin, { db })
 
   await app.register(healthRoutes, { db })
   await app.register(statesRoutes, { db })

@@ -1,4 +1,5 @@
 import { createPublicKey, type KeyObject } from 'node:crypto'
+import { isIP } from 'node:net'
 import { z } from 'zod'
 
 /** Everything the service can be configured with, validated once at start. */
@@ -20,6 +21,12 @@ export interface Config {
   readCacheBytes: number
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
   jwt: JwtConfig
+  /** Fastify's trustProxy: false, the number of proxy hops, or the proxies' addresses/CIDRs. */
+  trustProxy: false | number | string[]
+  /** Browser origins allowed cross-origin requests (CORS); empty turns CORS off. */
+  corsOrigins: string[]
+  /** Prometheus metrics: off, or at /metrics for a directory:admin token. */
+  metrics: 'off' | 'admin'
 }
 
 export interface JwtConfig {
@@ -121,6 +128,65 @@ const EnvSchema = z.object({
       .max(1024, 'must be at most 1024')
       .default(16),
   ),
+  TRUST_PROXY: z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .default('off')
+      .transform((v, ctx): false | number | string[] => {
+        const t = v.trim()
+        if (t === 'off' || t === 'false') return false
+        if (/^\d+$/.test(t)) {
+          const hops = Number(t)
+          if (hops >= 1 && hops <= 10) return hops
+        }
+        const list = t.split(',').map((x) => x.trim())
+        const address = (x: string) => {
+          const [ip, bits, extra] = x.split('/')
+          if (extra !== undefined || !ip || !isIP(ip)) return false
+          if (bits === undefined) return true
+          const max = isIP(ip) === 4 ? 32 : 128
+          return /^\d{1,3}$/.test(bits) && Number(bits) <= max
+        }
+        if (list.every(address)) return list
+        ctx.addIssue({
+          code: 'custom',
+          message: 'must be off, a hop count from 1 to 10, or a comma list of proxy addresses or CIDRs',
+        })
+        return z.NEVER
+      }),
+  ),
+  CORS_ORIGINS: z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .default('')
+      .transform((v, ctx) => {
+        const list = v
+          .split(',')
+          .map((x) => x.trim())
+          .filter(Boolean)
+        for (const origin of list) {
+          let ok = false
+          try {
+            const u = new URL(origin)
+            ok = (u.protocol === 'https:' || u.protocol === 'http:') && u.origin === origin
+          } catch {}
+          if (!ok) {
+            ctx.addIssue({
+              code: 'custom',
+              message: `must be a comma list of origins like https://tools.example.org (${origin} is not one)`,
+            })
+            return z.NEVER
+          }
+        }
+        return list
+      }),
+  ),
+  METRICS: z.preprocess(
+    emptyAsUndefined,
+    z.enum(['off', 'admin'], { error: 'must be off or admin' }).default('off'),
+  ),
   LOG_LEVEL: z.preprocess(
     emptyAsUndefined,
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -202,6 +268,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     rateLimitHeavyMax: e.RATE_LIMIT_HEAVY_MAX,
     readCacheBytes: e.READ_CACHE_MB * 1024 * 1024,
     logLevel: e.LOG_LEVEL,
+    trustProxy: e.TRUST_PROXY,
+    corsOrigins: e.CORS_ORIGINS,
+    metrics: e.METRICS,
     jwt: Object.freeze({
       secret: e.JWT_SECRET,
       publicKey,

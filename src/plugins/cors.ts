@@ -1,0 +1,35 @@
+import cors from '@fastify/cors'
+import type { FastifyPluginAsync } from 'fastify'
+import fp from 'fastify-plugin'
+
+export interface CorsOptions {
+  origins: string[]
+}
+
+/**
+ * Cross-origin reads and writes for the listed browser origins only (CORS_ORIGINS); with none
+ * listed no CORS header is sent and browsers keep other sites out. Tokens travel in the
+ * Authorization header, never in cookies, so credentials stay off.
+ */
+const corsPlugin_: FastifyPluginAsync<CorsOptions> = async (app, { origins }) => {
+  if (origins.length === 0) return
+  await app.register(cors, {
+    origin: origins,
+    methods: ['GET', 'HEAD', 'POST', 'PATCH', 'PUT', 'DELETE'],
+    allowedHeaders: ['Authorization', 'Content-Type', 'If-Match', 'If-None-Match', 'X-Request-Id'],
+    exposedHeaders: [
+      'ETag',
+      'Location',
+      'Link',
+      'Retry-After',
+      'X-Request-Id',
+      'RateLimit-Limit',
+      'RateLimit-Remaining',
+      'RateLimit-Reset',
+    ],
+    maxAge: 600,
+    strictPreflight: true,
+  })
+}
+
+export const corsPlugin = fp(corsPlugin_, { name: 'cors' })

@@ -1,0 +1,73 @@
+import type { FastifyPluginAsync } from 'fastify'
+import metricsModule from 'fastify-metrics'
+import fp from 'fastify-plugin'
+import promClient, { Gauge, Histogram, Registry } from 'prom-client'
+import type { Db } from '../db/client.js'
+
+/**
+ * Durations of imports and exports, for the modules to record (process-wide; every app's
+ * registry exposes it). Call `observeJob('import', seconds, 'ok')` when one finishes.
+ */
+export const jobDuration = new Histogram({
+  name: 'pocdir_job_duration_seconds',
+  help: 'Duration of imports and exports',
+  labelNames: ['kind', 'outcome'] as const,
+  buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
+  registers: [],
+})
+
+export function observeJob(
+  kind: 'import' | 'export',
+  seconds: number,
+  outcome: 'ok' | 'failed' = 'ok',
+): void {
+  jobDuration.observe({ kind, outcome }, seconds)
+}
+
+// A CommonJS module with an ES default export: under NodeNext the function is its .default.
+const fastifyMetrics = metricsModule.default
+
+export interface MetricsOptions {
+  db: Db
+}
+
+/**
+ * Prometheus text at GET /metrics for a directory:admin token (METRICS=admin): request rates
+ * and latencies by method, route and status (fastify-metrics), Node's process metrics, import
+ * and export durations, and the change feed's head. Each app has its own registry.
+ */
+const metrics: FastifyPluginAsync<MetricsOptions> = async (app, { db }) => {
+  const registry = new Registry()
+  registry.registerMetric(jobDuration)
+  const head = db.$client.prepare('select coalesce(max(seq), 0) as seq from revisions').pluck()
+  new Gauge({
+    name: 'pocdir_feed_head_seq',
+    help: 'The newest revision sequence number (the change feed head)',
+    registers: [registry],
+    collect() {
+      this.set(head.get() as number)
+    },
+  })
+  await app.register(fastifyMetrics, {
+    endpoint: {
+      url: '/metrics',
+      method: 'GET',
+      logLevel: 'warn',
+      exposeHeadRoute: false,
+      schema: { hide: true },
+      config: { scope: 'directory:admin', rateLimit: false },
+    } as never,
+    promClient,
+    defaultMetrics: { enabled: true, register: registry, prefix: 'pocdir_' },
+    routeMetrics: {
+      enabled: true,
+      routeBlacklist: ['/metrics'],
+      overrides: {
+        histogram: { name: 'pocdir_http_request_duration_seconds', registers: [registry] },
+        summary: { name: 'pocdir_http_request_summary_seconds', registers: [registry] },
+      },
+    },
+  })
+}
+
+export const metricsPlugin = fp(metrics, { name: 'metrics', dependencies: ['auth'] })
