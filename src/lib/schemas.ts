@@ -124,17 +124,33 @@ export const IfNoneMatchHeaders = z.object({
   'if-none-match': z.string().max(200).optional(),
 })
 
-/** A merge-patch body for a create shape: every field optional, null clears it (in maps too). */
+/**
+ * A merge-patch body for a create shape: every field optional; null clears a field (in maps, an
+ * entry), so only fields the create shape lets go unset accept null. A required field (a
+ * contact's familyName, an organization's kind) refuses null with a 400 naming it.
+ */
+export const NOT_CLEARABLE = 'must not be null: this field cannot be cleared'
+
+/** The same field, whose answer to a null names the rule (zod's own says "expected string"). */
+const refusingNull = (field: z.ZodType): z.ZodType =>
+  field.clone({
+    ...field._zod.def,
+    error: (issue: { input?: unknown }) => (issue.input === null ? NOT_CLEARABLE : undefined),
+  } as typeof field._zod.def)
+
 export function patchOf(shape: Record<string, z.ZodType>, id: string) {
-  const patchable = (field: z.ZodType): z.ZodType =>
-    field instanceof z.ZodRecord
-      ? z.record(field.keyType as z.ZodString, (field.valueType as z.ZodType).nullable())
-      : field
-  return z
-    .strictObject(
-      Object.fromEntries(Object.entries(shape).map(([k, v]) => [k, patchable(v).nullable().optional()])),
-    )
-    .meta({ id, description: 'RFC 7396 merge patch: send only what changes; null clears' })
+  const patchable = (field: z.ZodType): z.ZodType => {
+    const clearable = field.safeParse(undefined).success
+    const inner =
+      field instanceof z.ZodRecord
+        ? z.record(field.keyType as z.ZodString, (field.valueType as z.ZodType).nullable())
+        : field
+    return clearable ? inner.nullable().optional() : refusingNull(inner).optional()
+  }
+  return z.strictObject(Object.fromEntries(Object.entries(shape).map(([k, v]) => [k, patchable(v)]))).meta({
+    id,
+    description: 'RFC 7396 merge patch: send only what changes; null clears a field that may be unset',
+  })
 }
 
 export const ListQueryBase = {
