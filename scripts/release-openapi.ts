@@ -40,7 +40,7 @@ if (existsSync(target)) {
   if (frozen.info?.version === doc.info?.version) {
     refusals.push(`info.version is still ${doc.info.version}, as frozen: bump it (minor for additions)`)
   }
-  for (const change of await breakingChanges(frozen, doc)) refusals.push(`breaking: ${change}`)
+  for (const change of breakingChanges(frozen, doc)) refusals.push(`breaking: ${change}`)
 }
 
 if (refusals.length > 0 && !force) {
