@@ -93,4 +93,39 @@ describe('start-up', () => {
     await new Promise((r) => setTimeout(r, 1500))
     await expect(fetch(`${url}/healthz`)).rejects.toThrow()
   })
+
+  it('on a terminal: a human-readable summary before the JSON log lines', { timeout: T }, async () => {
+    // util-linux script(1) gives the server a pseudo-terminal as stdout.
+    const db = join(dir, 'tty', 'pocdir.db')
+    const child = spawn('script', ['-qfec', `${process.execPath} --import tsx src/server.ts`, '/dev/null'], {
+      env: { PATH: process.env.PATH ?? '', DATABASE_PATH: db, PORT: '0', LOG_LEVEL: 'info' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let output = ''
+    child.stdout.on('data', (d) => {
+      output += d
+    })
+    const exited = new Promise<void>((r) => child.on('exit', () => r()))
+    try {
+      const deadline = Date.now() + 60_000
+      while (!output.includes('token:') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
+      const text = output.replaceAll('\r', '')
+      const port = /api: +http:\/\/127\.0\.0\.1:(\d+)\/v1/.exec(text)?.[1]
+      expect(text).toContain(
+        [
+          'pocdir is running',
+          `  database:   created ${db}`,
+          '  migrations: 6 applied',
+          '  seed:       194 States and 11 roles added',
+          `  api:        http://127.0.0.1:${port}/v1`,
+          `  docs:       http://127.0.0.1:${port}/docs`,
+          `  secretFile: ${join(dir, 'tty', 'jwt-secret')}`,
+          '  token:      TOKEN=$(npm run -s pocdir -- token --scope directory:admin)',
+        ].join('\n'),
+      )
+    } finally {
+      child.kill('SIGTERM')
+      await exited
+    }
+  })
 })
