@@ -228,3 +228,42 @@ describe('the response check every test runs through', () => {
     )
   })
 })
+
+describe('401 answers carry the RFC 6750 challenge the contract declares', () => {
+  let t: TestApp
+  beforeAll(async () => {
+    t = await buildTestApp()
+  })
+  afterAll(() => t.close())
+
+  it.each([
+    ['no token on a write', { method: 'POST' as const }, {}, 'Bearer realm="pocdir"'],
+    [
+      'a token that fails verification',
+      { method: 'GET' as const },
+      { authorization: 'Bearer not.a.jwt' },
+      'Bearer realm="pocdir", error="invalid_token"',
+    ],
+    [
+      'an Authorization header that is not Bearer',
+      { method: 'GET' as const },
+      { authorization: 'Basic dXNlcjpwYXNz' },
+      'Bearer realm="pocdir", error="invalid_request"',
+    ],
+  ])('%s', async (_name, { method }, headers, challenge) => {
+    const res = await refusedWithoutWrites(
+      t,
+      {
+        method,
+        url: '/v1/contacts',
+        headers,
+        ...(method === 'POST' ? { payload: { familyName: 'X' } } : {}),
+      },
+      (r) => {
+        expect(r.headers['www-authenticate']).toBe(challenge)
+        return problemBody(r, 401)
+      },
+    )
+    expect(res.type).toBe('urn:pocdir:problem:unauthorized')
+  })
+})

@@ -9,6 +9,7 @@ import { hasHistory, listHistory, presentRevision } from '../modules/revisions/r
 import { HistoryQuery, RevisionList } from '../modules/revisions/revisions-schemas.js'
 import { canSeeRestricted, type Principal, requireScope, type Scope } from '../plugins/auth.js'
 import { issuesToErrors, validationProblem } from '../plugins/errors.js'
+import { withArticle } from '../plugins/openapi-polish.js'
 import { applyMergePatch } from './merge-patch.js'
 import { setNextLink } from './pagination.js'
 import { notFound, ProblemError, problemType } from './problem.js'
@@ -153,6 +154,7 @@ export function registerCrudRoutes<E extends EntityName, CreateOut, ListQuery>(
         tags: [tag],
         operationId: `list${tag}`,
         summary: `List ${plural}`,
+        description: `A page of ${plural} (\`{ items, nextCursor }\`, \`Link: rel="next"\`); filters narrow it. Answers a weak ETag; \`If-None-Match\` with it answers 304. Restricted fields need directory:read.`,
         security: optionalSecurity,
         querystring: schemas.listQuery,
         response: { 200: schemas.list, ...errorResponses(400, 401, 403, 406, 429) },
@@ -182,8 +184,10 @@ export function registerCrudRoutes<E extends EntityName, CreateOut, ListQuery>(
       schema: {
         tags: [tag],
         operationId: op('get'),
-        summary: `Read one ${noun}`,
-        description: 'Answers ETag: "<version>"; If-None-Match with that tag answers 304.',
+        summary: `Read ${withArticle(noun)}`,
+        description:
+          'Answers the record with `ETag: "<version>"`; `If-None-Match` with that tag answers 304. ' +
+          'Restricted fields need directory:read.',
         security: optionalSecurity,
         params: Params,
         headers: IfNoneMatchHeaders,
@@ -214,7 +218,7 @@ export function registerCrudRoutes<E extends EntityName, CreateOut, ListQuery>(
       schema: {
         tags: [tag],
         operationId: op('create'),
-        summary: `Create a ${noun}`,
+        summary: `Create ${withArticle(noun)}`,
         description: writeNote,
         security,
         body: schemas.create,
@@ -247,7 +251,7 @@ export function registerCrudRoutes<E extends EntityName, CreateOut, ListQuery>(
       schema: {
         tags: [tag],
         operationId: op('update'),
-        summary: `Update a ${noun} (JSON Merge Patch)`,
+        summary: `Update ${withArticle(noun)} (JSON Merge Patch)`,
         description: `${writeNote} Body is an RFC 7396 merge patch (application/merge-patch+json or application/json); null clears a field. Send If-Match to avoid lost updates.`,
         security,
         params: Params,
@@ -287,7 +291,7 @@ export function registerCrudRoutes<E extends EntityName, CreateOut, ListQuery>(
       schema: {
         tags: [tag],
         operationId: op('delete'),
-        summary: `Delete a ${noun}`,
+        summary: `Delete ${withArticle(noun)}`,
         description: `${writeNote} Soft delete: the record then answers 404 and lives on in its history and the change feed.`,
         security,
         params: Params,
@@ -319,7 +323,7 @@ export function registerCrudRoutes<E extends EntityName, CreateOut, ListQuery>(
       schema: {
         tags: [tag],
         operationId: op('history'),
-        summary: `Revisions of a ${noun}, newest first`,
+        summary: `Revisions of ${withArticle(noun)}, newest first`,
         description:
           'Every change with its actor, time and the fields before and after; deleted records keep ' +
           'their history. Readers without directory:read get notes and restricted details removed.',

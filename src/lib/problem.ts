@@ -131,10 +131,16 @@ export const badRequest = (detail: string, errors?: FieldError[]) =>
 export const invalidField = (path: string, message: string) =>
   badRequest(`${path}: ${message}`, [{ path, message }])
 
-export const unauthorized = (detail: string) =>
+/**
+ * 401 with RFC 6750's challenge: `error` says why a presented token was refused
+ * (invalid_request: not a Bearer header; invalid_token: it fails verification).
+ */
+export const unauthorized = (detail: string, error?: 'invalid_request' | 'invalid_token') =>
   new ProblemError(401, detail, {
     type: problemType('unauthorized'),
-    headers: { 'www-authenticate': 'Bearer realm="pocdir"' },
+    headers: {
+      'www-authenticate': error ? `Bearer realm="pocdir", error="${error}"` : 'Bearer realm="pocdir"',
+    },
   })
 
 export const forbidden = (detail: string, errors?: RowError[]) =>

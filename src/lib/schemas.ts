@@ -16,7 +16,9 @@ export const withoutControls = (text: z.ZodString) =>
 /** A name or title: trimmed, 1..max characters, no control characters but tab and newline. */
 export const NameText = (max: number) => withoutControls(z.string().trim().min(1).max(max))
 
-export const Id = z.string().min(1).max(64).describe('Opaque identifier (UUIDv7)')
+// The service's ids are UUIDv7; the format tells clients so (an id that is no UUID is unknown:
+// 400 in a body, 404 in a path), while the server keeps its own, clearer messages.
+export const Id = z.string().min(1).max(64).meta({ format: 'uuid' }).describe('Record identifier (a UUIDv7)')
 export const StateCode = z
   .string()
   .regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 code in upper case')

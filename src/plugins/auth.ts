@@ -152,14 +152,14 @@ const auth: FastifyPluginAsync<AuthOptions> = async (app, opts) => {
     if (header === undefined) return
     const match = /^Bearer ([A-Za-z0-9._~+/=-]{1,8192})$/i.exec(header.trim())
     if (!match?.[1]) {
-      request.authError = unauthorized('The Authorization header must be "Bearer <token>"')
+      request.authError = unauthorized('The Authorization header must be "Bearer <token>"', 'invalid_request')
       return
     }
     try {
       request.principal = await verify(match[1])
     } catch (err) {
       if (err instanceof VerifierUnavailable) throw err
-      request.authError = unauthorized(describeFailure(err))
+      request.authError = unauthorized(describeFailure(err), 'invalid_token')
     }
   })
 

@@ -63,7 +63,8 @@ const HEADERS: Record<string, Json> = {
   Link: header('`<url>; rel="next"` when there is a next page (RFC 8288)', { type: 'string' }, false),
   Vary: header('The answer depends on these request headers', { type: 'string' }, false),
   WWWAuthenticate: header(
-    'RFC 6750: `Bearer realm="pocdir"`, with `error="invalid_token"` when a presented token fails verification',
+    'RFC 6750: `Bearer realm="pocdir"`; with `error="invalid_token"` when a presented token fails ' +
+      'verification, `error="invalid_request"` when the Authorization header is not `Bearer <token>`',
     { type: 'string' },
     true,
   ),

@@ -256,6 +256,9 @@ describe('problem details', () => {
       detail: 'who?',
     })
     expect(u.headers).toEqual({ 'www-authenticate': 'Bearer realm="pocdir"' })
+    expect(unauthorized('bad', 'invalid_token').headers).toEqual({
+      'www-authenticate': 'Bearer realm="pocdir", error="invalid_token"',
+    })
     expect(forbidden('no').toBody()).toEqual({
       type: 'urn:pocdir:problem:forbidden',
       title: 'Forbidden',

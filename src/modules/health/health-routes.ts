@@ -19,6 +19,7 @@ export const healthRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db 
         tags: ['Operations'],
         operationId: 'healthz',
         summary: 'Liveness: the process answers',
+        description: 'For a process supervisor: 200 while the process runs. No token, no rate limit.',
         security: [],
         response: { 200: Status },
       },
@@ -34,6 +35,8 @@ export const healthRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db 
         tags: ['Operations'],
         operationId: 'readyz',
         summary: 'Readiness: the database answers',
+        description:
+          'For a load balancer: 200 when the database answers, else 503 problem+json. No token, no rate limit.',
         security: [],
         response: { 200: Status, 503: ProblemSchema },
       },

@@ -21,6 +21,9 @@ export const reportsRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db
         tags: ['Reports'],
         operationId: 'coverageReport',
         summary: 'Which states lack a current holder of which required role',
+        description:
+          'Per state, each required role (default `national-poc`; `roles=` a comma list) with its number of ' +
+          'current holders and whether it is vacant; filter with `osce=true` or `state=`. Pages like a list.',
         security: [{}, { bearerAuth: [] }],
         querystring: CoverageQuery,
         response: { 200: Coverage, ...errors },
