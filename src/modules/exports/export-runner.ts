@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream'
 import type { Db } from '../../db/client.js'
 import { fromWire, WorkerHost } from '../../lib/worker-host.js'
+import { observeJob } from '../../plugins/metrics.js'
 import { exportChunks } from './export-jobs.js'
 import type { ExportJob, ExportMessage, ExportReply, ExportWorkerData } from './export-protocol.js'
 
@@ -30,7 +31,24 @@ function hostOf(db: Db): Host {
  * cursor rejects (400) before any byte is sent. A private in-memory database cannot be opened by
  * the worker, so there the same chunks are read inline.
  */
-export function exportStream(db: Db, job: ExportJob): Promise<Readable> {
+export async function exportStream(db: Db, job: ExportJob): Promise<Readable> {
+  const started = performance.now()
+  const observe = (outcome: 'ok' | 'failed') =>
+    observeJob('export', (performance.now() - started) / 1000, outcome)
+  let stream: Readable
+  try {
+    stream = await startExport(db, job)
+  } catch (err) {
+    observe('failed')
+    throw err
+  }
+  // Its duration, from the request to the last chunk (or the failure), for /metrics.
+  stream.once('end', () => observe('ok'))
+  stream.once('error', () => observe('failed'))
+  return stream
+}
+
+function startExport(db: Db, job: ExportJob): Promise<Readable> {
   if (db.$client.memory) {
     const chunks = exportChunks(db, job)
     return Promise.resolve(Readable.from({ [Symbol.iterator]: () => chunks }))

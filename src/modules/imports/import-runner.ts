@@ -1,5 +1,6 @@
 import type { Db } from '../../db/client.js'
 import { fromWire, WorkerHost } from '../../lib/worker-host.js'
+import { observeJob } from '../../plugins/metrics.js'
 import { importRows } from './import-job.js'
 import type { ImportJob, ImportReply, ImportRequest, ImportWorkerData } from './import-protocol.js'
 import type { ImportResult } from './imports-schemas.js'
@@ -17,6 +18,25 @@ export interface ImportRunner {
  * cannot be opened by a second connection, so there the same job runs inline.
  */
 export function importRunner(db: Db, workerMemoryMb: number): ImportRunner {
+  const runner = threadedRunner(db, workerMemoryMb)
+  return {
+    // Every import's duration, refused or not, for /metrics.
+    run: async (job) => {
+      const started = performance.now()
+      try {
+        const result = await runner.run(job)
+        observeJob('import', (performance.now() - started) / 1000, 'ok')
+        return result
+      } catch (err) {
+        observeJob('import', (performance.now() - started) / 1000, 'failed')
+        throw err
+      }
+    },
+    close: () => runner.close(),
+  }
+}
+
+function threadedRunner(db: Db, workerMemoryMb: number): ImportRunner {
   if (db.$client.memory) {
     return { run: async (job) => importRows(db, job), close: async () => {} }
   }
