@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify'
 import metricsModule from 'fastify-metrics'
 import fp from 'fastify-plugin'
-import promClient, { Gauge, Histogram, Registry } from 'prom-client'
+import promClient, { Counter, Gauge, Histogram, Registry } from 'prom-client'
 import type { Db } from '../db/client.js'
 
 /**
@@ -13,6 +13,14 @@ export const jobDuration = new Histogram({
   help: 'Duration of imports and exports',
   labelNames: ['kind', 'outcome'] as const,
   buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
+  registers: [],
+})
+
+/** Conditional and cached reads (src/plugins/read-cache.ts): hits, misses and 304s. */
+export const readCacheLookups = new Counter({
+  name: 'pocdir_read_cache_lookups_total',
+  help: 'Reads of lists, the directory, reports, history and the feed, by how the page cache answered',
+  labelNames: ['result'] as const,
   registers: [],
 })
 
@@ -34,11 +42,12 @@ export interface MetricsOptions {
 /**
  * Prometheus text at GET /metrics for a directory:admin token (METRICS=admin): request rates
  * and latencies by method, route and status (fastify-metrics), Node's process metrics, import
- * and export durations, and the change feed's head. Each app has its own registry.
+ * and export durations, the page cache's hits and misses, and the change feed's head. Each app has its own registry.
  */
 const metrics: FastifyPluginAsync<MetricsOptions> = async (app, { db }) => {
   const registry = new Registry()
   registry.registerMetric(jobDuration)
+  registry.registerMetric(readCacheLookups)
   const head = db.$client.prepare('select coalesce(max(seq), 0) as seq from revisions').pluck()
   new Gauge({
     name: 'pocdir_feed_head_seq',

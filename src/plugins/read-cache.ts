@@ -5,6 +5,7 @@ import type { Db } from '../db/client.js'
 import { feedHead } from '../lib/feed-head.js'
 import { today } from '../lib/tenure.js'
 import { canSeeRestricted } from './auth.js'
+import { readCacheLookups } from './metrics.js'
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -60,11 +61,13 @@ const readCache: FastifyPluginAsync<ReadCacheOptions> = async (app, { db, maxByt
     request.feedTag = tag
     const etag = `W/"${tag}"`
     const given = request.headers['if-none-match']
-    if (given !== undefined && given.split(',').some((t) => t.trim() === etag || t.trim() === '*')) {
+    if (given?.split(',').some((t) => t.trim() === etag || t.trim() === '*')) {
+      readCacheLookups.inc({ result: 'not-modified' })
       reply.header('etag', etag)
       return reply.code(304).send()
     }
     const hit = cache?.get(`${tag} ${request.url}`)
+    readCacheLookups.inc({ result: hit ? 'hit' : 'miss' })
     if (hit) {
       reply.header('etag', etag).headers(hit.headers)
       return reply.serializer((s: unknown) => s as string).send(hit.body)

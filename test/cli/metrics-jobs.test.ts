@@ -63,3 +63,34 @@ describe('job durations', () => {
     ]).toEqual([(before[0] as number) + 1, (before[1] as number) + 1, (before[2] as number) + 1])
   })
 })
+
+describe('page cache', () => {
+  it('a first read is a miss, the same read again a hit, and a matching If-None-Match a 304', async () => {
+    const lookups = async () => {
+      const res = await a.inject({ method: 'GET', url: '/metrics', headers: await bearer('directory:admin') })
+      return Object.fromEntries(
+        ['hit', 'miss', 'not-modified'].map((r) => [
+          r,
+          Number(
+            new RegExp(`^pocdir_read_cache_lookups_total\\{result="${r}"\\} (\\d+)$`, 'm').exec(
+              res.body,
+            )?.[1] ?? 0,
+          ),
+        ]),
+      )
+    }
+    const before = await lookups()
+    const first = await a.inject({ method: 'GET', url: '/v1/roles?limit=3' })
+    await a.inject({ method: 'GET', url: '/v1/roles?limit=3' })
+    await a.inject({
+      method: 'GET',
+      url: '/v1/roles?limit=3',
+      headers: { 'if-none-match': first.headers.etag as string },
+    })
+    expect(await lookups()).toEqual({
+      hit: (before.hit as number) + 1,
+      miss: (before.miss as number) + 1,
+      'not-modified': (before['not-modified'] as number) + 1,
+    })
+  })
+})
