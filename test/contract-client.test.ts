@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { NOT_CLEARABLE } from '../src/lib/schemas.js'
 import { bearer, buildTestApp, snapshot } from './helpers/build-test-app.js'
 import { contractViolations } from './helpers/contract.js'
-import { problemBody, refusedWithoutWrites, type TestApp } from './helpers/http.js'
+import { type Json, problemBody, refusedWithoutWrites, type TestApp } from './helpers/http.js'
 
 /**
  * What a partner's generated client gets from openapi/openapi.json: openapi-typescript's types
@@ -265,5 +265,51 @@ describe('401 answers carry the RFC 6750 challenge the contract declares', () =>
       },
     )
     expect(res.type).toBe('urn:pocdir:problem:unauthorized')
+  })
+})
+
+describe('the examples in openapi/openapi.json', () => {
+  it('every request body and 2xx JSON answer has one, valid against its schema', async () => {
+    const { Ajv2020 } = await import('ajv/dist/2020.js')
+    const addFormats = (await import('ajv-formats')).default
+    const doc = JSON.parse(readFileSync(DOCUMENT, 'utf8'))
+    const ajv = new Ajv2020({ strict: false, allErrors: true })
+    addFormats.default(ajv)
+    ajv.addSchema({ $id: 'doc', ...doc })
+    const missing: string[] = []
+    const invalid: string[] = []
+    const check = (where: string, media: Record<string, unknown>, pointer: string) => {
+      const schema = media.schema as Record<string, unknown>
+      const ref = typeof schema.$ref === 'string' ? schema.$ref.split('/').pop() : undefined
+      const own = ref ? doc.components.schemas[ref] : schema
+      const example = media.example ?? own.example ?? own.examples?.[0]
+      if (example === undefined) return missing.push(where)
+      const validate = ajv.compile({ $ref: `doc#${pointer}/schema` })
+      if (!validate(example)) invalid.push(`${where}: ${ajv.errorsText(validate.errors)}`)
+    }
+    const escapePointer = (p: string) => p.replaceAll('~', '~0').replaceAll('/', '~1')
+    for (const [path, ops] of Object.entries(doc.paths as Record<string, Record<string, Json>>)) {
+      for (const [method, op] of Object.entries(ops)) {
+        const base = `/paths/${escapePointer(path)}/${method}`
+        for (const [type, media] of Object.entries(op.requestBody?.content ?? {})) {
+          if (type.endsWith('json'))
+            check(
+              `${method} ${path} body`,
+              media as Json,
+              `${base}/requestBody/content/${escapePointer(type)}`,
+            )
+        }
+        for (const [code, response] of Object.entries(op.responses as Record<string, Json>)) {
+          const media = response.content?.['application/json']
+          if (code.startsWith('2') && media)
+            check(`${method} ${path} ${code}`, media, `${base}/responses/${code}/content/application~1json`)
+        }
+      }
+    }
+    const problem = doc.components.schemas.Problem
+    const validateProblem = ajv.compile({ $ref: 'doc#/components/schemas/Problem' })
+    expect(validateProblem(problem.examples[0]), ajv.errorsText(validateProblem.errors)).toBe(true)
+    expect(missing).toEqual([])
+    expect(invalid).toEqual([])
   })
 })

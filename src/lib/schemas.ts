@@ -22,6 +22,8 @@ export const Id = z.string().min(1).max(64).meta({ format: 'uuid' }).describe('R
 export const StateCode = z
   .string()
   .regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 code in upper case')
+  // The pattern fixes the length; the bounds say so to clients (and linters) too.
+  .meta({ minLength: 2, maxLength: 2 })
   .describe('ISO 3166-1 alpha-2 state code')
 export const CalendarDate = z.iso.date().describe('Calendar date, YYYY-MM-DD')
 export const Timestamp = z.iso.datetime().describe('RFC 3339 UTC timestamp')

@@ -182,6 +182,155 @@ export const TOKEN_REQUIREMENTS =
   'verification is 401 even on a public read; a valid token without directory:read reads like an ' +
   'anonymous client.'
 
+/** Sample values by format, for examples the document synthesizes. */
+const FORMAT_SAMPLES: Record<string, unknown> = {
+  uuid: '0192f7a0-3c1e-7d2a-9b1e-6a5f1c2d3e51',
+  date: '2024-03-01',
+  'date-time': '2024-03-01T09:30:00.000Z',
+  email: 'poc@example.org',
+  uri: 'https://example.org',
+  'uri-reference': '/v1/contacts/0192f7a0-3c1e-7d2a-9b1e-6a5f1c2d3e51',
+}
+
+/** Values by property name from the document's own examples (the create bodies'). */
+function hintsOf(doc: OpenApiDoc): Map<string, unknown> {
+  const hints = new Map<string, unknown>()
+  const walk = (node: unknown): void => {
+    if (Array.isArray(node)) for (const n of node) walk(n)
+    else if (node && typeof node === 'object') {
+      const example = (node as Json).example
+      if (example && typeof example === 'object' && !Array.isArray(example)) {
+        for (const [k, v] of Object.entries(example)) if (!hints.has(k)) hints.set(k, v)
+      }
+      for (const v of Object.values(node)) walk(v)
+    }
+  }
+  walk(doc.components?.schemas)
+  return hints
+}
+
+const typeOf = (value: unknown) =>
+  value === null
+    ? 'null'
+    : Array.isArray(value)
+      ? 'array'
+      : Number.isInteger(value)
+        ? 'integer'
+        : typeof value
+
+/** Whether a hint fits a schema well enough to show as its example (type, pattern, format). */
+function fits(schema: Json, value: unknown): boolean {
+  const types = ([] as unknown[]).concat(schema.type ?? [])
+  const t = typeOf(value)
+  if (types.length > 0 && !types.includes(t) && !(t === 'integer' && types.includes('number'))) return false
+  if (schema.format || schema.enum || schema.const !== undefined) return false
+  if (typeof value === 'string' && typeof schema.pattern === 'string') {
+    return new RegExp(schema.pattern, 'u').test(value)
+  }
+  return t !== 'array' && t !== 'object'
+}
+
+/** A value valid against `schema`, for the examples of responses and patch bodies. */
+function sample(doc: OpenApiDoc, schema: Json, hints: Map<string, unknown>, depth = 0): unknown {
+  const schemas = (doc.components?.schemas ?? {}) as Record<string, Json>
+  if (typeof schema.$ref === 'string') {
+    return sample(doc, schemas[schema.$ref.replace('#/components/schemas/', '')] ?? {}, hints, depth)
+  }
+  if (schema.example !== undefined) return schema.example
+  if (Array.isArray(schema.examples) && schema.examples.length > 0) return schema.examples[0]
+  if (schema.const !== undefined) return schema.const
+  if (Array.isArray(schema.enum)) return schema.enum[0]
+  const options = (schema.anyOf ?? schema.oneOf) as Json[] | undefined
+  if (options) {
+    const option = options.find((o) => o.type !== 'null') ?? options[0] ?? {}
+    return sample(doc, option, hints, depth)
+  }
+  const types = ([] as unknown[]).concat(schema.type ?? 'object').filter((t) => t !== 'null')
+  const type = types[0] ?? 'null'
+  if (type === 'object') {
+    const out: Json = {}
+    const required = new Set((schema.required ?? []) as string[])
+    for (const [key, property] of Object.entries((schema.properties ?? {}) as Record<string, Json>)) {
+      const hint = hints.get(key)
+      if (hint !== undefined && fits(property, hint)) out[key] = hint
+      else if (required.has(key) || (hint !== undefined && depth < 4)) {
+        out[key] = sample(doc, property, hints, depth + 1)
+      }
+    }
+    return out
+  }
+  if (type === 'array') return depth > 6 ? [] : [sample(doc, (schema.items ?? {}) as Json, hints, depth + 1)]
+  if (type === 'integer' || type === 'number') return Math.max(1, Number(schema.minimum ?? 1))
+  if (type === 'boolean') return true
+  if (type === 'string') {
+    if (typeof schema.format === 'string' && schema.format in FORMAT_SAMPLES)
+      return FORMAT_SAMPLES[schema.format]
+    if (schema.pattern === '^[A-Z]{2}$') return 'KG'
+    if (schema.pattern === '^[A-Z]{3}$') return 'KGZ'
+    return 'text'.padEnd(Number(schema.minLength ?? 0), 'x')
+  }
+  return null
+}
+
+/** The schema a nullable field takes when it is not null (anyOf nests when nullable twice). */
+function nonNull(schema: Json): Json | undefined {
+  const options = schema.anyOf as Json[] | undefined
+  if (!options) return schema.type === 'null' ? undefined : schema
+  for (const option of options) {
+    const found = nonNull(option)
+    if (found) return found
+  }
+  return undefined
+}
+
+/**
+ * A one-field merge patch: the first text field the create example fills, preferring one that
+ * may be cleared (a note, an acronym) over names and keys other records are found by.
+ */
+function patchExample(doc: OpenApiDoc, schema: Json, hints: Map<string, unknown>): Json | undefined {
+  const schemas = (doc.components?.schemas ?? {}) as Record<string, Json>
+  const resolved =
+    typeof schema.$ref === 'string' ? schemas[schema.$ref.replace('#/components/schemas/', '')] : schema
+  const candidates = Object.entries((resolved?.properties ?? {}) as Record<string, Json>).flatMap(
+    ([key, property]) => {
+      const option = nonNull(property)
+      const hint = hints.get(key)
+      const text = option && ([] as unknown[]).concat(option.type ?? []).includes('string')
+      if (!option || !text || typeof hint !== 'string' || !fits(option, hint)) return []
+      return [{ key, hint, clearable: property.anyOf !== undefined || property.type === undefined }]
+    },
+  )
+  const chosen = candidates.find((c) => c.clearable) ?? candidates[0]
+  return chosen ? { [chosen.key]: chosen.hint } : undefined
+}
+
+/** Examples on every request body and 2xx JSON answer that has none of its own. */
+function addExamples(doc: OpenApiDoc): void {
+  const hints = hintsOf(doc)
+  const schemas = (doc.components?.schemas ?? {}) as Record<string, Json>
+  const hasOwn = (media: Json) => {
+    const schema = (media.schema ?? {}) as Json
+    const resolved =
+      typeof schema.$ref === 'string' ? schemas[schema.$ref.replace('#/components/schemas/', '')] : schema
+    return media.example !== undefined || resolved?.example !== undefined || resolved?.examples !== undefined
+  }
+  for (const operations of Object.values(doc.paths ?? {})) {
+    for (const op of Object.values(operations)) {
+      const body = op.requestBody as { content?: Record<string, Json> } | undefined
+      for (const media of Object.values(body?.content ?? {})) {
+        if (hasOwn(media)) continue
+        const example = patchExample(doc, (media.schema ?? {}) as Json, hints)
+        if (example) media.example = example
+      }
+      for (const [code, response] of Object.entries((op.responses ?? {}) as Record<string, Json>)) {
+        const media = (response.content as Record<string, Json> | undefined)?.['application/json']
+        if (!code.startsWith('2') || !media || hasOwn(media)) continue
+        media.example = sample(doc, (media.schema ?? {}) as Json, hints)
+      }
+    }
+  }
+}
+
 export const SECURITY_SCHEMES = {
   bearerAuth: {
     type: 'http' as const,
@@ -221,6 +370,7 @@ export function polish(doc: OpenApiDoc): OpenApiDoc {
   doc.components ??= {}
   const components = doc.components
   components.headers = HEADERS
+  addExamples(doc)
   const schemas = (components.schemas ?? {}) as Record<string, unknown>
   const used = new Set<string>()
   collectRefs(doc.paths, used)

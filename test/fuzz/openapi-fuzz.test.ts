@@ -86,6 +86,15 @@ async function replenish() {
       .prepare('select code from states where deleted_at is null order by code = ? desc, code limit 1')
       .pluck()
       .get(code) as string
+  // the import example names national-poc: a patch may have renamed it (keys are not clearable
+  // but are valid text, so a generated patch renames a role now and then)
+  const hasNationalPoc = t.db.$client
+    .prepare("select count(*) from roles where deleted_at is null and key = 'national-poc'")
+    .pluck()
+    .get() as number
+  if (hasNationalPoc === 0) {
+    await post('/v1/roles', { key: 'national-poc', name: 'National point of contact', domain: 'general' })
+  }
   while (liveRoles().length < 3) {
     await post('/v1/roles', {
       key: `fuzz-role-${++seeded}`,

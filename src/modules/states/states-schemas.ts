@@ -17,7 +17,10 @@ const Names = z
 
 export const stateFields = {
   code: StateCode,
-  iso3: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 3166-1 alpha-3 code in upper case'),
+  iso3: z
+    .string()
+    .regex(/^[A-Z]{3}$/, 'must be an ISO 3166-1 alpha-3 code in upper case')
+    .meta({ minLength: 3, maxLength: 3 }),
   name: NameText(200),
   officialName: NameText(300),
   names: Names,
