@@ -313,3 +313,53 @@ describe('the examples in openapi/openapi.json', () => {
     expect(invalid).toEqual([])
   })
 })
+
+describe('what /docs and generators read from openapi/openapi.json', () => {
+  const doc = JSON.parse(readFileSync(DOCUMENT, 'utf8'))
+
+  it('no description holds <…> outside backticks (Markdown would swallow it as HTML)', () => {
+    const found: string[] = []
+    const walk = (node: unknown, where: string): void => {
+      if (Array.isArray(node)) for (const n of node) walk(n, where)
+      else if (node && typeof node === 'object') {
+        for (const [k, v] of Object.entries(node)) {
+          if ((k === 'description' || k === 'summary') && typeof v === 'string') {
+            if (/<[^>]*>/.test(v.replace(/`[^`]*`/g, ''))) found.push(`${where}.${k}`)
+          } else if (k !== 'example' && k !== 'examples') walk(v, `${where}.${k}`)
+        }
+      }
+    }
+    walk(doc, '')
+    expect(found).toEqual([])
+  })
+
+  it('every operation has a description and names the scope it needs; only reads work without a token', () => {
+    const seen: string[] = []
+    for (const [path, ops] of Object.entries(doc.paths as Record<string, Record<string, Json>>)) {
+      for (const [method, op] of Object.entries(ops)) {
+        expect(op.description, `${method} ${path}`).toEqual(expect.any(String))
+        if (path === '/healthz' || path === '/readyz') {
+          expect(op.security).toEqual([])
+          continue
+        }
+        const scopes = new Set(op.security.flatMap((r: Record<string, string[]>) => Object.values(r).flat()))
+        const anonymous = op.security.some((r: object) => Object.keys(r).length === 0)
+        seen.push(`${method} ${[...scopes].join()}${anonymous ? ' (optional)' : ''}`)
+        expect(scopes.size, `${method} ${path}`).toBe(1)
+        expect(anonymous, `${method} ${path}`).toBe(method === 'get')
+      }
+    }
+    expect(new Set(seen)).toEqual(
+      new Set([
+        'get directory:read (optional)',
+        'post directory:write',
+        'patch directory:write',
+        'delete directory:write',
+        'post directory:admin',
+        'patch directory:admin',
+        'delete directory:admin',
+        'post directory:import',
+      ]),
+    )
+  })
+})
