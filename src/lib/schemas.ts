@@ -29,7 +29,12 @@ export const CalendarDate = z.iso.date().describe('Calendar date, YYYY-MM-DD')
 export const Timestamp = z.iso.datetime().describe('RFC 3339 UTC timestamp')
 
 export const Bookkeeping = {
-  version: z.number().int().min(1).describe('Incremented by one on every change; the ETag'),
+  version: z
+    .number()
+    .int()
+    .min(1)
+    .meta({ format: 'int64' })
+    .describe('Incremented by one on every change; the ETag'),
   createdAt: Timestamp,
   updatedAt: Timestamp,
 }
