@@ -95,6 +95,9 @@ describe('defaults and accepted values', () => {
       readCacheBytes: 16 * 1_048_576,
       importMaxRows: 50_000,
       importWorkerMemoryMb: 512,
+      trustProxy: false,
+      corsOrigins: [],
+      metrics: 'off',
       logLevel: 'info',
     }
     const names = ['PORT', 'HOST', 'DATABASE_PATH', 'JWT_SECRET', 'JWT_PUBLIC_KEY', 'JWKS_URL', 'JWT_ISSUER']
@@ -103,6 +106,9 @@ describe('defaults and accepted values', () => {
       'IMPORT_WORKER_MEMORY_MB',
       'RATE_LIMIT_HEAVY_MAX',
       'READ_CACHE_MB',
+      'TRUST_PROXY',
+      'CORS_ORIGINS',
+      'METRICS',
       'JWT_AUDIENCE',
       'PUBLIC_READ',
       'BODY_LIMIT',
