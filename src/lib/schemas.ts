@@ -51,8 +51,6 @@ export const ContactDetailOut = z
   })
   .meta({ id: 'ContactDetail' })
 
-const PROBLEM_TYPE_URNS = Object.keys(PROBLEM_TYPES).map((slug) => problemType(slug as ProblemSlug))
-
 export const FieldErrorSchema = z
   .object({
     path: z.string().describe('The field, dotted (`contactDetails.0.value`; `query.limit` for a parameter)'),
@@ -70,11 +68,18 @@ export const RowErrorSchema = z
 
 export const ProblemSchema = z
   .object({
-    type: z.enum(['about:blank', ...PROBLEM_TYPE_URNS]).describe(
-      `URI identifying the problem type:\n${Object.entries(PROBLEM_TYPES)
-        .map(([slug, meaning]) => `- \`${problemType(slug as ProblemSlug)}\`: ${meaning}`)
-        .join('\n')}\n- \`about:blank\`: no more than the status says`,
-    ),
+    // Open, not an enum: a new problem type must not be a breaking change for strict clients
+    // (RFC 9457 asks clients to treat a type they do not know as about:blank).
+    type: z
+      .string()
+      .max(200)
+      .describe(
+        `URI identifying the problem type (the list may grow; treat an unknown one as about:blank):\n${Object.entries(
+          PROBLEM_TYPES,
+        )
+          .map(([slug, meaning]) => `- \`${problemType(slug as ProblemSlug)}\`: ${meaning}`)
+          .join('\n')}\n- \`about:blank\`: no more than the status says`,
+      ),
     title: z.string().describe('Short summary of the problem type'),
     status: z.number().int().min(400).max(599).describe('The HTTP status code'),
     detail: z.string().describe('What went wrong with this request, for a person'),

@@ -100,9 +100,11 @@ export function contractViolations(res: ContractResponse): string[] {
       problems.push(`${where}: an answer outside every operation must be application/problem+json`)
     } else if (hasBody) {
       const validate = contract().ajv.getSchema(`${DOC_ID}#/components/schemas/Problem`)
-      if (validate && !validate(JSON.parse(res.body as string))) {
+      const body = JSON.parse(res.body as string)
+      if (validate && !validate(body)) {
         problems.push(`${where}: body is not a Problem:\n    ${describeErrors(validate.errors)}`)
       }
+      problems.push(...unlistedProblemType(where, contentType, body))
     }
     return problems
   }
@@ -150,7 +152,22 @@ export function contractViolations(res: ContractResponse): string[] {
       `${where} (${operation.operationId}): body does not match the contract:\n    ${describeErrors(validate.errors)}`,
     )
   }
+  problems.push(...unlistedProblemType(where, contentType, body))
   return problems
+}
+
+/**
+ * The Problem schema leaves `type` open (a new type must not break strict clients), so the
+ * service's own answers are held to the types the contract lists in x-problem-types.
+ */
+function unlistedProblemType(where: string, contentType: string, body: unknown): string[] {
+  if (contentType !== 'application/problem+json' || typeof body !== 'object' || body === null) return []
+  const type = (body as { type?: unknown }).type
+  const schemas = contract().doc.components.schemas as Record<string, { 'x-problem-types'?: object }>
+  const listed = schemas.Problem?.['x-problem-types'] ?? {}
+  return type === 'about:blank' || (typeof type === 'string' && type in listed)
+    ? []
+    : [`${where}: problem type ${String(type)} is not listed in the contract's x-problem-types`]
 }
 
 function payloadText(payload: unknown): string | undefined {
