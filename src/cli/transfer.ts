@@ -3,6 +3,7 @@ import { createWriteStream, existsSync, readFileSync } from 'node:fs'
 import { extname } from 'node:path'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
+import { MAX_SUBJECT_LENGTH } from '../lib/schemas.js'
 import { newId } from '../lib/write-path.js'
 import { exportContacts } from '../modules/contacts/contacts-routes.js'
 import { ContactListQuery } from '../modules/contacts/contacts-schemas.js'
@@ -46,6 +47,10 @@ export interface ImportOptions {
 /** Returns the exit code: 0 imported, 1 refused (the problem is printed, nothing written). */
 export async function importFile(file: string, opts: ImportOptions): Promise<number> {
   if (!existsSync(file)) throw new CliError(`${file} does not exist`)
+  // The actor is a revision's actor, which the contract bounds as it bounds a token's sub.
+  if (!opts.url && (opts.actor.length === 0 || opts.actor.length > MAX_SUBJECT_LENGTH)) {
+    throw new CliError(`--actor must be 1 to ${MAX_SUBJECT_LENGTH} characters`)
+  }
   const format = opts.format ?? formatOf(file)
   const text = readFileSync(file, 'utf8')
 

@@ -1,7 +1,7 @@
 import { z } from 'zod'
 import type { ContactDetail } from '../db/schema.js'
 import { lazy } from './lazy.js'
-import { ContactDetailType, Visibility } from './schemas.js'
+import { ContactDetailType, MAX_DETAIL_LABEL, MAX_DETAIL_VALUE, MAX_DETAILS, Visibility } from './schemas.js'
 
 export const phoneNumbers = lazy<typeof import('libphonenumber-js')>('libphonenumber-js')
 
@@ -15,8 +15,8 @@ const Url = z.url({ protocol: /^https?$/ })
 export const ContactDetailIn = z
   .strictObject({
     type: ContactDetailType,
-    value: z.string().trim().min(1).max(500),
-    label: z.string().trim().max(100).nullable().optional(),
+    value: z.string().trim().min(1).max(MAX_DETAIL_VALUE),
+    label: z.string().trim().max(MAX_DETAIL_LABEL).nullable().optional(),
     visibility: Visibility.default('restricted'),
   })
   .transform((d, ctx): ContactDetail => {
@@ -45,7 +45,7 @@ export const ContactDetailIn = z
     return { type: d.type, value, label: d.label ?? null, visibility: d.visibility }
   })
 
-export const ContactDetailsIn = z.array(ContactDetailIn).max(50)
+export const ContactDetailsIn = z.array(ContactDetailIn).max(MAX_DETAILS)
 
 /** Readers without directory:read see public details only. */
 export const visibleDetails = (details: ContactDetail[], seeRestricted: boolean) =>

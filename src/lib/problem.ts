@@ -121,6 +121,56 @@ export class ProblemError extends Error {
   }
 }
 
+/**
+ * Bounds of a problem body, which the contract declares: a detail, a path or a message can echo
+ * what a client sent (an unknown key, a value), so each is clipped, and a request with more
+ * wrong fields than `fieldErrors` is told about the first ones. Row errors of an import are never
+ * dropped (DESIGN: 422 lists every bad row), only their text is clipped.
+ */
+export const PROBLEM_LIMITS = {
+  title: 100,
+  detail: 10_000,
+  instance: 16_384,
+  path: 1_000,
+  message: 1_000,
+  fieldErrors: 1_000,
+} as const
+
+/** `text` cut to `max` UTF-16 units (so to at most `max` characters), marked with an ellipsis. */
+export function clip(text: string, max: number): string {
+  if (text.length <= max) return text
+  let cut = text.slice(0, max - 1)
+  if (/[\uD800-\uDBFF]$/.test(cut)) cut = cut.slice(0, -1)
+  return `${cut}…`
+}
+
+const isRowError = (e: FieldError | RowError): e is RowError => 'row' in e
+
+/** The body as sent: every text and the field errors within PROBLEM_LIMITS. */
+export function boundedProblem(body: ProblemBody): ProblemBody {
+  const out: ProblemBody = {
+    ...body,
+    title: clip(body.title, PROBLEM_LIMITS.title),
+    detail: clip(body.detail, PROBLEM_LIMITS.detail),
+  }
+  if (body.instance !== undefined) out.instance = clip(body.instance, PROBLEM_LIMITS.instance)
+  const errors = body.errors as Array<FieldError | RowError> | undefined
+  if (errors) {
+    const message = (m: string) => clip(m, PROBLEM_LIMITS.message)
+    out.errors =
+      errors.length > 0 && errors.every(isRowError)
+        ? errors.map((e) => ({
+            row: e.row,
+            field: clip(e.field, PROBLEM_LIMITS.path),
+            message: message(e.message),
+          }))
+        : (errors as FieldError[])
+            .slice(0, PROBLEM_LIMITS.fieldErrors)
+            .map((e) => ({ path: clip(e.path, PROBLEM_LIMITS.path), message: message(e.message) }))
+  }
+  return out
+}
+
 export const badRequest = (detail: string, errors?: FieldError[]) =>
   new ProblemError(400, detail, {
     type: problemType(errors ? 'validation-error' : 'bad-request'),

@@ -1,6 +1,12 @@
 import { z } from 'zod'
-import { PROBLEM_TYPES, type ProblemSlug, problemType } from './problem.js'
+import { PROBLEM_LIMITS, PROBLEM_TYPES, type ProblemSlug, problemType } from './problem.js'
 import { MAX_QUERY_WORDS, queryWords } from './search-text.js'
+
+/** Bounds of a contact detail (lib/contact-details.ts enforces them on input). */
+export const MAX_DETAIL_VALUE = 500
+export const MAX_DETAIL_LABEL = 100
+/** Contact details per record. */
+export const MAX_DETAILS = 50
 
 /** Shared zod pieces; every module builds its resource schemas from these. */
 
@@ -25,8 +31,18 @@ export const StateCode = z
   // The pattern fixes the length; the bounds say so to clients (and linters) too.
   .meta({ minLength: 2, maxLength: 2 })
   .describe('ISO 3166-1 alpha-2 state code')
-export const CalendarDate = z.iso.date().describe('Calendar date, YYYY-MM-DD')
-export const Timestamp = z.iso.datetime().describe('RFC 3339 UTC timestamp')
+// The format fixes a date's length; a timestamp's fraction of a second is open, hence a bound.
+export const CalendarDate = z.iso.date().meta({ maxLength: 10 }).describe('Calendar date, YYYY-MM-DD')
+export const Timestamp = z.iso.datetime().max(40).describe('RFC 3339 UTC timestamp')
+
+/** Who made a change: a token's `sub` (the auth plugin refuses a longer one) or a local script's name. */
+export const MAX_SUBJECT_LENGTH = 200
+/** An x-request-id the service keeps (a caller's when sane, else a UUIDv7). */
+export const MAX_REQUEST_ID_LENGTH = 128
+
+/** A 32-bit integer in the contract (counts, page sizes, statuses, row numbers); give it a maximum. */
+export const int32 = <T extends z.ZodType>(schema: T) => schema.meta({ format: 'int32' })
+export const INT32_MAX = 2_147_483_647
 
 export const Bookkeeping = {
   version: z
@@ -45,24 +61,29 @@ export const Visibility = z.enum(['public', 'restricted'])
 export const ContactDetailOut = z
   .object({
     type: ContactDetailType,
-    value: z.string(),
-    label: z.string().nullable(),
+    value: z.string().max(MAX_DETAIL_VALUE),
+    label: z.string().max(MAX_DETAIL_LABEL).nullable(),
     visibility: Visibility,
   })
   .meta({ id: 'ContactDetail' })
 
 export const FieldErrorSchema = z
   .object({
-    path: z.string().describe('The field, dotted (`contactDetails.0.value`; `query.limit` for a parameter)'),
-    message: z.string(),
+    path: z
+      .string()
+      .max(PROBLEM_LIMITS.path)
+      .describe('The field, dotted (`contactDetails.0.value`; `query.limit` for a parameter)'),
+    message: z.string().max(PROBLEM_LIMITS.message),
   })
   .meta({ id: 'FieldError', description: 'A field of the request that is wrong' })
 
 export const RowErrorSchema = z
   .object({
-    row: z.number().int().min(1).describe('Data row, counted from 1 (a JSON array index + 1)'),
-    field: z.string().describe('The column (or key) of the row'),
-    message: z.string(),
+    row: int32(z.number().int().min(1).max(INT32_MAX)).describe(
+      'Data row, counted from 1 (a JSON array index + 1)',
+    ),
+    field: z.string().max(PROBLEM_LIMITS.path).describe('The column (or key) of the row'),
+    message: z.string().max(PROBLEM_LIMITS.message),
   })
   .meta({ id: 'RowError', description: 'A row of an import that is wrong' })
 
@@ -80,13 +101,26 @@ export const ProblemSchema = z
           .map(([slug, meaning]) => `- \`${problemType(slug as ProblemSlug)}\`: ${meaning}`)
           .join('\n')}\n- \`about:blank\`: no more than the status says`,
       ),
-    title: z.string().describe('Short summary of the problem type'),
-    status: z.number().int().min(400).max(599).describe('The HTTP status code'),
-    detail: z.string().describe('What went wrong with this request, for a person'),
-    instance: z.string().describe('The request path (and query) this problem answers').optional(),
+    title: z.string().max(PROBLEM_LIMITS.title).describe('Short summary of the problem type'),
+    status: z.number().int().min(400).max(599).meta({ format: 'int32' }).describe('The HTTP status code'),
+    detail: z
+      .string()
+      .max(PROBLEM_LIMITS.detail)
+      .describe('What went wrong with this request, for a person (clipped, with …, past the bound)'),
+    instance: z
+      .string()
+      .max(PROBLEM_LIMITS.instance)
+      .describe('The request path (and query) this problem answers')
+      .optional(),
     errors: z
-      .union([z.array(FieldErrorSchema), z.array(RowErrorSchema)])
-      .describe('Each field (or, for imports, each row and column) that is wrong')
+      .union([
+        z.array(FieldErrorSchema).max(PROBLEM_LIMITS.fieldErrors),
+        // Unbounded by design: DESIGN promises every bad row of an import.
+        z.array(RowErrorSchema),
+      ])
+      .describe(
+        `Each field (the first ${PROBLEM_LIMITS.fieldErrors}) or, for imports, each row and column that is wrong`,
+      )
       .optional(),
   })
   .meta({
@@ -112,21 +146,28 @@ export const BooleanString = z
   .transform((v) => v === 'true')
   .describe('true or false')
 
+/** The largest page a list answers (ListLimit's maximum): a list's `items` never hold more. */
+export const MAX_PAGE = 500
+
 export const ListLimit = z.coerce
   .number()
   .int()
   .min(1)
-  .max(500)
+  .max(MAX_PAGE)
+  .meta({ format: 'int32' })
   .default(50)
   .describe('Page size, 1..500 (default 50)')
 
+// The cursors the service issues hold a short sort key (an id, a role key and a date, a rank
+// and an id) and a 22-character signature: well within the bound.
 export const Cursor = z.string().min(1).max(512).describe('Opaque cursor from nextCursor')
+export const NextCursor = z.string().max(512).nullable().describe('Pass as ?cursor= to get the next page')
 
-export const listOf = <T extends z.ZodType>(item: T, id: string) =>
+export const listOf = <T extends z.ZodType>(item: T, id: string, maxItems = MAX_PAGE) =>
   z
     .object({
-      items: z.array(item),
-      nextCursor: z.string().nullable().describe('Pass as ?cursor= to get the next page'),
+      items: z.array(item).max(maxItems),
+      nextCursor: NextCursor,
     })
     .meta({ id })
 
@@ -146,11 +187,15 @@ export const IfNoneMatchHeaders = z.object({
 export const NOT_CLEARABLE = 'must not be null: this field cannot be cleared'
 
 /** The same field, whose answer to a null names the rule (zod's own says "expected string"). */
-const refusingNull = (field: z.ZodType): z.ZodType =>
-  field.clone({
+const refusingNull = (field: z.ZodType): z.ZodType => {
+  const refusing = field.clone({
     ...field._zod.def,
     error: (issue: { input?: unknown }) => (issue.input === null ? NOT_CLEARABLE : undefined),
   } as typeof field._zod.def)
+  // A clone is a new schema: what the contract says of the field (bounds, description) comes along.
+  const meta = field.meta()
+  return meta ? refusing.meta(meta) : refusing
+}
 
 export function patchOf(shape: Record<string, z.ZodType>, id: string) {
   const patchable = (field: z.ZodType): z.ZodType => {

@@ -5,6 +5,7 @@ import type { JWTVerifyGetKey } from 'jose'
 import { z } from 'zod'
 import type { JwtConfig } from '../config.js'
 import { forbidden, type ProblemError, unauthorized } from '../lib/problem.js'
+import { MAX_SUBJECT_LENGTH } from '../lib/schemas.js'
 
 export const SCOPES = ['directory:read', 'directory:write', 'directory:import', 'directory:admin'] as const
 export type Scope = (typeof SCOPES)[number]
@@ -31,7 +32,7 @@ declare module 'fastify' {
 }
 
 const ClaimsSchema = z.object({
-  sub: z.string().min(1).max(200),
+  sub: z.string().min(1).max(MAX_SUBJECT_LENGTH),
   scope: z.string().max(1000).optional(),
   states: z
     .array(z.string().regex(/^[A-Z]{2}$/))

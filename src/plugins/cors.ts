@@ -23,9 +23,10 @@ const corsPlugin_: FastifyPluginAsync<CorsOptions> = async (app, { origins }) =>
       'Link',
       'Retry-After',
       'X-Request-Id',
-      'RateLimit-Limit',
-      'RateLimit-Remaining',
-      'RateLimit-Reset',
+      // What @fastify/rate-limit sends (it sends no draft RateLimit-* headers).
+      'X-RateLimit-Limit',
+      'X-RateLimit-Remaining',
+      'X-RateLimit-Reset',
     ],
     maxAge: 600,
     strictPreflight: true,

@@ -3,6 +3,7 @@ import fp from 'fastify-plugin'
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod'
 import {
   badRequest,
+  boundedProblem,
   type FieldError,
   type ProblemBody,
   ProblemError,
@@ -13,7 +14,7 @@ import {
 import { newId } from '../lib/write-path.js'
 
 export function sendProblem(reply: FastifyReply, problem: ProblemError): FastifyReply {
-  const body: ProblemBody = { ...problem.toBody(), instance: reply.request.url }
+  const body: ProblemBody = boundedProblem({ ...problem.toBody(), instance: reply.request.url })
   reply.headers(problem.headers)
   return reply.code(problem.status).type('application/problem+json').serializer(JSON.stringify).send(body)
 }
@@ -119,12 +120,12 @@ const errors: FastifyPluginAsync = async (app) => {
     done(hostless ? badRequest('An HTTP/1.1 request must carry a Host header') : undefined)
   })
   app.server.on('checkExpectation', (req, res) => {
-    const body: ProblemBody = {
+    const body: ProblemBody = boundedProblem({
       type: problemType('expectation-failed'),
       title: statusTitle(417),
       status: 417,
       detail: `Only the expectation 100-continue is supported, not ${JSON.stringify(req.headers.expect)}`,
-    }
+    })
     const text = JSON.stringify(body)
     const requestId = newId()
     app.log.info({ reqId: requestId, expect: req.headers.expect }, 'unsupported expectation refused')

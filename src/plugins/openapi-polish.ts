@@ -45,6 +45,18 @@ const EXPORTS: Record<string, string[]> = {
 
 const header = (description: string, schema: Json, required: boolean) => ({ description, required, schema })
 
+/**
+ * A next-page link repeats the page's own query: only its operation's parameters (others are 400),
+ * each bounded; the longest, q, is 200 UTF-16 units, at most 1,800 characters percent-encoded, and
+ * the cursor at most 512. 8 KiB leaves room for all of them at once.
+ */
+const MAX_LINK_LENGTH = 8192
+
+/** Bounds of the rate limiter's answers: a one-minute window, a budget that is a JS number. */
+const SECONDS_IN_WINDOW = { type: 'integer', format: 'int32', minimum: 0, maximum: 60 }
+const REQUESTS = { type: 'integer', format: 'int64', minimum: 0, maximum: Number.MAX_SAFE_INTEGER }
+const WHEN_LIMITED = '; on every answer of an operation while rate limiting is on (RATE_LIMIT_MAX > 0)'
+
 /** Response headers, referenced from the responses that carry them. */
 const HEADERS: Record<string, Json> = {
   RequestId: header(
@@ -59,19 +71,35 @@ const HEADERS: Record<string, Json> = {
     { type: 'string', maxLength: 200 },
     true,
   ),
-  Location: header('The URL of the created record', { type: 'string', format: 'uri-reference' }, true),
-  Link: header('`<url>; rel="next"` when there is a next page (RFC 8288)', { type: 'string' }, false),
-  Vary: header('The answer depends on these request headers', { type: 'string' }, false),
+  // A path and query of this service: the request line it answers is within Node's header limit.
+  Location: header(
+    'The URL of the created record',
+    { type: 'string', format: 'uri-reference', maxLength: 2048 },
+    true,
+  ),
+  Link: header(
+    '`<url>; rel="next"` when there is a next page (RFC 8288)',
+    { type: 'string', maxLength: MAX_LINK_LENGTH },
+    false,
+  ),
+  Vary: header('The answer depends on these request headers', { type: 'string', maxLength: 200 }, false),
   WWWAuthenticate: header(
     'RFC 6750: `Bearer realm="pocdir"`; with `error="invalid_token"` when a presented token fails ' +
       'verification, `error="invalid_request"` when the Authorization header is not `Bearer <token>`',
-    { type: 'string' },
+    { type: 'string', maxLength: 200 },
     true,
   ),
-  RetryAfter: header('Seconds until the client may send again', { type: 'integer', minimum: 0 }, true),
-  RateLimitLimit: header('Requests allowed per minute', { type: 'integer', minimum: 0 }, true),
-  RateLimitRemaining: header('Requests left this minute', { type: 'integer', minimum: 0 }, true),
-  RateLimitReset: header('Seconds until the minute restarts', { type: 'integer', minimum: 0 }, true),
+  RetryAfter: header('Seconds until the client may send again', SECONDS_IN_WINDOW, true),
+  RateLimitLimit: header('Requests allowed per minute', REQUESTS, true),
+  RateLimitRemaining: header('Requests left this minute', REQUESTS, true),
+  RateLimitReset: header('Seconds until the minute restarts', SECONDS_IN_WINDOW, true),
+  RateLimitLimitIfLimited: header(`Requests allowed per minute${WHEN_LIMITED}`, REQUESTS, false),
+  RateLimitRemainingIfLimited: header(`Requests left this minute${WHEN_LIMITED}`, REQUESTS, false),
+  RateLimitResetIfLimited: header(
+    `Seconds until the minute restarts${WHEN_LIMITED}`,
+    SECONDS_IN_WINDOW,
+    false,
+  ),
 }
 
 const ref = (name: string) => ({ $ref: `#/components/headers/${name}` })
@@ -129,17 +157,26 @@ function polishOperation(doc: OpenApiDoc, path: string, method: string, op: Json
     }
     if (hints.feedCached && (code === '200' || code === '304')) headers.Vary = ref('Vary')
     if (code === '401') headers['WWW-Authenticate'] = ref('WWWAuthenticate')
+    // @fastify/rate-limit sends x-ratelimit-* on every answer of a limited operation (errors too),
+    // and they are certain on a 429. The spelling is GitHub's, which the OWASP ruleset looks for;
+    // header names are case-insensitive, so it names the same headers.
     if (code === '429') {
       headers['Retry-After'] = ref('RetryAfter')
-      headers['x-ratelimit-limit'] = ref('RateLimitLimit')
-      headers['x-ratelimit-remaining'] = ref('RateLimitRemaining')
-      headers['x-ratelimit-reset'] = ref('RateLimitReset')
+      headers['X-RateLimit-Limit'] = ref('RateLimitLimit')
+      headers['X-RateLimit-Remaining'] = ref('RateLimitRemaining')
+      headers['X-RateLimit-Reset'] = ref('RateLimitReset')
+    } else if (hints.rateLimited && code !== 'default') {
+      headers['X-RateLimit-Limit'] = ref('RateLimitLimitIfLimited')
+      headers['X-RateLimit-Remaining'] = ref('RateLimitRemainingIfLimited')
+      headers['X-RateLimit-Reset'] = ref('RateLimitResetIfLimited')
     }
     response.headers = headers
   }
+  // An export is a whole file whose size grows with the directory, not a JSON string: the media
+  // type says what it is, and no schema (OpenAPI 3.1 makes it optional) claims a length it lacks.
   const ok = responses['200']
   for (const type of ok ? (EXPORTS[String(op.operationId)] ?? []) : []) {
-    if (ok) ok.content = { ...(ok.content as Json), [type]: { schema: { type: 'string' } } }
+    if (ok) ok.content = { ...(ok.content as Json), [type]: {} }
   }
 
   // The scope each operation needs: reads work anonymously (a token with directory:read shows
@@ -174,7 +211,10 @@ export const TOKEN_REQUIREMENTS =
   'A JWT in `Authorization: Bearer …`. Required claims: `sub` (the actor recorded in history) and ' +
   '`exp`; `iss` and `aud` must match when the service is configured with JWT_ISSUER / JWT_AUDIENCE. ' +
   'Signed with HS256 under the shared JWT_SECRET, or with an asymmetric key (RS256, ES256, EdDSA …) ' +
-  'from JWT_PUBLIC_KEY or the JWKS at JWKS_URL. Scopes are the space-separated `scope` claim: ' +
+  'from JWT_PUBLIC_KEY or the JWKS at JWKS_URL. Verified as RFC8725 (JWT Best Current Practices) ' +
+  'asks: the algorithms accepted are fixed by the configured key (HS256 for a shared secret, the ' +
+  'asymmetric ones for a public key or JWKS), so `alg: none` and algorithm substitution are refused; ' +
+  'the signature, `exp` and, when configured, `iss` and `aud` are checked on every request. Scopes are the space-separated `scope` claim: ' +
   '`directory:read` shows restricted fields; `directory:write` changes records (implies read); ' +
   '`directory:import` runs imports; `directory:admin` implies every other scope and alone changes ' +
   'states and roles. An optional `states` claim (an array of ISO 3166-1 alpha-2 codes) limits ' +

@@ -50,7 +50,7 @@ async function buildDocsApp(routes: DocumentedRoute[], log: FastifyBaseLogger): 
       openapi: '3.1.0',
       info: {
         title: API_TITLE,
-        version: '1.0.0',
+        version: '1.1.0',
         description:
           'States, organizations, roles, contacts and their tenure (assignments) for the national ' +
           'Points of Contact under UN Security Council resolution 1540. Errors are RFC 9457 ' +
@@ -60,7 +60,15 @@ async function buildDocsApp(routes: DocumentedRoute[], log: FastifyBaseLogger): 
         contact: { name: 'pocdir maintainers' },
         license: { name: 'Proprietary', identifier: 'LicenseRef-Proprietary' },
       },
-      servers: [{ url: '/', description: 'This service' }],
+      // Relative: the document describes the deployment that serves it. x-internal false: partners
+      // are its audience (OWASP API9 asks for both).
+      servers: [
+        {
+          url: '/',
+          description: 'The deployment serving this document (production, staging or a local test instance)',
+          'x-internal': false,
+        } as { url: string; description: string },
+      ],
       tags: [
         { name: 'States', description: 'UN member states and the Holy See (seeded; admins edit)' },
         { name: 'Organizations', description: 'Ministries, agencies and international bodies' },

@@ -123,6 +123,16 @@ describe('scripts/import.ts and scripts/export.ts on the local database', () => 
     expect(usage.stderr).toMatch(/usage/)
   })
 
+  it('refuses an --actor longer than a token subject may be (the contract bounds a revision actor at 200)', {
+    timeout: TIMEOUT,
+  }, async () => {
+    const before = dumpFile(db)
+    const run = await runScript('import.ts', [SAMPLE, '--actor', 'a'.repeat(201)], env)
+    expect(run.code).toBe(1)
+    expect(run.stderr).toContain('pocdir: --actor must be 1 to 200 characters')
+    expect(dumpFile(db)).toBe(before)
+  })
+
   it('reads NDJSON and JSON files by their extension', { timeout: TIMEOUT }, async () => {
     const people: Row[] = [
       {

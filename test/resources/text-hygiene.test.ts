@@ -223,7 +223,10 @@ describe('an unpaired surrogate anywhere in a body is a 400 naming the field; no
       payload: `{"familyName":"Z","x":${'['.repeat(depth)}"\\ud800"${']'.repeat(depth)}}`,
     })
     const body = expectProblem(res, 400)
-    expect(body.errors).toEqual([{ path: `x.${Array(depth).fill('0').join('.')}`, message: SURROGATE }])
+    // The path names the field to its 999th character; the contract bounds an echoed path at 1,000.
+    const path = `x.${Array(depth).fill('0').join('.')}`
+    expect(body.errors).toEqual([{ path: `${path.slice(0, 999)}…`, message: SURROGATE }])
+    expect(body.detail).toBe(`${`${path}: ${SURROGATE}`.slice(0, 9_999)}…`)
   })
 })
 

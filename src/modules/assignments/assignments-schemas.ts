@@ -11,6 +11,9 @@ import {
   UpdatedSince,
 } from '../../lib/schemas.js'
 
+/** Bounds of an assignment's text, enforced on input and declared on the record. */
+export const ASSIGNMENT_LIMITS = { endReason: 500, designationRef: 200 } as const
+
 export const assignmentFields = {
   contactId: Id,
   roleId: Id,
@@ -20,13 +23,13 @@ export const assignmentFields = {
     .describe("The state served; defaults to the organization's state"),
   startDate: CalendarDate,
   endDate: CalendarDate.nullable().optional().describe('First day no longer held; null while current'),
-  endReason: z.string().trim().min(1).max(500).nullable().optional(),
+  endReason: z.string().trim().min(1).max(ASSIGNMENT_LIMITS.endReason).nullable().optional(),
   isPrimary: z.boolean().optional(),
   designationRef: z
     .string()
     .trim()
     .min(1)
-    .max(200)
+    .max(ASSIGNMENT_LIMITS.designationRef)
     .nullable()
     .optional()
     .describe('Reference of the note verbale or letter of designation'),
@@ -62,10 +65,10 @@ export const Assignment = z
     stateCode: StateCode.nullable(),
     startDate: CalendarDate,
     endDate: CalendarDate.nullable(),
-    endReason: z.string().nullable(),
+    endReason: z.string().max(ASSIGNMENT_LIMITS.endReason).nullable(),
     isPrimary: z.boolean(),
     succeededBy: Id.nullable().describe('The assignment that took over at a handover'),
-    designationRef: z.string().nullable(),
+    designationRef: z.string().max(ASSIGNMENT_LIMITS.designationRef).nullable(),
     designationDate: CalendarDate.nullable(),
     ...Bookkeeping,
   })
@@ -88,8 +91,8 @@ export const HandoverBody = z
   .strictObject({
     contactId: Id.describe('The successor'),
     date: CalendarDate.describe('The day the successor takes over (the old tenure ends on it)'),
-    endReason: z.string().trim().min(1).max(500).optional(),
-    designationRef: z.string().trim().min(1).max(200).optional(),
+    endReason: z.string().trim().min(1).max(ASSIGNMENT_LIMITS.endReason).optional(),
+    designationRef: z.string().trim().min(1).max(ASSIGNMENT_LIMITS.designationRef).optional(),
     designationDate: CalendarDate.optional(),
   })
   .meta({

@@ -1,5 +1,14 @@
 import { z } from 'zod'
-import { CalendarDate, Cursor, Id, ListLimit, SearchQuery, StateCode } from '../../lib/schemas.js'
+import {
+  CalendarDate,
+  Cursor,
+  Id,
+  ListLimit,
+  MAX_PAGE,
+  NextCursor,
+  SearchQuery,
+  StateCode,
+} from '../../lib/schemas.js'
 import { Assignment } from '../assignments/assignments-schemas.js'
 import { Contact } from '../contacts/contacts-schemas.js'
 import { Organization } from '../organizations/organizations-schemas.js'
@@ -29,7 +38,7 @@ export const Directory = z
     state: State.nullable(),
     organization: Organization.nullable(),
     asOf: CalendarDate,
-    items: z.array(DirectoryEntry),
-    nextCursor: z.string().nullable(),
+    items: z.array(DirectoryEntry).max(MAX_PAGE),
+    nextCursor: NextCursor,
   })
   .meta({ id: 'Directory' })

@@ -4,7 +4,7 @@ import type { Db } from '../../db/client.js'
 import { ProblemError, problemType } from '../../lib/problem.js'
 import { ProblemSchema } from '../../lib/schemas.js'
 
-const Status = z.object({ status: z.string() }).meta({ id: 'HealthStatus' })
+const Status = z.object({ status: z.enum(['ok', 'ready']) }).meta({ id: 'HealthStatus' })
 
 // The probes answer fixed objects: plain JSON.stringify, so the first probe after start-up
 // does not wait for the schema serializer to load (the first API response pays for that).
@@ -24,7 +24,7 @@ export const healthRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db 
         response: { 200: Status },
       },
     },
-    async () => ({ status: 'ok' }),
+    async () => ({ status: 'ok' as const }),
   )
 
   app.get(
@@ -49,7 +49,7 @@ export const healthRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db 
           type: problemType('not-ready'),
         })
       }
-      return { status: 'ready' }
+      return { status: 'ready' as const }
     },
   )
 }

@@ -14,6 +14,7 @@ import {
 } from '../../db/schema.js'
 import { phoneNumbers } from '../../lib/contact-details.js'
 import { forbidden, ProblemError, problemType, type RowError } from '../../lib/problem.js'
+import { MAX_DETAILS } from '../../lib/schemas.js'
 import {
   createRecord,
   newId,
@@ -359,13 +360,18 @@ export function applyRows(
                 message: 'matches a person assigned only in states this token may not change',
               })
             }
-            const details = contact
-              ? withDetail(
-                  withDetail(contact.contactDetails, email, r.emailVisibility !== undefined),
-                  phoneDetail,
-                  r.phoneVisibility !== undefined,
-                )
+            const withEmail = contact
+              ? withDetail(contact.contactDetails, email, r.emailVisibility !== undefined)
               : undefined
+            const details = withEmail && withDetail(withEmail, phoneDetail, r.phoneVisibility !== undefined)
+            if (withEmail && details && details.length > MAX_DETAILS) {
+              // The API's own bound on a record's details holds for imports too.
+              conflicts.errors.push({
+                row,
+                field: withEmail.length > MAX_DETAILS ? 'email' : 'phone',
+                message: `would give the person more than ${MAX_DETAILS} contact details`,
+              })
+            }
             // What is unchanged for a reader is "updated" where a restricted detail decides it.
             const unchanged: Outcome =
               contact && !seesRestricted && turnsOnRestricted(contact, [email, phoneDetail])

@@ -51,11 +51,21 @@ export const importsRoutes: FastifyPluginAsyncZod<{ db: Db; config: Config }> = 
         security: [{ bearerAuth: [] }],
         consumes: Object.keys(FORMATS),
         querystring: ImportQuery,
+        // The bounds are this deployment's (IMPORT_BODY_LIMIT in bytes bounds the characters too,
+        // IMPORT_MAX_ROWS the rows), so the contract it serves states them; what exceeds them is 413.
         body: z
           .union([
-            z.string().describe('CSV (text/csv) or NDJSON (application/x-ndjson) text'),
+            z
+              .string()
+              .max(config.importBodyLimit)
+              .describe(
+                'CSV (text/csv) or NDJSON (application/x-ndjson) text, within IMPORT_BODY_LIMIT bytes',
+              ),
             // Elements are checked row by row (422 naming the row), not here.
-            z.array(z.unknown()).describe('A JSON array of rows (objects of columns)'),
+            z
+              .array(z.unknown())
+              .max(config.importMaxRows)
+              .describe('A JSON array of rows (objects of columns), at most IMPORT_MAX_ROWS of them'),
           ])
           .meta({
             example: [

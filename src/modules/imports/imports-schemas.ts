@@ -1,5 +1,13 @@
 import { z } from 'zod'
-import { BooleanString, CalendarDate, NameText, StateCode, Visibility } from '../../lib/schemas.js'
+import {
+  BooleanString,
+  CalendarDate,
+  INT32_MAX,
+  int32,
+  NameText,
+  StateCode,
+  Visibility,
+} from '../../lib/schemas.js'
 import { OrganizationKind } from '../organizations/organizations-schemas.js'
 
 /** The spreadsheet columns, in export order. */
@@ -119,11 +127,8 @@ export const ImportQuery = z.strictObject({
   dryRun: BooleanString.optional().describe('Validate and report what would change, writing nothing'),
 })
 
-const Counts = z.object({
-  organizations: z.number().int(),
-  contacts: z.number().int(),
-  assignments: z.number().int(),
-})
+const Count = int32(z.number().int().min(0).max(INT32_MAX))
+const Counts = z.object({ organizations: Count, contacts: Count, assignments: Count })
 
 export const ImportResult = z
   .object({ dryRun: z.boolean(), created: Counts, updated: Counts, unchanged: Counts })

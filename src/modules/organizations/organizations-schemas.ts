@@ -6,6 +6,7 @@ import {
   Id,
   ListQueryBase,
   listOf,
+  MAX_DETAILS,
   NameText,
   patchOf,
   SearchQuery,
@@ -23,9 +24,12 @@ export const OrganizationKind = z.enum([
   'other',
 ])
 
+/** Bounds of an organization's text, enforced on input and declared on the record. */
+export const ORGANIZATION_LIMITS = { name: 300, acronym: 40, website: 500, externalId: 200 } as const
+
 export const organizationFields = {
-  name: NameText(300),
-  acronym: NameText(40).nullable().optional(),
+  name: NameText(ORGANIZATION_LIMITS.name),
+  acronym: NameText(ORGANIZATION_LIMITS.acronym).nullable().optional(),
   kind: OrganizationKind,
   stateCode: StateCode.nullable()
     .optional()
@@ -33,11 +37,11 @@ export const organizationFields = {
   parentId: Id.nullable().optional().describe('The organization this one is a department of'),
   website: z
     .url({ protocol: /^https?$/ })
-    .max(500)
+    .max(ORGANIZATION_LIMITS.website)
     .nullable()
     .optional(),
   contactDetails: ContactDetailsIn.optional(),
-  externalId: z.string().trim().min(1).max(200).nullable().optional(),
+  externalId: z.string().trim().min(1).max(ORGANIZATION_LIMITS.externalId).nullable().optional(),
 }
 
 export const OrganizationCreate = z.strictObject(organizationFields).meta({
@@ -56,14 +60,14 @@ export const OrganizationPatch = patchOf(organizationFields, 'OrganizationPatch'
 export const Organization = z
   .object({
     id: Id,
-    name: z.string(),
-    acronym: z.string().nullable(),
+    name: z.string().max(ORGANIZATION_LIMITS.name),
+    acronym: z.string().max(ORGANIZATION_LIMITS.acronym).nullable(),
     kind: OrganizationKind,
     stateCode: StateCode.nullable(),
     parentId: Id.nullable(),
-    website: z.string().nullable(),
-    contactDetails: z.array(ContactDetailOut),
-    externalId: z.string().nullable(),
+    website: z.string().max(ORGANIZATION_LIMITS.website).nullable(),
+    contactDetails: z.array(ContactDetailOut).max(MAX_DETAILS),
+    externalId: z.string().max(ORGANIZATION_LIMITS.externalId).nullable(),
     lastVerifiedAt: Timestamp.nullable(),
     ...Bookkeeping,
   })

@@ -2,6 +2,7 @@ import { z } from 'zod'
 import type { Db } from '../../db/client.js'
 import { paginate } from '../../lib/pagination.js'
 import { invalidField } from '../../lib/problem.js'
+import { statement } from '../../lib/statements.js'
 
 /** Current holders (today) per state for each role: one grouped query for a page of states. */
 export function countHolders(
@@ -31,6 +32,28 @@ export function countHolders(
   return counts
 }
 
+const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0)
+
+/** One table's stale records from a cursor on, in the order of its stale index (migration 0006). */
+const staleArm = (db: Db, entity: 'contact' | 'organization') =>
+  statement(db, `stale-${entity}`, () =>
+    entity === 'contact'
+      ? `select 'contact' as entity, id, display_name as name, last_verified_at as lastVerifiedAt,
+                coalesce(last_verified_at, created_at) as since
+           from contacts
+          where deleted_at is null and coalesce(last_verified_at, created_at) < ?
+            and (coalesce(last_verified_at, created_at), id) > (?, ?)
+          order by coalesce(last_verified_at, created_at), id
+          limit ?`
+      : `select 'organization' as entity, id, name, last_verified_at as lastVerifiedAt,
+                coalesce(last_verified_at, created_at) as since
+           from organizations
+          where deleted_at is null and coalesce(last_verified_at, created_at) < ?
+            and (coalesce(last_verified_at, created_at), id) > (?, ?)
+          order by coalesce(last_verified_at, created_at), id
+          limit ?`,
+  )
+
 interface StaleRow {
   entity: 'contact' | 'organization'
   id: string
@@ -56,20 +79,17 @@ export function listStale(db: Db, cutoff: string, query: { limit: number; cursor
           throw invalidField('cursor', 'is not a cursor this service issued')
         }
       }
-      return db.$client
-        .prepare(
-          `select * from (
-             select 'contact' as entity, id, display_name as name, last_verified_at as lastVerifiedAt,
-                    coalesce(last_verified_at, created_at) as since
-               from contacts where deleted_at is null
-             union all
-             select 'organization', id, name, last_verified_at, coalesce(last_verified_at, created_at)
-               from organizations where deleted_at is null)
-           where since < ? and (since, entity, id) > (?, ?, ?)
-           order by since, entity, id
-           limit ?`,
-        )
-        .all(cutoff, key[0], key[1], key[2], take) as StaleRow[]
+      // Each table is read along its stale index (coalesce(last_verified_at, created_at), id), from
+      // the cursor on, a page at most; the two short runs are merged here. Ids are UUIDs: '' sorts
+      // before every id and '~' after, so an arm the cursor has passed (or not reached) at `since`
+      // starts after (or at) that instant.
+      const [since, entity, id] = key
+      const from = (arm: StaleRow['entity']) => (entity < arm ? '' : entity === arm ? id : '~')
+      const arm = (arm: StaleRow['entity']) =>
+        staleArm(db, arm).all(cutoff, since, from(arm), take) as StaleRow[]
+      const rows = [...arm('contact'), ...arm('organization')]
+      rows.sort((a, b) => compare(a.since, b.since) || compare(a.entity, b.entity) || compare(a.id, b.id))
+      return rows.slice(0, take)
     },
   )
 }

@@ -1,10 +1,20 @@
 import { z } from 'zod'
-import { Cursor, Timestamp } from '../../lib/schemas.js'
+import {
+  Cursor,
+  int32,
+  MAX_PAGE,
+  MAX_REQUEST_ID_LENGTH,
+  MAX_SUBJECT_LENGTH,
+  NextCursor,
+  Timestamp,
+} from '../../lib/schemas.js'
 import { Assignment } from '../assignments/assignments-schemas.js'
 import { Contact } from '../contacts/contacts-schemas.js'
 import { Organization } from '../organizations/organizations-schemas.js'
 import { Role } from '../roles/roles-schemas.js'
 import { State } from '../states/states-schemas.js'
+
+const MAX_FEED_PAGE = 1000
 
 export const EntityName = z.enum(['state', 'organization', 'role', 'contact', 'assignment'])
 
@@ -56,11 +66,14 @@ const revisionOf = <E extends z.infer<typeof EntityName>>(entity: E, record: z.Z
         .meta({ format: 'int64' })
         .describe('Position in the change feed; strictly increasing'),
       at: Timestamp,
-      actor: z.string().describe('The token subject that made the change'),
+      actor: z.string().max(MAX_SUBJECT_LENGTH).describe('The token subject that made the change'),
       action: z.enum(['create', 'update', 'delete']),
       entity: z.literal(entity),
-      entityId: z.string().describe("The record's id (a state's code)"),
-      requestId: z.string().describe('x-request-id of the request that made the change'),
+      entityId: z.string().max(64).describe("The record's id (a state's code)"),
+      requestId: z
+        .string()
+        .max(MAX_REQUEST_ID_LENGTH)
+        .describe('x-request-id of the request that made the change'),
       version: z
         .number()
         .int()
@@ -93,11 +106,13 @@ export const Revision = z
 export type PresentedRevision = z.output<typeof Revision>
 
 export const RevisionList = z
-  .object({ items: z.array(Revision), nextCursor: z.string().nullable() })
+  .object({ items: z.array(Revision).max(MAX_PAGE), nextCursor: NextCursor })
   .meta({ id: 'RevisionList' })
 
 export const HistoryQuery = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(500).default(50).describe('Page size, 1..500 (default 50)'),
+  limit: int32(z.coerce.number().int().min(1).max(MAX_PAGE))
+    .default(50)
+    .describe('Page size, 1..500 (default 50)'),
   cursor: Cursor.optional(),
 })
 
@@ -121,12 +136,14 @@ export const ChangesQuery = z.strictObject({
       'Return changes with seq greater than this; 0 for the beginning; latest answers no items and ' +
         "the feed's head as nextAfter, so a partner can start mirroring from now",
     ),
-  limit: z.coerce.number().int().min(1).max(1000).default(100).describe('Page size, 1..1000 (default 100)'),
+  limit: int32(z.coerce.number().int().min(1).max(MAX_FEED_PAGE))
+    .default(100)
+    .describe('Page size, 1..1000 (default 100)'),
 })
 
 export const ChangeFeed = z
   .object({
-    items: z.array(Revision),
+    items: z.array(Revision).max(MAX_FEED_PAGE),
     nextAfter: z
       .number()
       .int()

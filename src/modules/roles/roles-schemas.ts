@@ -12,14 +12,17 @@ export const RoleDomain = z.enum([
   'legal',
 ])
 
+const MAX_ROLE_DESCRIPTION = 2000
+export const MAX_ROLE_KEY = 60
+
 export const roleFields = {
   key: z
     .string()
     .min(2)
-    .max(60)
+    .max(MAX_ROLE_KEY)
     .regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, 'must be a lower-case slug such as national-poc'),
   name: NameText(200),
-  description: z.string().trim().max(2000).nullable().optional(),
+  description: z.string().trim().max(MAX_ROLE_DESCRIPTION).nullable().optional(),
   domain: RoleDomain,
 }
 
@@ -37,7 +40,7 @@ export const Role = z
   .object({
     id: Id,
     ...roleFields,
-    description: z.string().nullable(),
+    description: z.string().max(MAX_ROLE_DESCRIPTION).nullable(),
     ...Bookkeeping,
   })
   .meta({ id: 'Role' })

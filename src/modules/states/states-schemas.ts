@@ -11,6 +11,8 @@ import {
   withoutControls,
 } from '../../lib/schemas.js'
 
+export const MAX_STATE_NAME = 200
+
 const Names = z
   .record(z.string().min(2).max(20), withoutControls(z.string().min(1).max(200)))
   .describe('Names by BCP 47 language tag')
@@ -21,7 +23,7 @@ export const stateFields = {
     .string()
     .regex(/^[A-Z]{3}$/, 'must be an ISO 3166-1 alpha-3 code in upper case')
     .meta({ minLength: 3, maxLength: 3 }),
-  name: NameText(200),
+  name: NameText(MAX_STATE_NAME),
   officialName: NameText(300),
   names: Names,
   unMember: z.boolean(),

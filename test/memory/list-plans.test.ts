@@ -1,0 +1,126 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { buildTestApp, roleId } from '../helpers/build-test-app.js'
+import { type Headers, type Json, listAll, type TestApp, write, writer } from './support.js'
+
+/**
+ * A list page reads its own rows along an index, whatever the size of the state, organization or
+ * table it pages through (issue #11, item 2): no page scans a table or sorts a filter's rows. Every
+ * statement these lists prepare is planned with EXPLAIN QUERY PLAN, on every page.
+ */
+let t: TestApp
+const sqls: string[] = []
+let prepare: (sql: string) => { all: (...args: unknown[]) => unknown[] }
+const ids: Record<string, string> = {}
+
+beforeAll(async () => {
+  // A fresh app, so every statement is prepared (and planned) while we watch.
+  t = await buildTestApp()
+  const client = t.db.$client
+  prepare = client.prepare.bind(client) as typeof prepare
+  client.prepare = ((sql: string) => {
+    sqls.push(sql)
+    return prepare(sql)
+  }) as typeof client.prepare
+  const w: Headers = await writer('plan-writer')
+  const org = await write(t, 'POST', '/v1/organizations', w, {
+    name: 'MFA',
+    kind: 'government',
+    stateCode: 'KG',
+  })
+  const customs = await write(t, 'POST', '/v1/organizations', w, {
+    name: 'Customs',
+    kind: 'government',
+    stateCode: 'KG',
+  })
+  ids.org = org.id
+  for (let i = 0; i < 3; i++) {
+    const person: Json = await write(t, 'POST', '/v1/contacts', w, { familyName: `Planned ${i}` })
+    ids.contact = person.id
+    await write(t, 'POST', '/v1/assignments', w, {
+      contactId: person.id,
+      organizationId: org.id,
+      roleId: roleId(t.db, i === 0 ? 'national-poc' : 'alternate-poc'),
+      startDate: `202${i}-01-01`,
+    })
+  }
+  // The last person holds a second post and has a history of three writes.
+  await write(t, 'POST', '/v1/assignments', w, {
+    contactId: ids.contact,
+    organizationId: customs.id,
+    roleId: roleId(t.db, 'technical-poc'),
+    startDate: '2024-01-01',
+  })
+  for (const positionTitle of ['Counsellor', 'Head of Division']) {
+    await write(
+      t,
+      'PATCH',
+      `/v1/contacts/${ids.contact}`,
+      { ...w, 'content-type': 'application/merge-patch+json' },
+      {
+        positionTitle,
+      },
+    )
+  }
+})
+afterAll(() => t.close())
+
+/** The plan of `sql`, one `detail` line per step, parameters bound to null. */
+function planOf(sql: string): string {
+  const names = Object.fromEntries([...sql.matchAll(/@(\w+)/g)].map((m) => [m[1], null]))
+  const positional = (sql.match(/\?/g) ?? []).length
+  const args = positional > 0 ? Array(positional).fill(null) : Object.keys(names).length > 0 ? [names] : []
+  return (prepare(`explain query plan ${sql}`).all(...args) as { detail: string }[])
+    .map((r) => r.detail)
+    .join(' | ')
+}
+
+const TABLE = '(contacts|organizations|assignments|revisions|states|roles)'
+// A filtered page searches an index range; only an unfiltered one may walk a table's primary key
+// in its own order under a LIMIT (`SCAN states USING INDEX …`), and no page scans a bare table.
+const ANY_SCAN = new RegExp(`\\bSCAN ${TABLE}\\b`)
+const BARE_SCAN = new RegExp(`\\bSCAN ${TABLE}\\b(?! USING)`)
+
+describe('list pages read along an index', () => {
+  it.each([
+    ['organizations of a state', () => '/v1/organizations?state=KG', ANY_SCAN],
+    ['assignments of a state', () => '/v1/assignments?state=KG', ANY_SCAN],
+    ['assignments of an organization', () => `/v1/assignments?organization=${ids.org}`, ANY_SCAN],
+    ['assignments of a contact', () => `/v1/assignments?contact=${ids.contact}`, ANY_SCAN],
+    ['the stale report', () => '/v1/reports/stale?olderThan=PT0S', ANY_SCAN],
+    ['a record history', () => `/v1/contacts/${ids.contact}/history`, ANY_SCAN],
+    ['states', () => '/v1/states', BARE_SCAN],
+    ['roles', () => '/v1/roles', BARE_SCAN],
+  ])('%s: no table scan, no sort, on any page', async (_name, url, scan) => {
+    sqls.length = 0
+    const items = await listAll(t, `${url()}${url().includes('?') ? '&' : '?'}limit=1`)
+    expect(items.length).toBeGreaterThan(1)
+    const reads = sqls.filter((sql) => /^\s*select/i.test(sql) && !/cursor-key|max\(seq\)/.test(sql))
+    expect(reads.length).toBeGreaterThan(0)
+    for (const sql of reads) {
+      const plan = planOf(sql)
+      expect(plan, sql).not.toMatch(/TEMP B-TREE/)
+      expect(plan, sql).not.toMatch(scan)
+    }
+  })
+
+  it('the stale report pages in the order of one sorted union of both tables, at every page size', async () => {
+    const expected = (
+      t.db.$client
+        .prepare(
+          `select entity, id from (
+             select 'contact' as entity, id, coalesce(last_verified_at, created_at) as since
+               from contacts where deleted_at is null
+             union all
+             select 'organization', id, coalesce(last_verified_at, created_at) from organizations
+              where deleted_at is null)
+           order by since, entity, id`,
+        )
+        .all() as { entity: string; id: string }[]
+    ).map((r) => `${r.entity}:${r.id}`)
+    expect(expected.length).toBe(5)
+    for (const limit of [1, 2, 3, 500]) {
+      const paged = await listAll(t, `/v1/reports/stale?olderThan=PT0S&limit=${limit}`)
+      expect(paged.map((r: Json) => `${r.entity}:${r.id}`)).toEqual(expected)
+    }
+  })
+})
