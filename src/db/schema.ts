@@ -179,10 +179,10 @@ export const searchDocuments = sqliteTable(
 )
 
 /**
- * Who read whose restricted details or notes (docs/privacy.md): one entry per answer, the
- * contacts it disclosed in `access_log_contacts`. Append-only: triggers (migration
- * 0006, hand-written part) refuse updates, and deletes of entries younger than a day, so only
- * retention removes anything.
+ * Who read whose restricted details or notes (docs/privacy.md): one row per answer, the
+ * contacts it disclosed as a JSON array (one insert per read keeps the log cheap; filtering by
+ * contact is an admin's occasional query). Append-only: triggers (migration 0006, hand-written
+ * part) refuse updates, and deletes of entries younger than a day, so only retention removes any.
  */
 export const accessLog = sqliteTable(
   'access_log',
@@ -193,22 +193,9 @@ export const accessLog = sqliteTable(
     method: text('method').notNull(),
     route: text('route').notNull(),
     requestId: text('request_id').notNull(),
+    contactIds: text('contact_ids', { mode: 'json' }).$type<string[]>().notNull(),
   },
-  (t) => [index('access_log_at_idx').on(t.at), index('access_log_reader_idx').on(t.reader, t.id)],
-)
-
-export const accessLogContacts = sqliteTable(
-  'access_log_contacts',
-  {
-    entryId: integer('entry_id')
-      .notNull()
-      .references(() => accessLog.id, { onDelete: 'cascade' }),
-    contactId: text('contact_id').notNull(),
-  },
-  (t) => [
-    index('access_log_contacts_contact_idx').on(t.contactId, t.entryId),
-    index('access_log_contacts_entry_idx').on(t.entryId),
-  ],
+  (t) => [index('access_log_at_idx').on(t.at)],
 )
 
 /** Service-wide values kept with the data (the cursor signing key, made by its migration). */

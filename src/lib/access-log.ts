@@ -127,19 +127,14 @@ export class AccessLogWriter {
 
 export function writeEntries(db: Db, entries: AccessEntry[]): void {
   db.transaction((tx) => {
-    const entry = statement(
+    const insert = statement(
       tx,
       'access-log:insert',
-      () => 'insert into access_log (at, reader, method, route, request_id) values (?, ?, ?, ?, ?)',
-    )
-    const subject = statement(
-      tx,
-      'access-log:contact',
-      () => 'insert into access_log_contacts (entry_id, contact_id) values (?, ?)',
+      () =>
+        'insert into access_log (at, reader, method, route, request_id, contact_ids) values (?, ?, ?, ?, ?, ?)',
     )
     for (const e of entries) {
-      const id = entry.run(e.at, e.reader, e.method, e.route, e.requestId).lastInsertRowid
-      for (const contactId of e.contactIds) subject.run(id, contactId)
+      insert.run(e.at, e.reader, e.method, e.route, e.requestId, JSON.stringify(e.contactIds))
     }
   })
 }

@@ -54,7 +54,7 @@ beforeEach(async () => {
   id = String(p.contact.id)
   await t.app.accessLog.flush()
   // The fixture's own writes and reads are not what these tests are about.
-  t.db.$client.exec('drop trigger access_log_no_early_delete; drop trigger access_log_contacts_no_delete')
+  t.db.$client.exec('drop trigger access_log_no_early_delete')
   t.db.$client.exec('delete from access_log')
 })
 afterEach(() => t.close())
@@ -239,7 +239,7 @@ describe('the table', () => {
     try {
       const c = u.db.$client
       c.prepare(
-        "insert into access_log (at, reader, method, route, request_id) values (?, 'r', 'GET', '/v1/contacts/:id', 'q')",
+        "insert into access_log (at, reader, method, route, request_id, contact_ids) values (?, 'r', 'GET', '/v1/contacts/:id', 'q', '[]')",
       ).run(new Date().toISOString())
       expect(() => c.prepare("update access_log set reader = 'someone else'").run()).toThrow(
         'the access log is append-only',

@@ -19,8 +19,9 @@ interface EntryRow extends Omit<PresentedEntry, 'contactIds'> {
 }
 
 const ENTRY_COLUMNS = `e.id as id, e.at as at, e.reader as reader, e.method as method, e.route as route,
-  e.request_id as requestId,
-  (select json_group_array(contact_id) from access_log_contacts s where s.entry_id = e.id) as contactIds`
+  e.request_id as requestId, e.contact_ids as contactIds`
+/** Entries that disclosed the contact `?`. */
+const ABOUT = 'exists (select 1 from json_each(e.contact_ids) where value = ?)'
 
 const present = (row: EntryRow): PresentedEntry => ({
   ...row,
@@ -44,7 +45,7 @@ export function listAccessLog(db: Db, query: AccessLogQuery) {
         params.push(Number(after))
       }
       if (query.contact) {
-        where.push('e.id in (select entry_id from access_log_contacts where contact_id = ?)')
+        where.push(ABOUT)
         params.push(query.contact)
       }
       if (query.reader) {
@@ -71,8 +72,7 @@ export function accessLogOf(db: Tx, contactId: string): PresentedEntry[] {
     statement(
       db,
       'access-log:of',
-      () =>
-        `select ${ENTRY_COLUMNS} from access_log e where e.id in (select entry_id from access_log_contacts where contact_id = ?) order by e.id`,
+      () => `select ${ENTRY_COLUMNS} from access_log e where ${ABOUT} order by e.id`,
     ).all(contactId) as EntryRow[]
   ).map(present)
 }
