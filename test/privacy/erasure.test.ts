@@ -199,7 +199,7 @@ describe('POST /v1/contacts/{id}/erase', () => {
     expect(anonymous.items[0]?.changes).toEqual({})
   })
 
-  it('a second erase is 409 and writes nothing', async () => {
+  it('a second erase is 409 and writes nothing, until something is written again', async () => {
     expect((await erase(t, id)).statusCode).toBe(200)
     const problem = await expectRejected(
       t,
@@ -211,7 +211,20 @@ describe('POST /v1/contacts/{id}/erase', () => {
       },
       409,
     )
-    expect(problem.detail).toBe(`Contact ${id} was erased already`)
+    expect(problem.detail).toBe(`Contact ${id} was erased already and has not changed since`)
+    // New details written after the erase can be erased again.
+    const patch = await inject(
+      t,
+      'PATCH',
+      `/v1/contacts/${id}`,
+      { ...(await writer()), 'content-type': 'application/merge-patch+json' },
+      { notes: 'New private note' },
+    )
+    expect(patch.statusCode).toBe(200)
+    expect((await erase(t, id)).statusCode).toBe(200)
+    expect((await inject(t, 'GET', `/v1/contacts/${id}/history`, await admin())).body).not.toContain(
+      'New private note',
+    )
   })
 
   it('erases a deleted contact too (its tombstone and history hold the data)', async () => {

@@ -42,14 +42,20 @@ export function erasedFields(keepName: boolean): readonly string[] {
   return keepName ? PERSONAL_FIELDS : [...PERSONAL_FIELDS, ...NAME_FIELDS]
 }
 
-/** Whether the contact was erased already (its history holds an `erase`). */
+/**
+ * Whether the contact is erased: its latest revision is an `erase`, so nothing personal was
+ * written since (a person erased and then given new details can be erased again).
+ */
 export function isErased(db: Tx, contactId: string): boolean {
   return (
     statement(
       db,
       'privacy:is-erased',
-      () => "select 1 from revisions where entity = 'contact' and entity_id = ? and action = 'erase' limit 1",
-    ).get(contactId) !== undefined
+      () =>
+        "select action from revisions where entity = 'contact' and entity_id = ? order by seq desc limit 1",
+    )
+      .pluck()
+      .get(contactId) === 'erase'
   )
 }
 

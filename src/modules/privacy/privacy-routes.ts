@@ -51,7 +51,8 @@ export const privacyRoutes: FastifyPluginAsyncZod<{ db: Db; config: Config }> = 
           'Needs directory:admin from a token not limited to states. Empties the contact details, notes, ' +
           'honorific, languages and externalId (and the names, when ERASURE_KEEP_NAME is false) in the ' +
           'record and in every earlier revision, re-indexes search, and writes an `erase` revision with ' +
-          'the reason. Assignments are untouched. Works on deleted contacts too; a second erase is 409. ' +
+          'the reason. Assignments are untouched. Works on deleted contacts too; erasing again with ' +
+          'nothing written since the last erase is 409. ' +
           'See docs/privacy.md.',
         security,
         params: Params,
@@ -67,7 +68,9 @@ export const privacyRoutes: FastifyPluginAsyncZod<{ db: Db; config: Config }> = 
           db.transaction(
             (tx) => {
               const current = loadContact(request.params.id)
-              if (isErased(tx, current.id)) throw conflict(`Contact ${current.id} was erased already`)
+              if (isErased(tx, current.id)) {
+                throw conflict(`Contact ${current.id} was erased already and has not changed since`)
+              }
               return eraseContact(
                 tx,
                 writeContext(request, principal),

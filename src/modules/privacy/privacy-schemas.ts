@@ -61,7 +61,7 @@ export const PersonalData = z
   .object({
     contactId: Id,
     generatedAt: At,
-    erased: z.boolean().describe('Whether the person was erased (their history holds an erase)'),
+    erased: z.boolean().describe('Whether the person is erased: nothing was written since their last erase'),
     deletedAt: At.nullable().describe('When the record was deleted; null when it is live'),
     record: Contact.describe('The record with notes and restricted details'),
     tenures: z.array(Assignment).max(10_000).describe('Every live assignment, oldest first'),

@@ -32,7 +32,7 @@ export interface Due {
 }
 
 /**
- * Not yet erased people (deleted records too) with at least one live tenure, none current on
+ * People not erased since their last change (deleted records too) with at least one live tenure, none current on
  * `day`, and the last one ended before the cutoff: ended exactly `months` months ago is kept.
  */
 export function dueForErasure(db: Db, months: number, day = today()): { cutoff: string; due: Due[] } {
@@ -42,8 +42,8 @@ export function dueForErasure(db: Db, months: number, day = today()): { cutoff: 
     'retention:due',
     () => `select c.id as id, c.display_name as displayName, max(a.end_date) as lastEnded
       from contacts c join assignments a on a.contact_id = c.id and a.deleted_at is null
-      where not exists (select 1 from revisions r
-        where r.entity = 'contact' and r.entity_id = c.id and r.action = 'erase')
+      where (select r.action from revisions r where r.entity = 'contact' and r.entity_id = c.id
+        order by r.seq desc limit 1) is not 'erase'
       group by c.id
       having sum(case when a.end_date is null or a.end_date > ? then 1 else 0 end) = 0
         and max(a.end_date) < ?
