@@ -16,6 +16,7 @@ import { runMigrations } from '../src/db/migrate.js'
 import { seed } from '../src/db/seed.js'
 import { parseImportBody } from '../src/modules/imports/import-parse.js'
 import { runImport } from '../src/modules/imports/import-service.js'
+import { accessLogBench } from './access-log.js'
 import { directoryRows, toCsv } from './dataset.js'
 
 const SECRET = 'bench-secret-0123456789-abcdefghijklmnop'
@@ -203,6 +204,7 @@ async function main() {
     )
   }
   const rss = Math.max(peakRssMb(service.child.pid), peakRssMb(uncached.child.pid))
+  await accessLogBench({ dbPath, secret: SECRET, script: 'dist/server.js', seconds: SECONDS, rounds: ROUNDS })
 
   // 3b. A page's cost against the state's size: 20 holders of a 3,000-holder state and of a
   //     20-holder state, uncached, one connection at a time.

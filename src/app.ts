@@ -13,10 +13,12 @@ import { directoryRoutes } from './modules/directory/directory-routes.js'
 import { healthRoutes } from './modules/health/health-routes.js'
 import { importsRoutes } from './modules/imports/imports-routes.js'
 import { organizationsRoutes } from './modules/organizations/organizations-routes.js'
+import { privacyRoutes } from './modules/privacy/privacy-routes.js'
 import { reportsRoutes } from './modules/reports/reports-routes.js'
 import { changesRoutes } from './modules/revisions/changes-routes.js'
 import { rolesRoutes } from './modules/roles/roles-routes.js'
 import { statesRoutes } from './modules/states/states-routes.js'
+import { accessLog } from './plugins/access-log.js'
 import { authPlugin } from './plugins/auth.js'
 import { clientErrorHandler } from './plugins/client-errors.js'
 import { corsPlugin } from './plugins/cors.js'
@@ -100,6 +102,7 @@ export async function buildApp({ config, db, logger = false }: AppDeps) {
   await app.register(textHygienePlugin)
   await app.register(rateLimitsPlugin, { max: config.rateLimitMax, heavyMax: config.rateLimitHeavyMax })
   await app.register(readCachePlugin, { db, maxBytes: config.readCacheBytes })
+  await app.register(accessLog, { db, enabled: config.accessLog })
   await app.register(swaggerPlugin)
   if (config.metrics === 'admin') await app.register(metricsPlugin, { db })
 
@@ -113,6 +116,7 @@ export async function buildApp({ config, db, logger = false }: AppDeps) {
   await app.register(changesRoutes, { db })
   await app.register(reportsRoutes, { db })
   await app.register(importsRoutes, { db, config })
+  await app.register(privacyRoutes, { db, config })
 
   return app
 }

@@ -1,4 +1,5 @@
 import { createPublicKey, type KeyObject } from 'node:crypto'
+import { readFileSync } from 'node:fs'
 import { isIP } from 'node:net'
 import { z } from 'zod'
 
@@ -27,7 +28,29 @@ export interface Config {
   corsOrigins: string[]
   /** Prometheus metrics: off, or at /metrics for a directory:admin token. */
   metrics: 'off' | 'admin'
+  /** Erasure keeps the person's name in the record and its history (else "Former PoC"). */
+  erasureKeepName: boolean
+  /** People whose last tenure ended more than this many months ago are erased; null: never. */
+  retentionEndedMonths: number | null
+  /** Whether reads of restricted details and notes are recorded in the access log. */
+  accessLog: boolean
+  /** Access-log entries older than this many days are removed by the daily retention job. */
+  accessLogRetentionDays: number
+  /** The privacy notice served at /v1/privacy. */
+  privacyNotice: PrivacyNoticeConfig
 }
+
+export interface PrivacyNoticeConfig {
+  controller: string | null
+  contact: string | null
+  purpose: string
+  /** The text of PRIVACY_NOTICE_FILE, when set. */
+  text: string | null
+}
+
+const DEFAULT_PURPOSE =
+  'To let the officials and organizations who implement UN Security Council resolution 1540 ' +
+  'find and reach the national Points of Contact, and to keep a record of who held which post when.'
 
 export interface JwtConfig {
   /** HS256 shared secret (UTF-8 bytes of JWT_SECRET, or the generated one). */
@@ -187,6 +210,37 @@ const EnvSchema = z.object({
     emptyAsUndefined,
     z.enum(['off', 'admin'], { error: 'must be off or admin' }).default('off'),
   ),
+  ERASURE_KEEP_NAME: boolFlag(true),
+  RETENTION_ENDED_MONTHS: z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .default('off')
+      .transform((v, ctx): number | null => {
+        const t = v.trim()
+        if (t === 'off') return null
+        if (/^\d{1,4}$/.test(t) && Number(t) >= 1 && Number(t) <= 1200) return Number(t)
+        ctx.addIssue({ code: 'custom', message: 'must be off or a whole number of months from 1 to 1200' })
+        return z.NEVER
+      }),
+  ),
+  ACCESS_LOG: z.preprocess(
+    emptyAsUndefined,
+    z.enum(['on', 'off'], { error: 'must be on or off' }).default('on'),
+  ),
+  ACCESS_LOG_RETENTION_DAYS: z.preprocess(
+    emptyAsUndefined,
+    z.coerce
+      .number({ error: 'must be a whole number of days from 1 to 36500' })
+      .int('must be a whole number of days from 1 to 36500')
+      .min(1, 'must be a whole number of days from 1 to 36500')
+      .max(36500, 'must be a whole number of days from 1 to 36500')
+      .default(365),
+  ),
+  PRIVACY_CONTROLLER: z.preprocess(emptyAsUndefined, z.string().max(500).optional()),
+  PRIVACY_CONTACT: z.preprocess(emptyAsUndefined, z.string().max(500).optional()),
+  PRIVACY_PURPOSE: z.preprocess(emptyAsUndefined, z.string().max(2000).default(DEFAULT_PURPOSE)),
+  PRIVACY_NOTICE_FILE: optionalString,
   LOG_LEVEL: z.preprocess(
     emptyAsUndefined,
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -255,6 +309,19 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       )
     }
   }
+  let noticeText: string | null = null
+  if (e.PRIVACY_NOTICE_FILE) {
+    try {
+      noticeText = readFileSync(e.PRIVACY_NOTICE_FILE, 'utf8')
+    } catch (err) {
+      throw new ConfigError(
+        `Invalid configuration: PRIVACY_NOTICE_FILE cannot be read (${(err as Error).message})`,
+      )
+    }
+    if (noticeText.length > 100_000) {
+      throw new ConfigError('Invalid configuration: PRIVACY_NOTICE_FILE must be at most 100000 characters')
+    }
+  }
   return Object.freeze({
     port: e.PORT,
     host: e.HOST,
@@ -271,6 +338,16 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     trustProxy: e.TRUST_PROXY,
     corsOrigins: e.CORS_ORIGINS,
     metrics: e.METRICS,
+    erasureKeepName: e.ERASURE_KEEP_NAME,
+    retentionEndedMonths: e.RETENTION_ENDED_MONTHS,
+    accessLog: e.ACCESS_LOG === 'on',
+    accessLogRetentionDays: e.ACCESS_LOG_RETENTION_DAYS,
+    privacyNotice: Object.freeze({
+      controller: e.PRIVACY_CONTROLLER ?? null,
+      contact: e.PRIVACY_CONTACT ?? null,
+      purpose: e.PRIVACY_PURPOSE,
+      text: noticeText,
+    }),
     jwt: Object.freeze({
       secret: e.JWT_SECRET,
       publicKey,

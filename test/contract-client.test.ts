@@ -340,7 +340,7 @@ describe('what /docs and generators read from openapi/openapi.json', () => {
     for (const [path, ops] of Object.entries(doc.paths as Record<string, Record<string, Json>>)) {
       for (const [method, op] of Object.entries(ops)) {
         expect(op.description, `${method} ${path}`).toEqual(expect.any(String))
-        if (path === '/healthz' || path === '/readyz') {
+        if (path === '/healthz' || path === '/readyz' || path === '/v1/privacy') {
           expect(op.security).toEqual([])
           continue
         }
@@ -348,12 +348,14 @@ describe('what /docs and generators read from openapi/openapi.json', () => {
         const anonymous = op.security.some((r: object) => Object.keys(r).length === 0)
         seen.push(`${method} ${[...scopes].join()}${anonymous ? ' (optional)' : ''}`)
         expect(scopes.size, `${method} ${path}`).toBe(1)
-        expect(anonymous, `${method} ${path}`).toBe(method === 'get')
+        // Privacy reads (personal data, the access log) are for admins only.
+        expect(anonymous, `${method} ${path}`).toBe(method === 'get' && !scopes.has('directory:admin'))
       }
     }
     expect(new Set(seen)).toEqual(
       new Set([
         'get directory:read (optional)',
+        'get directory:admin',
         'post directory:write',
         'patch directory:write',
         'delete directory:write',

@@ -7,6 +7,7 @@ import { SCOPES } from '../plugins/auth.js'
 import { type ApiClient, CliError, localClient, remoteClient, tokenFrom } from './common.js'
 import { backup, check, restore } from './database.js'
 import { handover, verify } from './directory.js'
+import { retention } from './privacy.js'
 import { mintToken } from './token.js'
 import { exportFile, importFile } from './transfer.js'
 
@@ -141,6 +142,17 @@ export function program(): Command {
       await api.close()
     }
   })
+
+  cli
+    .command('retention')
+    .description(
+      'erase people whose last tenure ended more than RETENTION_ENDED_MONTHS months ago and trim the access log',
+    )
+    .option('--dry-run', 'list who would be erased and what would be removed; change nothing', false)
+    .option('--months <n>', 'the period in months for this run (default: RETENTION_ENDED_MONTHS)')
+    .action((o: { dryRun: boolean; months?: string }) => {
+      for (const line of retention(o)) console.log(line)
+    })
 
   cli
     .command('backup')

@@ -157,6 +157,8 @@ export const revisions = sqliteTable(
 
     /** The record's version after this change (1 for its create). */
     version: integer('version').notNull().default(0),
+    /** Why an `erase` was made (the admin's reason or the retention rule); null otherwise. */
+    reason: text('reason'),
   },
   (t) => [index('revisions_entity_idx').on(t.entity, t.entityId, t.seq)],
 )
@@ -182,6 +184,26 @@ export const searchDocuments = sqliteTable(
   (t) => [uniqueIndex('search_documents_entity_uq').on(t.entity, t.entityId)],
 )
 
+/**
+ * Who read whose restricted details or notes (docs/privacy.md): one row per answer, the
+ * contacts it disclosed as a JSON array (one insert per read keeps the log cheap; filtering by
+ * contact is an admin's occasional query). Append-only: triggers (migration 0006, hand-written
+ * part) refuse updates, and deletes of entries younger than a day, so only retention removes any.
+ */
+export const accessLog = sqliteTable(
+  'access_log',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    at: text('at').notNull(),
+    reader: text('reader').notNull(),
+    method: text('method').notNull(),
+    route: text('route').notNull(),
+    requestId: text('request_id').notNull(),
+    contactIds: text('contact_ids', { mode: 'json' }).$type<string[]>().notNull(),
+  },
+  (t) => [index('access_log_at_idx').on(t.at)],
+)
+
 /** Service-wide values kept with the data (the cursor signing key, made by its migration). */
 export const settings = sqliteTable('settings', {
   name: text('name').primaryKey(),
@@ -195,3 +217,4 @@ export type ContactRow = typeof contacts.$inferSelect
 export type AssignmentRow = typeof assignments.$inferSelect
 export type RevisionRow = typeof revisions.$inferSelect
 export type EntityName = RevisionRow['entity']
+export type AccessLogRow = typeof accessLog.$inferSelect

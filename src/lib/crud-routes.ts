@@ -4,12 +4,13 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import type { Db } from '../db/client.js'
-import type { EntityName } from '../db/schema.js'
+import type { ContactRow, EntityName } from '../db/schema.js'
 import { hasHistory, listHistory, presentRevision } from '../modules/revisions/revisions-repository.js'
 import { HistoryQuery, RevisionList } from '../modules/revisions/revisions-schemas.js'
 import { canSeeRestricted, type Principal, requireScope, type Scope } from '../plugins/auth.js'
 import { issuesToErrors, validationProblem } from '../plugins/errors.js'
 import { withArticle } from '../plugins/openapi-polish.js'
+import { disclose, discloseContacts, discloseRevisions } from './access-log.js'
 import { applyMergePatch } from './merge-patch.js'
 import { setNextLink } from './pagination.js'
 import { notFound, ProblemError, problemType } from './problem.js'
@@ -73,7 +74,13 @@ export interface ResourceSpec<E extends EntityName, CreateOut, ListQuery> {
   exports?: {
     list?: Record<
       string,
-      (db: Db, query: ListQuery, seeRestricted: boolean) => Iterable<string> | Promise<Readable>
+      (
+        db: Db,
+        query: ListQuery,
+        seeRestricted: boolean,
+        /** Called with the contacts whose restricted values each exported page carries. */
+        disclosed: (contactIds: string[]) => void,
+      ) => Iterable<string> | Promise<Readable>
     >
     read?: Record<string, (db: Db, row: RowOf<E>, seeRestricted: boolean) => string>
   }
@@ -140,6 +147,14 @@ export function registerCrudRoutes<E extends EntityName, CreateOut, ListQuery>(
   const writeNote =
     spec.writeScope === 'directory:admin' ? 'Needs directory:admin.' : 'Needs directory:write.'
 
+  // Contacts are the people: their restricted details and notes go in the access log; an
+  // organization's restricted details are an office's, not a person's.
+  const personal = spec.entity === 'contact'
+  const accessLog = personal ? ('contacts' as const) : ('not-personal' as const)
+  const discloseRows = (request: FastifyRequest, rows: RowOf<E>[], see: boolean) => {
+    if (personal) discloseContacts(request, rows as unknown as ContactRow[], see)
+  }
+
   const load = (tx: Tx, key: string) => {
     const row = spec.find(tx, key)
     if (!row) throw notFound(`No ${noun} ${key}`)
@@ -149,7 +164,7 @@ export function registerCrudRoutes<E extends EntityName, CreateOut, ListQuery>(
   app.get(
     basePath,
     {
-      config: { feedCached: true },
+      config: { feedCached: true, accessLog },
       schema: {
         tags: [tag],
         operationId: `list${tag}`,
@@ -168,11 +183,14 @@ export function registerCrudRoutes<E extends EntityName, CreateOut, ListQuery>(
           reply,
           type,
           plural,
-          await exporter(db, request.query as ListQuery, canSeeRestricted(request)),
+          await exporter(db, request.query as ListQuery, canSeeRestricted(request), (ids) =>
+            disclose(request, ids),
+          ),
         )
       }
       const see = canSeeRestricted(request)
       const page = spec.list(db, request.query as ListQuery, see)
+      discloseRows(request, page.items, see)
       setNextLink(request, reply, page.nextCursor)
       return { items: page.items.map((r) => spec.present(r, see)), nextCursor: page.nextCursor }
     },
@@ -181,6 +199,7 @@ export function registerCrudRoutes<E extends EntityName, CreateOut, ListQuery>(
   app.get(
     `${basePath}/:id`,
     {
+      config: { accessLog },
       schema: {
         tags: [tag],
         operationId: op('get'),
@@ -204,17 +223,19 @@ export function registerCrudRoutes<E extends EntityName, CreateOut, ListQuery>(
       if (notModified(request, row.version)) return reply.code(304).send(null)
       const type = negotiate(request, Object.keys(spec.exports?.read ?? {}))
       const exporter = spec.exports?.read?.[type]
+      const see = canSeeRestricted(request)
+      discloseRows(request, [row], see)
       if (exporter) {
-        return reply.type(`${type}; charset=utf-8`).send(exporter(db, row, canSeeRestricted(request)))
+        return reply.type(`${type}; charset=utf-8`).send(exporter(db, row, see))
       }
-      return spec.present(row, canSeeRestricted(request))
+      return spec.present(row, see)
     },
   )
 
   app.post(
     basePath,
     {
-      config: { scope: spec.writeScope },
+      config: { scope: spec.writeScope, accessLog },
       schema: {
         tags: [tag],
         operationId: op('create'),
@@ -239,6 +260,7 @@ export function registerCrudRoutes<E extends EntityName, CreateOut, ListQuery>(
         ),
       )
       setEtag(reply, row.version)
+      discloseRows(request, [row], true)
       reply.header('location', `${basePath}/${encodeURIComponent(spec.keyOf(row))}`)
       return reply.code(201).send(spec.present(row, true) as never)
     },
@@ -247,7 +269,7 @@ export function registerCrudRoutes<E extends EntityName, CreateOut, ListQuery>(
   app.patch(
     `${basePath}/:id`,
     {
-      config: { scope: spec.writeScope },
+      config: { scope: spec.writeScope, accessLog },
       schema: {
         tags: [tag],
         operationId: op('update'),
@@ -280,6 +302,7 @@ export function registerCrudRoutes<E extends EntityName, CreateOut, ListQuery>(
         ),
       )
       setEtag(reply, row.version)
+      discloseRows(request, [row], true)
       return spec.present(row, true)
     },
   )
@@ -287,7 +310,7 @@ export function registerCrudRoutes<E extends EntityName, CreateOut, ListQuery>(
   app.delete(
     `${basePath}/:id`,
     {
-      config: { scope: spec.writeScope },
+      config: { scope: spec.writeScope, accessLog },
       schema: {
         tags: [tag],
         operationId: op('delete'),
@@ -319,7 +342,7 @@ export function registerCrudRoutes<E extends EntityName, CreateOut, ListQuery>(
   app.get(
     `${basePath}/:id/history`,
     {
-      config: { feedCached: true },
+      config: { feedCached: true, accessLog },
       schema: {
         tags: [tag],
         operationId: op('history'),
@@ -338,6 +361,7 @@ export function registerCrudRoutes<E extends EntityName, CreateOut, ListQuery>(
       if (!hasHistory(db, spec.entity, key)) throw notFound(`No ${noun} ${key}`)
       const page = listHistory(db, spec.entity, key, request.query)
       const see = canSeeRestricted(request)
+      discloseRevisions(request, page.items, see)
       setNextLink(request, reply, page.nextCursor)
       return { items: page.items.map((r) => presentRevision(r, see)), nextCursor: page.nextCursor }
     },
@@ -347,7 +371,7 @@ export function registerCrudRoutes<E extends EntityName, CreateOut, ListQuery>(
     app.post(
       `${basePath}/:id/verify`,
       {
-        config: { scope: spec.writeScope },
+        config: { scope: spec.writeScope, accessLog },
         schema: {
           tags: [tag],
           operationId: op('verify'),
@@ -374,6 +398,7 @@ export function registerCrudRoutes<E extends EntityName, CreateOut, ListQuery>(
           ),
         )
         setEtag(reply, row.version)
+        discloseRows(request, [row], true)
         return spec.present(row, true)
       },
     )

@@ -169,6 +169,7 @@ export function appendRevision(
   changes: Changes,
   at: string,
   version: number,
+  reason: string | null = null,
 ): void {
   const queue = queues.get(clientOf(tx))
   if (queue && action === 'create') {
@@ -188,8 +189,8 @@ export function appendRevision(
     tx,
     'revision',
     () =>
-      'insert into revisions (at, actor, action, entity, entity_id, request_id, changes, version) values (?, ?, ?, ?, ?, ?, ?, ?)',
-  ).run(at, ctx.actor, action, entity, entityId, ctx.requestId, JSON.stringify(changes), version)
+      'insert into revisions (at, actor, action, entity, entity_id, request_id, changes, version, reason) values (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+  ).run(at, ctx.actor, action, entity, entityId, ctx.requestId, JSON.stringify(changes), version, reason)
 }
 
 export function createRecord<E extends EntityName>(
@@ -288,4 +289,27 @@ export function deleteRecord<E extends EntityName>(
   setColumns(tx, entity, key, { deletedAt: at, updatedAt: at, version: current.version + 1 })
   appendRevision(tx, ctx, 'delete', entity, key, {}, at, current.version + 1)
   if (isSearched(entity)) unindexRecord(tx, entity, key)
+}
+
+/**
+ * Erasure (docs/privacy.md): overwrites `erased` fields of the record, without their values in
+ * the revision it writes (`erase`, with the reason), and re-indexes it for search. The caller
+ * scrubs the same fields from the record's earlier revisions in the same transaction.
+ */
+export function eraseRecord<E extends 'contact'>(
+  tx: Tx,
+  ctx: WriteContext,
+  entity: E,
+  current: RowOf<E>,
+  erased: Partial<FieldsOf<E>>,
+  reason: string,
+): RowOf<E> {
+  const at = now()
+  const set: Record<string, unknown> = { ...erased, version: current.version + 1, updatedAt: at }
+  const key = keyOf(entity, current as Record<string, unknown>)
+  setColumns(tx, entity, key, set)
+  appendRevision(tx, ctx, 'erase', entity, key, {}, at, current.version + 1, reason)
+  const updated = { ...current, ...set } as RowOf<E>
+  if (updated.deletedAt === null) indexRecord(tx, entity, updated)
+  return updated
 }

@@ -22,6 +22,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     principal: Principal | null
     authError: ProblemError | null
+    /** Set when the answer was chosen for a reader who sees restricted fields (the access log's guard). */
+    restrictedRead: boolean
   }
   interface FastifyContextConfig {
     /** Reachable without a token even when PUBLIC_READ is off. */
@@ -147,6 +149,8 @@ const auth: FastifyPluginAsync<AuthOptions> = async (app, opts) => {
   const verify = createVerifier(opts.jwt)
   app.decorateRequest('principal', null)
   app.decorateRequest('authError', null)
+  app.decorateRequest('restrictedRead', false)
+  app.decorateRequest('disclosedContacts', null)
 
   app.addHook('onRequest', async (request) => {
     const header = request.headers.authorization
@@ -184,9 +188,19 @@ const auth: FastifyPluginAsync<AuthOptions> = async (app, opts) => {
 
 export const authPlugin = fp(auth, { name: 'auth' })
 
-/** Whether the reader may see restricted contact details and notes. */
-export const canSeeRestricted = (request: FastifyRequest): boolean =>
-  request.principal?.scopes.has('directory:read') ?? false
+/** Whether the principal may see restricted contact details and notes (no side effect). */
+export const readsRestricted = (principal: Principal | null): boolean =>
+  principal?.scopes.has('directory:read') ?? false
+
+/**
+ * Whether the reader may see restricted contact details and notes. A route that asks this for
+ * a reader who may must declare its access logging (lib/access-log.ts), or it answers 500.
+ */
+export const canSeeRestricted = (request: FastifyRequest): boolean => {
+  const see = readsRestricted(request.principal)
+  if (see) request.restrictedRead = true
+  return see
+}
 
 export function requireScope(request: FastifyRequest, scope: Scope): Principal {
   const p = request.principal

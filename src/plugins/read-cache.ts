@@ -4,7 +4,7 @@ import { LRUCache } from 'lru-cache'
 import type { Db } from '../db/client.js'
 import { feedHead } from '../lib/feed-head.js'
 import { today } from '../lib/tenure.js'
-import { canSeeRestricted } from './auth.js'
+import { readsRestricted } from './auth.js'
 import { readCacheLookups } from './metrics.js'
 
 declare module 'fastify' {
@@ -23,6 +23,8 @@ declare module 'fastify' {
 interface Cached {
   body: string
   headers: Record<string, string>
+  /** The contacts whose restricted values the body carries, for the access log of each hit. */
+  contacts: string[] | null
 }
 
 /** Headers a cached answer carries again; everything else is per request (x-request-id). */
@@ -47,7 +49,7 @@ const readCache: FastifyPluginAsync<ReadCacheOptions> = async (app, { db, maxByt
   app.decorateRequest('feedTag', null)
 
   const tagOf = (request: FastifyRequest, reply: FastifyReply) => {
-    const visibility = canSeeRestricted(request) ? 'r' : 'p'
+    const visibility = readsRestricted(request.principal) ? 'r' : 'p'
     const accept = request.headers.accept ?? ''
     // The media type is negotiated later; the Accept header decides it, so it is part of the tag.
     const media = Buffer.from(accept).toString('base64url').slice(0, 48)
@@ -69,6 +71,7 @@ const readCache: FastifyPluginAsync<ReadCacheOptions> = async (app, { db, maxByt
     const hit = cache?.get(`${tag} ${request.url}`)
     readCacheLookups.inc({ result: hit ? 'hit' : 'miss' })
     if (hit) {
+      if (hit.contacts) request.disclosedContacts = new Set(hit.contacts)
       reply.header('etag', etag).headers(hit.headers)
       return reply.serializer((s: unknown) => s as string).send(hit.body)
     }
@@ -86,7 +89,8 @@ const readCache: FastifyPluginAsync<ReadCacheOptions> = async (app, { db, maxByt
           const value = reply.getHeader(name)
           if (value !== undefined) headers[name] = String(value)
         }
-        cache.set(key, { body: payload, headers })
+        const contacts = request.disclosedContacts ? [...request.disclosedContacts] : null
+        cache.set(key, { body: payload, headers, contacts })
       }
     }
     return payload

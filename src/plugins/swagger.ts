@@ -80,6 +80,10 @@ async function buildDocsApp(routes: DocumentedRoute[], log: FastifyBaseLogger): 
         { name: 'Reports', description: 'Coverage gaps and stale records' },
         { name: 'Imports', description: 'Bulk import of spreadsheet rows' },
         { name: 'Operations', description: 'Health and readiness' },
+        {
+          name: 'Privacy',
+          description: 'Erasure, personal-data copies, the access log and the privacy notice',
+        },
       ],
       components: { securitySchemes: SECURITY_SCHEMES },
     },

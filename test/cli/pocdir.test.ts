@@ -12,7 +12,17 @@ import { pocdir, type Server, startServer } from './run.js'
 const T = 120_000
 const SAMPLE = 'test/fixtures/directory-sample.csv'
 const SECRET = 'cli-test-secret-0123456789-abcdefghijkl'
-const SUBCOMMANDS = ['token', 'import', 'export', 'handover', 'verify', 'backup', 'restore', 'check']
+const SUBCOMMANDS = [
+  'token',
+  'import',
+  'export',
+  'handover',
+  'verify',
+  'retention',
+  'backup',
+  'restore',
+  'check',
+]
 
 let dir: string
 beforeAll(() => {

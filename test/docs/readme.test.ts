@@ -60,6 +60,7 @@ describe('README', () => {
       'operations',
       'configuration',
       'rules',
+      'privacy',
     ]) {
       const text = readFileSync(`docs/${page}.md`, 'utf8')
       const missing = [...text.matchAll(/\]\(((?!https?:|#)[^)#]+)(#[^)]*)?\)/g)]

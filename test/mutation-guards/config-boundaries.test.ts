@@ -99,6 +99,18 @@ describe('defaults and accepted values', () => {
       corsOrigins: [],
       metrics: 'off',
       logLevel: 'info',
+      erasureKeepName: true,
+      retentionEndedMonths: null,
+      accessLog: true,
+      accessLogRetentionDays: 365,
+      privacyNotice: {
+        controller: null,
+        contact: null,
+        purpose:
+          'To let the officials and organizations who implement UN Security Council resolution 1540 ' +
+          'find and reach the national Points of Contact, and to keep a record of who held which post when.',
+        text: null,
+      },
     }
     const names = ['PORT', 'HOST', 'DATABASE_PATH', 'JWT_SECRET', 'JWT_PUBLIC_KEY', 'JWKS_URL', 'JWT_ISSUER']
     const more = [
@@ -109,6 +121,14 @@ describe('defaults and accepted values', () => {
       'TRUST_PROXY',
       'CORS_ORIGINS',
       'METRICS',
+      'ERASURE_KEEP_NAME',
+      'RETENTION_ENDED_MONTHS',
+      'ACCESS_LOG',
+      'ACCESS_LOG_RETENTION_DAYS',
+      'PRIVACY_CONTROLLER',
+      'PRIVACY_CONTACT',
+      'PRIVACY_PURPOSE',
+      'PRIVACY_NOTICE_FILE',
       'JWT_AUDIENCE',
       'PUBLIC_READ',
       'BODY_LIMIT',

@@ -95,9 +95,11 @@ export function exportContacts(
   query: ContactListQuery,
   seeRestricted: boolean,
   format: 'csv' | 'vcard',
+  onPage?: (contacts: ContactRow[]) => void,
 ): Iterable<string> {
   const first = listContactsFiltered(database, { ...query, limit: 500 }, seeRestricted)
   const render = (items: ContactRow[]) => {
+    onPage?.(items)
     const tenures = tenuresOf(
       database,
       items.map((c) => c.id),
@@ -150,10 +152,10 @@ export const contactsRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { d
     exports: {
       list: {
         // Read and written by the export worker (off the request thread), streamed back.
-        'text/csv': (database, query, seeRestricted) =>
-          exportStream(database, { what: 'contacts', query, seeRestricted, format: 'csv' }),
-        'text/vcard': (database, query, seeRestricted) =>
-          exportStream(database, { what: 'contacts', query, seeRestricted, format: 'vcard' }),
+        'text/csv': (database, query, seeRestricted, disclosed) =>
+          exportStream(database, { what: 'contacts', query, seeRestricted, format: 'csv' }, disclosed),
+        'text/vcard': (database, query, seeRestricted, disclosed) =>
+          exportStream(database, { what: 'contacts', query, seeRestricted, format: 'vcard' }, disclosed),
       },
       read: {
         'text/vcard': (database, row, see) =>

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import type { Db } from '../../db/client.js'
+import { disclose, discloseContacts } from '../../lib/access-log.js'
 import { negotiate, sendExport } from '../../lib/crud-routes.js'
 import { setNextLink } from '../../lib/pagination.js'
 import { mustExist } from '../../lib/references.js'
@@ -23,7 +24,7 @@ export const directoryRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { 
   app.get(
     '/v1/directory',
     {
-      config: { feedCached: true },
+      config: { feedCached: true, accessLog: 'contacts' },
       schema: {
         tags: ['Directory'],
         operationId: 'getDirectory',
@@ -71,10 +72,17 @@ export const directoryRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { 
           reply,
           type,
           `directory-${q.state ?? q.organization ?? (q.q ? 'search' : 'all')}-${asOf}`,
-          await exportStream(db, { what: 'directory', filter, seeRestricted: see }),
+          await exportStream(db, { what: 'directory', filter, seeRestricted: see }, (ids) =>
+            disclose(request, ids),
+          ),
         )
       }
       const page = listDirectory(db, filter)
+      discloseContacts(
+        request,
+        page.items.map((e) => e.contact),
+        see,
+      )
       setNextLink(request, reply, page.nextCursor)
       return {
         state: state ? presentState(state) : null,

@@ -18,7 +18,7 @@ export type ExportRequest = ExportMessage & { id: number }
 /** Worker to request thread. */
 export type ExportReply =
   | { id: number; kind: 'ready' }
-  | { id: number; kind: 'chunk'; chunk: string }
+  | { id: number; kind: 'chunk'; chunk: string; contacts: string[] }
   | { id: number; kind: 'end' }
   | { id: number; kind: 'failed'; error: WireError }
 

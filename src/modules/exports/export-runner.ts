@@ -31,13 +31,17 @@ function hostOf(db: Db): Host {
  * cursor rejects (400) before any byte is sent. A private in-memory database cannot be opened by
  * the worker, so there the same chunks are read inline.
  */
-export async function exportStream(db: Db, job: ExportJob): Promise<Readable> {
+export async function exportStream(
+  db: Db,
+  job: ExportJob,
+  disclosed: (contactIds: string[]) => void = () => {},
+): Promise<Readable> {
   const started = performance.now()
   const observe = (outcome: 'ok' | 'failed') =>
     observeJob('export', (performance.now() - started) / 1000, outcome)
   let stream: Readable
   try {
-    stream = await startExport(db, job)
+    stream = await startExport(db, job, disclosed)
   } catch (err) {
     observe('failed')
     throw err
@@ -48,9 +52,9 @@ export async function exportStream(db: Db, job: ExportJob): Promise<Readable> {
   return stream
 }
 
-function startExport(db: Db, job: ExportJob): Promise<Readable> {
+function startExport(db: Db, job: ExportJob, disclosed: (contactIds: string[]) => void): Promise<Readable> {
   if (db.$client.memory) {
-    const chunks = exportChunks(db, job)
+    const chunks = exportChunks(db, job, disclosed)
     return Promise.resolve(Readable.from({ [Symbol.iterator]: () => chunks }))
   }
   return new Promise<Readable>((resolve, reject) => {
@@ -73,6 +77,7 @@ function startExport(db: Db, job: ExportJob): Promise<Readable> {
         })
         resolve(stream)
       } else if (reply.kind === 'chunk') {
+        if (reply.contacts.length) disclosed(reply.contacts)
         // An empty chunk (a page with nothing to write) is not pushed: it would end the reading.
         if (reply.chunk === '') handle.send({ kind: 'more' })
         else stream?.push(reply.chunk)

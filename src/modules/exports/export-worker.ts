@@ -12,7 +12,7 @@ import type { ExportReply, ExportRequest, ExportWorkerData } from './export-prot
 const port = parentPort
 if (!port) throw new Error('export-worker.ts runs as a worker thread')
 const db = openDatabase((workerData as ExportWorkerData).databasePath)
-const open = new Map<number, Iterator<string>>()
+const open = new Map<number, { chunks: Iterator<string>; disclosed: string[] }>()
 
 const reply = (message: ExportReply) => port.postMessage(message)
 
@@ -20,17 +20,18 @@ port.on('message', (request: ExportRequest) => {
   const { id } = request
   try {
     if (request.kind === 'start') {
-      open.set(id, exportChunks(db, request.job))
+      const disclosed: string[] = []
+      open.set(id, { chunks: exportChunks(db, request.job, (ids) => disclosed.push(...ids)), disclosed })
       reply({ id, kind: 'ready' })
     } else if (request.kind === 'more') {
-      const chunks = open.get(id)
-      const next = chunks?.next()
-      if (!next || next.done) {
+      const job = open.get(id)
+      const next = job?.chunks.next()
+      if (!job || !next || next.done) {
         open.delete(id)
         reply({ id, kind: 'end' })
-      } else reply({ id, kind: 'chunk', chunk: next.value })
+      } else reply({ id, kind: 'chunk', chunk: next.value, contacts: job.disclosed.splice(0) })
     } else {
-      open.get(id)?.return?.()
+      open.get(id)?.chunks.return?.()
       open.delete(id)
     }
   } catch (err) {

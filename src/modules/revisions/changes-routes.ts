@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import type { Db } from '../../db/client.js'
+import { discloseRevisions } from '../../lib/access-log.js'
 import { feedHead } from '../../lib/feed-head.js'
 import { ProblemSchema } from '../../lib/schemas.js'
 import { canSeeRestricted } from '../../plugins/auth.js'
@@ -10,7 +11,7 @@ export const changesRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db
   app.get(
     '/v1/changes',
     {
-      config: { feedCached: true },
+      config: { feedCached: true, accessLog: 'contacts' },
       schema: {
         tags: ['Changes'],
         operationId: 'listChanges',
@@ -30,6 +31,7 @@ export const changesRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db
       if (after === 'latest') return { items: [], nextAfter: feedHead(db) }
       const rows = listChanges(db, after, limit)
       const see = canSeeRestricted(request)
+      discloseRevisions(request, rows, see)
       return {
         items: rows.map((r) => presentRevision(r, see)),
         nextAfter: rows.length > 0 ? (rows[rows.length - 1]?.seq ?? after) : after,

@@ -61,9 +61,11 @@ const redactDetails = (value: unknown) =>
   Array.isArray(value) ? visibleDetails(value as ContactDetail[], false) : value
 
 /** What a reader without directory:read may see of a revision: no notes, no restricted details. */
-export function presentRevision(row: RevisionRow, seeRestricted: boolean): PresentedRevision {
+export function presentRevision(stored: RevisionRow, seeRestricted: boolean): PresentedRevision {
+  // An erase's reason may name the person's request: readers with directory:read only.
+  const { reason, ...row } = stored
   // The stored changes hold the entity's own fields, as the Revision schema types them.
-  if (seeRestricted) return row as unknown as PresentedRevision
+  if (seeRestricted) return (reason === null ? row : { ...row, reason }) as unknown as PresentedRevision
   const changes: RevisionRow['changes'] = {}
   for (const [field, change] of Object.entries(row.changes)) {
     if (field === 'notes') continue

@@ -67,7 +67,17 @@ const revisionOf = <E extends z.infer<typeof EntityName>>(entity: E, record: z.Z
         .describe('Position in the change feed; strictly increasing'),
       at: Timestamp,
       actor: z.string().max(MAX_SUBJECT_LENGTH).describe('The token subject that made the change'),
-      action: z.enum(['create', 'update', 'delete']),
+      action: z
+        .enum(['create', 'update', 'delete', 'erase'])
+        .describe(
+          'erase: the personal fields of a contact were erased here and in its earlier revisions; ' +
+            'erase your copies (docs/partner-sync.md)',
+        ),
+      reason: z
+        .string()
+        .max(2000)
+        .optional()
+        .describe('Why an erase was made; present on erase revisions for readers with directory:read'),
       entity: z.literal(entity),
       entityId: z.string().max(64).describe("The record's id (a state's code)"),
       requestId: z

@@ -1,0 +1,140 @@
+import type { FastifyRequest } from 'fastify'
+import type { Db } from '../db/client.js'
+import type { ContactRow, RevisionRow } from '../db/schema.js'
+import { canSeeRestricted } from '../plugins/auth.js'
+import { carriesRestricted, revisionCarriesRestricted } from './restricted.js'
+import { statement } from './statements.js'
+import { writeTurn } from './write-turn.js'
+
+/**
+ * The access log's request side: a route that answers restricted details or notes of contacts
+ * names them with `disclose*`, and the access-log plugin records one entry per answer. What is
+ * disclosed is decided from what the answer carries (a contact with a restricted detail or
+ * notes, a contact revision with either), not from the route, so a public read logs nothing.
+ */
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /**
+     * How the route reports what restricted data it answers: `contacts` (it calls
+     * `disclose*` for every contact whose restricted details or notes it answers) or
+     * `not-personal` (its restricted fields are organizations', not people's). A route that
+     * asks `canSeeRestricted` without declaring this answers 500: none can forget it silently.
+     */
+    accessLog?: 'contacts' | 'not-personal'
+  }
+  interface FastifyRequest {
+    /** Contacts whose restricted details or notes this answer carries. */
+    disclosedContacts: Set<string> | null
+  }
+}
+
+/** Records that the answer carries restricted values of these contacts. */
+export function disclose(request: FastifyRequest, contactIds: Iterable<string>): void {
+  if (request.routeOptions.config.accessLog !== 'contacts') {
+    throw new Error(
+      `${request.routeOptions.url} discloses contacts but does not declare accessLog: 'contacts'`,
+    )
+  }
+  request.disclosedContacts ??= new Set()
+  for (const id of contactIds) request.disclosedContacts.add(id)
+}
+
+/** Discloses the contacts of an answer, when the reader sees their restricted values. */
+export function discloseContacts(
+  request: FastifyRequest,
+  rows: Iterable<Pick<ContactRow, 'id' | 'notes' | 'contactDetails'>>,
+  seeRestricted = canSeeRestricted(request),
+): void {
+  if (!seeRestricted) return
+  const ids: string[] = []
+  for (const row of rows) if (carriesRestricted(row)) ids.push(row.id)
+  if (ids.length) disclose(request, ids)
+}
+
+export function discloseRevisions(
+  request: FastifyRequest,
+  rows: RevisionRow[],
+  seeRestricted: boolean,
+): void {
+  if (!seeRestricted) return
+  const ids = rows.filter(revisionCarriesRestricted).map((r) => r.entityId)
+  if (ids.length) disclose(request, ids)
+}
+
+export { carriesRestricted, revisionCarriesRestricted }
+
+export interface AccessEntry {
+  at: string
+  reader: string
+  method: string
+  route: string
+  requestId: string
+  contactIds: string[]
+}
+
+const FLUSH_MS = 1000
+const FLUSH_SIZE = 500
+
+/**
+ * Entries wait in memory and are written in batches (every second, at 500 entries, and on
+ * close), in the database's write turn, so a read never waits for the log and a write lock held
+ * by an import never blocks the event loop.
+ */
+export class AccessLogWriter {
+  private buffer: AccessEntry[] = []
+  private timer: NodeJS.Timeout | null = null
+  private flushing: Promise<void> = Promise.resolve()
+  private scheduled = false
+
+  constructor(private readonly db: Db) {}
+
+  start(): void {
+    this.timer ??= setInterval(() => void this.flush(), FLUSH_MS).unref()
+  }
+
+  push(entry: AccessEntry): void {
+    this.buffer.push(entry)
+    if (this.buffer.length >= FLUSH_SIZE && !this.scheduled) {
+      this.scheduled = true
+      setImmediate(() => void this.flush())
+    }
+  }
+
+  /** Writes what is buffered; resolves once it is committed. */
+  flush(): Promise<void> {
+    this.scheduled = false
+    if (this.buffer.length === 0) return this.flushing
+    const batch = this.buffer
+    this.buffer = []
+    this.flushing = writeTurn(this.db)
+      .run(() => writeEntries(this.db, batch))
+      .catch((err: unknown) => {
+        // Kept for the next flush rather than lost (the database was busy or closing).
+        this.buffer.unshift(...batch)
+        throw err
+      })
+      .catch(() => undefined)
+    return this.flushing
+  }
+
+  async close(): Promise<void> {
+    if (this.timer) clearInterval(this.timer)
+    this.timer = null
+    await this.flush()
+  }
+}
+
+export function writeEntries(db: Db, entries: AccessEntry[]): void {
+  db.transaction((tx) => {
+    const insert = statement(
+      tx,
+      'access-log:insert',
+      () =>
+        'insert into access_log (at, reader, method, route, request_id, contact_ids) values (?, ?, ?, ?, ?, ?)',
+    )
+    for (const e of entries) {
+      insert.run(e.at, e.reader, e.method, e.route, e.requestId, JSON.stringify(e.contactIds))
+    }
+  })
+}
