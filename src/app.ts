@@ -17,6 +17,7 @@ import { reportsRoutes } from './modules/reports/reports-routes.js'
 import { changesRoutes } from './modules/revisions/changes-routes.js'
 import { rolesRoutes } from './modules/roles/roles-routes.js'
 import { statesRoutes } from './modules/states/states-routes.js'
+import { webhooksPlugin } from './modules/webhooks/webhooks-plugin.js'
 import { authPlugin } from './plugins/auth.js'
 import { clientErrorHandler } from './plugins/client-errors.js'
 import { corsPlugin } from './plugins/cors.js'
@@ -113,6 +114,7 @@ export async function buildApp({ config, db, logger = false }: AppDeps) {
   await app.register(changesRoutes, { db })
   await app.register(reportsRoutes, { db })
   await app.register(importsRoutes, { db, config })
+  await app.register(webhooksPlugin, { db, config: config.webhooks })
 
   return app
 }
