@@ -14,6 +14,8 @@ export interface Receiver {
   received: Received[]
   /** The status to answer the n-th request (from 0) with; 204 by default. */
   answer: (n: number) => number
+  /** Milliseconds to hold the n-th request (from 0) before answering; 0 by default. */
+  delay: (n: number) => number
   close(): Promise<void>
   /** Waits until `predicate` holds over what was received, or fails after `ms`. */
   until(predicate: (received: Received[]) => boolean, ms?: number): Promise<void>
@@ -21,15 +23,21 @@ export interface Receiver {
 
 export async function startReceiver(path = '/hook'): Promise<Receiver> {
   const received: Received[] = []
-  const receiver = { received, answer: (_n: number) => 204 } as Receiver
+  const receiver = {
+    received,
+    answer: (_n: number) => 204,
+    delay: (_n: number) => 0,
+  } as Receiver
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = []
     req.on('data', (c: Buffer) => chunks.push(c))
     req.on('end', () => {
       const n = received.length
       received.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), at: Date.now() })
-      res.statusCode = receiver.answer(n)
-      res.end()
+      setTimeout(() => {
+        res.statusCode = receiver.answer(n)
+        res.end()
+      }, receiver.delay(n)).unref()
     })
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
