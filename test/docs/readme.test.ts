@@ -60,6 +60,7 @@ describe('README', () => {
       'operations',
       'configuration',
       'rules',
+      'webhooks',
     ]) {
       const text = readFileSync(`docs/${page}.md`, 'utf8')
       const missing = [...text.matchAll(/\]\(((?!https?:|#)[^)#]+)(#[^)]*)?\)/g)]

@@ -16,6 +16,8 @@ export interface Receiver {
   answer: (n: number) => number
   /** Milliseconds to hold the n-th request (from 0) before answering; 0 by default. */
   delay: (n: number) => number
+  /** Headers of every answer (a Location, say). */
+  headers: Record<string, string>
   close(): Promise<void>
   /** Waits until `predicate` holds over what was received, or fails after `ms`. */
   until(predicate: (received: Received[]) => boolean, ms?: number): Promise<void>
@@ -27,6 +29,7 @@ export async function startReceiver(path = '/hook'): Promise<Receiver> {
     received,
     answer: (_n: number) => 204,
     delay: (_n: number) => 0,
+    headers: {},
   } as Receiver
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = []
@@ -36,6 +39,7 @@ export async function startReceiver(path = '/hook'): Promise<Receiver> {
       received.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), at: Date.now() })
       setTimeout(() => {
         res.statusCode = receiver.answer(n)
+        for (const [name, value] of Object.entries(receiver.headers)) res.setHeader(name, value)
         res.end()
       }, receiver.delay(n)).unref()
     })

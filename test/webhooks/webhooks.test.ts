@@ -510,3 +510,72 @@ describe('logs', () => {
     }
   })
 })
+
+describe('failure bounds', () => {
+  it('failing continuously for WEBHOOK_DISABLE_AFTER_MS disables it with the last error; the log keeps WEBHOOK_LOG_KEEP entries', async () => {
+    t = await buildTestApp({
+      ...FAST,
+      WEBHOOK_RETRY_BASE_MS: '100',
+      WEBHOOK_DISABLE_AFTER_MS: '1000',
+      WEBHOOK_LOG_KEEP: '3',
+    })
+    const r = await receiver()
+    r.answer = () => 503
+    const sub = await subscribe(t, { url: r.url })
+    await createOrganization(t)
+    const auth = await adminAuth()
+    const read = await eventually(
+      () => getJson<Json>(t, `/v1/webhooks/${sub.id}`, auth),
+      (w) => w.active === false,
+    )
+    expect(read.disabledReason).toMatch(
+      /^Deliveries failed continuously since \d{4}-\d\d-\d\dT[\d:.]+Z; the last error: the target answered 503$/,
+    )
+    expect(r.received.length).toBeGreaterThanOrEqual(4)
+    const log = await getJson<{ items: Json[] }>(t, `/v1/webhooks/${sub.id}/deliveries`, auth)
+    const n = r.received.length
+    expect(log.items.map((e) => [e.attempt, e.status])).toEqual([
+      [n, 503],
+      [n - 1, 503],
+      [n - 2, 503],
+    ])
+    const rows = t.db.$client.prepare('select count(*) as n from webhook_deliveries').get() as { n: number }
+    expect(rows.n).toBe(3)
+  })
+
+  it('a redirect is not followed and a silent target times out: both are failed attempts', async () => {
+    t = await buildTestApp({
+      ...FAST,
+      WEBHOOK_TIMEOUT_MS: '300',
+      WEBHOOK_RETRY_BASE_MS: '3600000',
+      WEBHOOK_RETRY_MAX_MS: '3600000',
+    })
+    const elsewhere = await receiver()
+    const redirecting = await receiver()
+    redirecting.answer = () => 307
+    redirecting.headers = { location: elsewhere.url }
+    const silent = await receiver()
+    silent.delay = () => 5000
+    const auth = await adminAuth()
+    const subR = await subscribe(t, { url: redirecting.url })
+    const subS = await subscribe(t, { url: silent.url })
+    await createOrganization(t)
+    const logOf = (id: string) =>
+      eventually(
+        async () => (await getJson<{ items: Json[] }>(t, `/v1/webhooks/${id}/deliveries`, auth)).items,
+        (items) => items.length > 0,
+      )
+    expect((await logOf(subR.id))[0]).toMatchObject({
+      attempt: 1,
+      status: 307,
+      error: 'the target answered 307',
+    })
+    const timedOut = (await logOf(subS.id))[0]
+    expect(timedOut).toMatchObject({ attempt: 1, status: null, error: 'no answer within 300 ms' })
+    expect(timedOut?.durationMs).toBeGreaterThanOrEqual(290)
+    expect(elsewhere.received).toHaveLength(0)
+    expect(redirecting.received).toHaveLength(1)
+    const read = await getJson<Json>(t, `/v1/webhooks/${subR.id}`, auth)
+    expect(read).toMatchObject({ active: true, delivery: { attempt: 1, failingSince: expect.any(String) } })
+  })
+})
