@@ -18,6 +18,7 @@ import { parseImportBody } from '../src/modules/imports/import-parse.js'
 import { runImport } from '../src/modules/imports/import-service.js'
 import { accessLogBench } from './access-log.js'
 import { directoryRows, toCsv } from './dataset.js'
+import { benchWebhooks } from './webhooks.js'
 
 const SECRET = 'bench-secret-0123456789-abcdefghijklmnop'
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5)
@@ -364,6 +365,9 @@ async function main() {
       `reads during two exports p99 ≤ 250 ms: ${ok(duringExports.p99 <= 250)}`,
     ].join(' · '),
   )
+
+  // ── Webhooks (issue #15): a section of its own, in bench/webhooks.ts.
+  await benchWebhooks()
 }
 
 /**

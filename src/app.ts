@@ -19,6 +19,7 @@ import { changesRoutes } from './modules/revisions/changes-routes.js'
 import { rolesRoutes } from './modules/roles/roles-routes.js'
 import { statesRoutes } from './modules/states/states-routes.js'
 import { accessLog } from './plugins/access-log.js'
+import { webhooksPlugin } from './modules/webhooks/webhooks-plugin.js'
 import { authPlugin } from './plugins/auth.js'
 import { clientErrorHandler } from './plugins/client-errors.js'
 import { corsPlugin } from './plugins/cors.js'
@@ -117,6 +118,7 @@ export async function buildApp({ config, db, logger = false }: AppDeps) {
   await app.register(reportsRoutes, { db })
   await app.register(importsRoutes, { db, config })
   await app.register(privacyRoutes, { db, config })
+  await app.register(webhooksPlugin, { db, config: config.webhooks })
 
   return app
 }

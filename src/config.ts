@@ -38,6 +38,28 @@ export interface Config {
   accessLogRetentionDays: number
   /** The privacy notice served at /v1/privacy. */
   privacyNotice: PrivacyNoticeConfig
+  webhooks: WebhookConfig
+}
+
+/** Webhook delivery (docs/webhooks.md); every duration in milliseconds. */
+export interface WebhookConfig {
+  /** Run the delivery loop in this process (off: subscriptions wait, nothing is sent). */
+  delivery: boolean
+  /** Targets on loopback addresses allowed, over http too (tests, local development). */
+  allowLoopback: boolean
+  /** Targets on private, link-local and unique-local addresses allowed (still https). */
+  allowPrivate: boolean
+  timeoutMs: number
+  retryBaseMs: number
+  retryMaxMs: number
+  /** A subscription failing continuously this long is disabled. */
+  disableAfterMs: number
+  /** After a rotation, deliveries are signed with the old secret too for this long. */
+  secretOverlapMs: number
+  /** Delivery log entries kept per subscription. */
+  logKeep: number
+  /** How often the loop looks for new feed entries when no write nudged it. */
+  pollMs: number
 }
 
 export interface PrivacyNoticeConfig {
@@ -85,6 +107,15 @@ const boolFlag = (fallback: boolean) =>
       .default(fallback ? 'true' : 'false')
       .transform((v) => v === 'true' || v === '1'),
   )
+
+const wholeNumber = (fallback: number, min: number, max: number, unit: string) => {
+  const message = `must be a whole number of ${unit} from ${min} to ${max}`
+  return z.preprocess(
+    emptyAsUndefined,
+    z.coerce.number({ error: message }).int(message).min(min, message).max(max, message).default(fallback),
+  )
+}
+const DAY_MS = 86_400_000
 
 const EnvSchema = z.object({
   PORT: z.preprocess(
@@ -245,6 +276,16 @@ const EnvSchema = z.object({
     emptyAsUndefined,
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   ),
+  WEBHOOK_DELIVERY: boolFlag(true),
+  WEBHOOK_ALLOW_LOOPBACK: boolFlag(false),
+  WEBHOOK_ALLOW_PRIVATE: boolFlag(false),
+  WEBHOOK_TIMEOUT_MS: wholeNumber(5000, 100, 60_000, 'milliseconds'),
+  WEBHOOK_RETRY_BASE_MS: wholeNumber(5000, 10, 3_600_000, 'milliseconds'),
+  WEBHOOK_RETRY_MAX_MS: wholeNumber(3_600_000, 10, 7 * DAY_MS, 'milliseconds'),
+  WEBHOOK_DISABLE_AFTER_MS: wholeNumber(3 * DAY_MS, 1000, 30 * DAY_MS, 'milliseconds'),
+  WEBHOOK_SECRET_OVERLAP_MS: wholeNumber(DAY_MS, 0, 30 * DAY_MS, 'milliseconds'),
+  WEBHOOK_LOG_KEEP: wholeNumber(1000, 1, 100_000, 'entries'),
+  WEBHOOK_POLL_MS: wholeNumber(1000, 10, 60_000, 'milliseconds'),
 })
 
 /** Reads a PEM or JWK public key and the algorithms it may verify. */
@@ -322,6 +363,11 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       throw new ConfigError('Invalid configuration: PRIVACY_NOTICE_FILE must be at most 100000 characters')
     }
   }
+  if (e.WEBHOOK_RETRY_MAX_MS < e.WEBHOOK_RETRY_BASE_MS) {
+    throw new ConfigError(
+      'Invalid configuration: WEBHOOK_RETRY_MAX_MS must not be less than WEBHOOK_RETRY_BASE_MS',
+    )
+  }
   return Object.freeze({
     port: e.PORT,
     host: e.HOST,
@@ -347,6 +393,18 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       contact: e.PRIVACY_CONTACT ?? null,
       purpose: e.PRIVACY_PURPOSE,
       text: noticeText,
+    }),
+    webhooks: Object.freeze({
+      delivery: e.WEBHOOK_DELIVERY,
+      allowLoopback: e.WEBHOOK_ALLOW_LOOPBACK,
+      allowPrivate: e.WEBHOOK_ALLOW_PRIVATE,
+      timeoutMs: e.WEBHOOK_TIMEOUT_MS,
+      retryBaseMs: e.WEBHOOK_RETRY_BASE_MS,
+      retryMaxMs: e.WEBHOOK_RETRY_MAX_MS,
+      disableAfterMs: e.WEBHOOK_DISABLE_AFTER_MS,
+      secretOverlapMs: e.WEBHOOK_SECRET_OVERLAP_MS,
+      logKeep: e.WEBHOOK_LOG_KEEP,
+      pollMs: e.WEBHOOK_POLL_MS,
     }),
     jwt: Object.freeze({
       secret: e.JWT_SECRET,

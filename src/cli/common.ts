@@ -146,7 +146,8 @@ export async function localClient(actor: string): Promise<ApiClient> {
   const secret = randomBytes(32).toString('base64url')
   const db = openLocalDatabase()
   const app = await buildApp({
-    config: { ...c, rateLimitMax: 0, jwt: { secret } },
+    // The running service delivers webhooks; a second sender would break their order.
+    config: { ...c, rateLimitMax: 0, jwt: { secret }, webhooks: { ...c.webhooks, delivery: false } },
     db,
   })
   const token = await new SignJWT({ scope: 'directory:admin' })

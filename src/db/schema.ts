@@ -147,7 +147,7 @@ export const revisions = sqliteTable(
     actor: text('actor').notNull(),
     action: text('action', { enum: ['create', 'update', 'delete', 'erase'] }).notNull(),
     entity: text('entity', {
-      enum: ['state', 'organization', 'role', 'contact', 'assignment'],
+      enum: ['state', 'organization', 'role', 'contact', 'assignment', 'webhook'],
     }).notNull(),
     entityId: text('entity_id').notNull(),
     requestId: text('request_id').notNull(),
@@ -210,11 +210,73 @@ export const settings = sqliteTable('settings', {
   value: text('value').notNull(),
 })
 
+/**
+ * Webhook subscriptions: versioned records written through the write path (their revisions
+ * carry entity `webhook` and stay out of the public change feed). The signing secret and the
+ * delivery position live in tables of their own, so no revision ever holds them.
+ */
+export const webhooks = sqliteTable('webhooks', {
+  id: text('id').primaryKey(),
+  url: text('url').notNull(),
+  /** Entity types delivered; null: all. */
+  entities: text('entities', { mode: 'json' }).$type<Exclude<EntityName, 'webhook'>[]>(),
+  /** States whose changes are delivered; null: all. */
+  states: text('states', { mode: 'json' }).$type<string[]>(),
+  active: integer('active', { mode: 'boolean' }).notNull(),
+  description: text('description'),
+  includeRestricted: integer('include_restricted', { mode: 'boolean' }).notNull(),
+  disabledReason: text('disabled_reason'),
+  secretRotatedAt: text('secret_rotated_at'),
+  ...versioned,
+})
+
+export const webhookSecrets = sqliteTable('webhook_secrets', {
+  webhookId: text('webhook_id')
+    .primaryKey()
+    .references(() => webhooks.id),
+  secret: text('secret').notNull(),
+  /** The secret before the last rotation, still signed with until `previousUntil`. */
+  previousSecret: text('previous_secret'),
+  previousUntil: text('previous_until'),
+})
+
+/** Where each subscription stands in the change feed, and its retry state (epoch ms). */
+export const webhookCursors = sqliteTable('webhook_cursors', {
+  webhookId: text('webhook_id')
+    .primaryKey()
+    .references(() => webhooks.id),
+  /** The last feed seq delivered (or skipped by the filters). */
+  position: integer('position').notNull(),
+  /** Failed attempts at the entry after `position`. */
+  attempt: integer('attempt').notNull().default(0),
+  nextAttemptAt: integer('next_attempt_at').notNull().default(0),
+  failingSince: integer('failing_since'),
+})
+
+export const webhookDeliveries = sqliteTable(
+  'webhook_deliveries',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    webhookId: text('webhook_id').notNull(),
+    kind: text('kind', { enum: ['change', 'ping'] }).notNull(),
+    /** The feed seq (the webhook-id header); null for a ping. */
+    seq: integer('seq'),
+    attempt: integer('attempt').notNull(),
+    at: text('at').notNull(),
+    /** The target's HTTP status; null when no answer came. */
+    status: integer('status'),
+    durationMs: integer('duration_ms').notNull(),
+    error: text('error'),
+  },
+  (t) => [index('webhook_deliveries_webhook_idx').on(t.webhookId, t.id)],
+)
+
 export type StateRow = typeof states.$inferSelect
 export type OrganizationRow = typeof organizations.$inferSelect
 export type RoleRow = typeof roles.$inferSelect
 export type ContactRow = typeof contacts.$inferSelect
 export type AssignmentRow = typeof assignments.$inferSelect
+export type WebhookRow = typeof webhooks.$inferSelect
 export type RevisionRow = typeof revisions.$inferSelect
 export type EntityName = RevisionRow['entity']
 export type AccessLogRow = typeof accessLog.$inferSelect

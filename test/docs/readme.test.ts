@@ -61,6 +61,7 @@ describe('README', () => {
       'configuration',
       'rules',
       'privacy',
+      'webhooks',
     ]) {
       const text = readFileSync(`docs/${page}.md`, 'utf8')
       const missing = [...text.matchAll(/\]\(((?!https?:|#)[^)#]+)(#[^)]*)?\)/g)]

@@ -36,6 +36,67 @@ describe('numeric bounds', () => {
     expect(loadConfig({ [name]: value })).toMatchObject({ [key]: expected })
   })
 
+  const DAY = 86_400_000
+  it.each([
+    ['WEBHOOK_TIMEOUT_MS', '100', 'timeoutMs', 100],
+    ['WEBHOOK_TIMEOUT_MS', '60000', 'timeoutMs', 60_000],
+    ['WEBHOOK_RETRY_BASE_MS', '10', 'retryBaseMs', 10],
+    ['WEBHOOK_RETRY_BASE_MS', '3600000', 'retryBaseMs', 3_600_000],
+    ['WEBHOOK_RETRY_MAX_MS', '5000', 'retryMaxMs', 5000],
+    ['WEBHOOK_RETRY_MAX_MS', String(7 * DAY), 'retryMaxMs', 7 * DAY],
+    ['WEBHOOK_DISABLE_AFTER_MS', '1000', 'disableAfterMs', 1000],
+    ['WEBHOOK_DISABLE_AFTER_MS', String(30 * DAY), 'disableAfterMs', 30 * DAY],
+    ['WEBHOOK_SECRET_OVERLAP_MS', '0', 'secretOverlapMs', 0],
+    ['WEBHOOK_SECRET_OVERLAP_MS', String(30 * DAY), 'secretOverlapMs', 30 * DAY],
+    ['WEBHOOK_LOG_KEEP', '1', 'logKeep', 1],
+    ['WEBHOOK_LOG_KEEP', '100000', 'logKeep', 100_000],
+    ['WEBHOOK_POLL_MS', '10', 'pollMs', 10],
+    ['WEBHOOK_POLL_MS', '60000', 'pollMs', 60_000],
+    ['WEBHOOK_DELIVERY', 'false', 'delivery', false],
+    ['WEBHOOK_ALLOW_LOOPBACK', '1', 'allowLoopback', true],
+    ['WEBHOOK_ALLOW_PRIVATE', 'true', 'allowPrivate', true],
+  ])('%s=%s is accepted', (name, value, key, expected) => {
+    expect(loadConfig({ [name]: value }).webhooks).toMatchObject({ [key]: expected })
+  })
+
+  it.each([
+    ['WEBHOOK_TIMEOUT_MS', '99', 'milliseconds from 100 to 60000'],
+    ['WEBHOOK_TIMEOUT_MS', '60001', 'milliseconds from 100 to 60000'],
+    ['WEBHOOK_TIMEOUT_MS', '5s', 'milliseconds from 100 to 60000'],
+    ['WEBHOOK_RETRY_BASE_MS', '9', 'milliseconds from 10 to 3600000'],
+    ['WEBHOOK_RETRY_BASE_MS', '3600001', 'milliseconds from 10 to 3600000'],
+    ['WEBHOOK_RETRY_MAX_MS', String(7 * DAY + 1), 'milliseconds from 10 to 604800000'],
+    ['WEBHOOK_DISABLE_AFTER_MS', '999', 'milliseconds from 1000 to 2592000000'],
+    ['WEBHOOK_DISABLE_AFTER_MS', String(30 * DAY + 1), 'milliseconds from 1000 to 2592000000'],
+    ['WEBHOOK_SECRET_OVERLAP_MS', '-1', 'milliseconds from 0 to 2592000000'],
+    ['WEBHOOK_SECRET_OVERLAP_MS', '1.5', 'milliseconds from 0 to 2592000000'],
+    ['WEBHOOK_LOG_KEEP', '0', 'entries from 1 to 100000'],
+    ['WEBHOOK_LOG_KEEP', '100001', 'entries from 1 to 100000'],
+    ['WEBHOOK_POLL_MS', '9', 'milliseconds from 10 to 60000'],
+    ['WEBHOOK_POLL_MS', '60001', 'milliseconds from 10 to 60000'],
+  ])('%s=%s is refused', (name, value, range) => {
+    expect(refused({ [name]: value })).toBe(
+      `Invalid configuration: ${name} must be a whole number of ${range}`,
+    )
+  })
+
+  it.each([
+    ['WEBHOOK_DELIVERY', 'on'],
+    ['WEBHOOK_ALLOW_LOOPBACK', 'yes'],
+    ['WEBHOOK_ALLOW_PRIVATE', 'no'],
+  ])('%s=%s is refused', (name, value) => {
+    expect(refused({ [name]: value })).toBe(`Invalid configuration: ${name} must be true or false`)
+  })
+
+  it('WEBHOOK_RETRY_MAX_MS may equal WEBHOOK_RETRY_BASE_MS, not be less', () => {
+    expect(
+      loadConfig({ WEBHOOK_RETRY_BASE_MS: '500', WEBHOOK_RETRY_MAX_MS: '500' }).webhooks.retryMaxMs,
+    ).toBe(500)
+    expect(refused({ WEBHOOK_RETRY_BASE_MS: '500', WEBHOOK_RETRY_MAX_MS: '499' })).toBe(
+      'Invalid configuration: WEBHOOK_RETRY_MAX_MS must not be less than WEBHOOK_RETRY_BASE_MS',
+    )
+  })
+
   it.each([
     ['PORT', '-1', 'must be between 0 and 65535'],
     ['PORT', '65536', 'must be between 0 and 65535'],
@@ -111,6 +172,18 @@ describe('defaults and accepted values', () => {
           'find and reach the national Points of Contact, and to keep a record of who held which post when.',
         text: null,
       },
+      webhooks: {
+        delivery: true,
+        allowLoopback: false,
+        allowPrivate: false,
+        timeoutMs: 5000,
+        retryBaseMs: 5000,
+        retryMaxMs: 3_600_000,
+        disableAfterMs: 259_200_000,
+        secretOverlapMs: 86_400_000,
+        logKeep: 1000,
+        pollMs: 1000,
+      },
     }
     const names = ['PORT', 'HOST', 'DATABASE_PATH', 'JWT_SECRET', 'JWT_PUBLIC_KEY', 'JWKS_URL', 'JWT_ISSUER']
     const more = [
@@ -135,6 +208,16 @@ describe('defaults and accepted values', () => {
       'IMPORT_BODY_LIMIT',
       'RATE_LIMIT_MAX',
       'LOG_LEVEL',
+      'WEBHOOK_DELIVERY',
+      'WEBHOOK_ALLOW_LOOPBACK',
+      'WEBHOOK_ALLOW_PRIVATE',
+      'WEBHOOK_TIMEOUT_MS',
+      'WEBHOOK_RETRY_BASE_MS',
+      'WEBHOOK_RETRY_MAX_MS',
+      'WEBHOOK_DISABLE_AFTER_MS',
+      'WEBHOOK_SECRET_OVERLAP_MS',
+      'WEBHOOK_LOG_KEEP',
+      'WEBHOOK_POLL_MS',
     ]
     for (const env of [{}, Object.fromEntries([...names, ...more].map((n) => [n, '']))]) {
       const c = loadConfig(env)
@@ -150,6 +233,7 @@ describe('defaults and accepted values', () => {
       })
       expect(Object.isFrozen(c)).toBe(true)
       expect(Object.isFrozen(c.jwt)).toBe(true)
+      expect(Object.isFrozen(c.webhooks)).toBe(true)
     }
   })
 

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gt, lt } from 'drizzle-orm'
+import { and, asc, desc, eq, gt, lt, ne } from 'drizzle-orm'
 import type { Db } from '../../db/client.js'
 import { type ContactDetail, type EntityName, type RevisionRow, revisions } from '../../db/schema.js'
 import { visibleDetails } from '../../lib/contact-details.js'
@@ -46,12 +46,15 @@ export function listHistory(
   )
 }
 
-/** The change feed: every revision after `after`, oldest first. */
+/**
+ * The change feed: every revision after `after`, oldest first. Webhook subscriptions' own
+ * revisions are admin information (their target URLs) and stay out of it (docs/webhooks.md).
+ */
 export function listChanges(db: Db, after: number, limit: number): RevisionRow[] {
   return db
     .select()
     .from(revisions)
-    .where(gt(revisions.seq, after))
+    .where(and(gt(revisions.seq, after), ne(revisions.entity, 'webhook')))
     .orderBy(asc(revisions.seq))
     .limit(limit)
     .all()
