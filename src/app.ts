@@ -14,9 +14,11 @@ import { healthRoutes } from './modules/health/health-routes.js'
 import { importsRoutes } from './modules/imports/imports-routes.js'
 import { organizationsRoutes } from './modules/organizations/organizations-routes.js'
 import { reportsRoutes } from './modules/reports/reports-routes.js'
+import { trainedCoverageRoutes } from './modules/reports/trained-coverage.js'
 import { changesRoutes } from './modules/revisions/changes-routes.js'
 import { rolesRoutes } from './modules/roles/roles-routes.js'
 import { statesRoutes } from './modules/states/states-routes.js'
+import { trainingRoutes } from './modules/training/training-routes.js'
 import { authPlugin } from './plugins/auth.js'
 import { clientErrorHandler } from './plugins/client-errors.js'
 import { corsPlugin } from './plugins/cors.js'
@@ -113,6 +115,8 @@ export async function buildApp({ config, db, logger = false }: AppDeps) {
   await app.register(changesRoutes, { db })
   await app.register(reportsRoutes, { db })
   await app.register(importsRoutes, { db, config })
+  await app.register(trainingRoutes, { db, config })
+  await app.register(trainedCoverageRoutes, { db })
 
   return app
 }
