@@ -1,5 +1,8 @@
 import { z } from 'zod'
-import { CalendarDate, Cursor, Id, ListLimit, StateCode } from '../../lib/schemas.js'
+import { Cursor, Id, CalendarDate as IsoDate, ListLimit, StateCode } from '../../lib/schemas.js'
+
+/** A calendar date; its length bound told to clients (and linters) too. */
+const CalendarDate = IsoDate.meta({ minLength: 10, maxLength: 10 })
 
 export const TrainedCoverageQuery = z.strictObject({
   state: StateCode.optional(),

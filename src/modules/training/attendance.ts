@@ -84,7 +84,8 @@ function applyAttendance(
           const match = people.match(data.externalId, data.email, principal.scopes.has('directory:read'))
           const contact = match.contact
           if (!contact) {
-            errors.push({ row, field: match.field, message: 'matches no person in the directory' })
+            const field = data.externalId !== undefined ? 'externalId' : 'email'
+            errors.push({ row, field, message: 'matches no person in the directory' })
             continue
           }
           if (

@@ -1,9 +1,9 @@
 import { z } from 'zod'
 import {
   Bookkeeping,
-  CalendarDate,
   Cursor,
   Id,
+  CalendarDate as IsoDate,
   ListLimit,
   ListQueryBase,
   listOf,
@@ -13,6 +13,9 @@ import {
   UpdatedSince,
 } from '../../lib/schemas.js'
 import { LanguageTag } from '../contacts/contacts-schemas.js'
+
+/** A calendar date; its length bound told to clients (and linters) too. */
+const CalendarDate = IsoDate.meta({ minLength: 10, maxLength: 10 })
 
 export const TrainingKind = z
   .enum(['regional-course', 'specialised-course', 'national-roundtable', 'workshop', 'e-learning', 'other'])
