@@ -189,8 +189,12 @@ export const attendanceRoutes: FastifyPluginAsyncZod<{ db: Db; config: Config }>
         querystring: AttendanceQuery,
         body: z
           .union([
-            z.string().max(1_048_576).describe('CSV text with a header row'),
-            z.array(z.unknown()).max(10_000).describe('A JSON array of rows (objects of columns)'),
+            z
+              .string()
+              .max(config.bodyLimit)
+              .describe('CSV text with a header row (at most BODY_LIMIT bytes)'),
+            // Elements are checked row by row (422 naming the row); more than IMPORT_MAX_ROWS is 413.
+            z.array(z.unknown()).describe('A JSON array of rows (objects of columns)'),
           ])
           .meta({
             example: 'email,status,certificateRef\na.zhumabekov@mfa.gov.kg,completed,RC-2025-017\n',
