@@ -187,11 +187,15 @@ describe('an attendance list', () => {
   it('takes a JSON array of rows too', async () => {
     const res = await t.app.inject({
       method: 'POST',
-      url: `/v1/training-events/${ev.id}/attendance?dryRun=true`,
+      url: `/v1/training-events/${ev.id}/attendance`,
       headers: w,
       payload: [{ email: 'd.nurpeisova@mfa.gov.kz', status: 'attended' }],
     })
-    expect(res.json()).toEqual({ dryRun: true, created: 1, updated: 0, unchanged: 0 })
+    expect(res.json()).toEqual({ dryRun: false, created: 1, updated: 0, unchanged: 0 })
+    const danas = await getJson(t, `/v1/participations?contact=${dana.id}`)
+    expect(danas.items.map((p: Json) => [p.eventId, p.assignmentId, p.status])).toEqual([
+      [ev.id, posts.dana, 'attended'],
+    ])
   })
 })
 

@@ -197,7 +197,8 @@ export const attendanceRoutes: FastifyPluginAsyncZod<{ db: Db; config: Config }>
             z.array(z.unknown()).describe('A JSON array of rows (objects of columns)'),
           ])
           .meta({
-            example: 'email,status,certificateRef\na.zhumabekov@mfa.gov.kg,completed,RC-2025-017\n',
+            // The person of the import's example, by the same key.
+            example: [{ externalId: 'kg-001', status: 'completed', certificateRef: 'RC-2025-017' }],
           }),
         response: {
           200: AttendanceResult,
