@@ -466,3 +466,32 @@ describe('who may write', () => {
     expect(snapshot(t.db)).toBe(before)
   })
 })
+
+describe("a person's training record", () => {
+  it('pages newest event first; a cursor not issued here is 400; an unknown person 404', async () => {
+    const p = await holder(t, w, kgOrg, 'Pager', '2015-01-01', 'legal-poc')
+    const starts = ['2021-05-01', '2023-05-01', '2022-05-01']
+    for (const startDate of starts) {
+      const ev = await event(t, w, { title: `Course ${startDate}`, startDate, endDate: startDate })
+      await participate(t, w, { eventId: ev.id, contactId: p.contact.id, status: 'completed' })
+    }
+    const url = `/v1/contacts/${p.contact.id}/training`
+    const first = await getJson(t, `${url}?limit=2`)
+    expect(first.items.map((i: Json) => i.event.startDate)).toEqual(['2023-05-01', '2022-05-01'])
+    const second = await getJson(t, `${url}?limit=2&cursor=${encodeURIComponent(first.nextCursor)}`)
+    expect(second.items.map((i: Json) => i.event.startDate)).toEqual(['2021-05-01'])
+    expect(second.nextCursor).toBeNull()
+    expectProblem(
+      await t.app.inject({ method: 'GET', url: `${url}?cursor=${first.nextCursor}x` }),
+      400,
+      'cursor',
+    )
+    expectProblem(
+      await t.app.inject({
+        method: 'GET',
+        url: '/v1/contacts/0192f7a0-0000-7000-8000-000000000000/training',
+      }),
+      404,
+    )
+  })
+})
