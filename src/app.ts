@@ -15,11 +15,13 @@ import { importsRoutes } from './modules/imports/imports-routes.js'
 import { organizationsRoutes } from './modules/organizations/organizations-routes.js'
 import { privacyRoutes } from './modules/privacy/privacy-routes.js'
 import { reportsRoutes } from './modules/reports/reports-routes.js'
+import { trainedCoverageRoutes } from './modules/reports/trained-coverage.js'
 import { changesRoutes } from './modules/revisions/changes-routes.js'
 import { rolesRoutes } from './modules/roles/roles-routes.js'
 import { statesRoutes } from './modules/states/states-routes.js'
 import { webhooksPlugin } from './modules/webhooks/webhooks-plugin.js'
 import { accessLog } from './plugins/access-log.js'
+import { trainingRoutes } from './modules/training/training-routes.js'
 import { authPlugin } from './plugins/auth.js'
 import { clientErrorHandler } from './plugins/client-errors.js'
 import { corsPlugin } from './plugins/cors.js'
@@ -119,6 +121,8 @@ export async function buildApp({ config, db, logger = false }: AppDeps) {
   await app.register(importsRoutes, { db, config })
   await app.register(privacyRoutes, { db, config })
   await app.register(webhooksPlugin, { db, config: config.webhooks })
+  await app.register(trainingRoutes, { db, config })
+  await app.register(trainedCoverageRoutes, { db })
 
   return app
 }

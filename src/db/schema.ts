@@ -139,6 +139,68 @@ export const assignments = sqliteTable(
   ],
 )
 
+/** A course, round table or workshop PoCs are trained at (issue #16). */
+export const trainingEvents = sqliteTable(
+  'training_events',
+  {
+    id: text('id').primaryKey(),
+    title: text('title').notNull(),
+    kind: text('kind', {
+      enum: [
+        'regional-course',
+        'specialised-course',
+        'national-roundtable',
+        'workshop',
+        'e-learning',
+        'other',
+      ],
+    }).notNull(),
+    organisers: text('organisers', { mode: 'json' }).$type<string[]>().notNull(),
+    hostStateCode: text('host_state_code').references(() => states.code),
+    location: text('location'),
+    startDate: text('start_date').notNull(),
+    endDate: text('end_date').notNull(),
+    languages: text('languages', { mode: 'json' }).$type<string[]>().notNull(),
+    description: text('description'),
+    externalRef: text('external_ref'),
+    ...versioned,
+  },
+  (t) => [
+    index('training_events_start_idx').on(t.startDate, t.id),
+    index('training_events_host_idx').on(t.hostStateCode),
+    index('training_events_updated_idx').on(t.updatedAt),
+  ],
+)
+
+/**
+ * A person's part in a training event, with the post (assignment) they held then: a handover
+ * ends that assignment but never changes this record, so it keeps naming the post of the time.
+ */
+export const participations = sqliteTable(
+  'participations',
+  {
+    id: text('id').primaryKey(),
+    eventId: text('event_id')
+      .notNull()
+      .references(() => trainingEvents.id),
+    contactId: text('contact_id')
+      .notNull()
+      .references(() => contacts.id),
+    assignmentId: text('assignment_id').references(() => assignments.id),
+    status: text('status', { enum: ['invited', 'attended', 'completed', 'no-show'] }).notNull(),
+    certificateRef: text('certificate_ref'),
+    notes: text('notes'),
+    ...versioned,
+  },
+  (t) => [
+    uniqueIndex('participations_event_contact_uq')
+      .on(t.eventId, t.contactId)
+      .where(sql`${t.deletedAt} is null`),
+    index('participations_contact_idx').on(t.contactId),
+    index('participations_updated_idx').on(t.updatedAt),
+  ],
+)
+
 export const revisions = sqliteTable(
   'revisions',
   {
@@ -147,7 +209,7 @@ export const revisions = sqliteTable(
     actor: text('actor').notNull(),
     action: text('action', { enum: ['create', 'update', 'delete', 'erase'] }).notNull(),
     entity: text('entity', {
-      enum: ['state', 'organization', 'role', 'contact', 'assignment', 'webhook'],
+      enum: ['state', 'organization', 'role', 'contact', 'assignment', 'webhook', 'training-event', 'participation'],
     }).notNull(),
     entityId: text('entity_id').notNull(),
     requestId: text('request_id').notNull(),
@@ -277,6 +339,8 @@ export type RoleRow = typeof roles.$inferSelect
 export type ContactRow = typeof contacts.$inferSelect
 export type AssignmentRow = typeof assignments.$inferSelect
 export type WebhookRow = typeof webhooks.$inferSelect
+export type TrainingEventRow = typeof trainingEvents.$inferSelect
+export type ParticipationRow = typeof participations.$inferSelect
 export type RevisionRow = typeof revisions.$inferSelect
 export type EntityName = RevisionRow['entity']
 export type AccessLogRow = typeof accessLog.$inferSelect

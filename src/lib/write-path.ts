@@ -5,8 +5,10 @@ import {
   contacts,
   type EntityName,
   organizations,
+  participations,
   roles,
   states,
+  trainingEvents,
   webhooks,
 } from '../db/schema.js'
 import { preconditionFailed } from './problem.js'
@@ -27,6 +29,8 @@ export const tables = {
   contact: contacts,
   assignment: assignments,
   webhook: webhooks,
+  'training-event': trainingEvents,
+  participation: participations,
 } as const
 
 export type RowOf<E extends EntityName> = (typeof tables)[E]['$inferSelect']
@@ -122,7 +126,17 @@ const INSERT_SQL = Object.fromEntries(
  * belongs inside a transaction that the throw rolls back.
  */
 const BULK_LIMIT = 2_000
-const ENTITY_ORDER: EntityName[] = ['state', 'role', 'organization', 'contact', 'assignment', 'webhook'] // foreign keys first
+// foreign keys first
+const ENTITY_ORDER: EntityName[] = [
+  'state',
+  'role',
+  'organization',
+  'contact',
+  'assignment',
+  'training-event',
+  'participation',
+  'webhook',
+]
 
 interface Queue {
   records: Map<EntityName, unknown[][]>

@@ -140,6 +140,30 @@ async function replenish() {
       startDate: '2022-02-02',
     })
   }
+  // Training events (one hosted by KG, one by no state) with participants.
+  while (live('training_events') < 2 || live('participations') < 2) {
+    const n = ++seeded
+    const hosted = await post('/v1/training-events', {
+      title: `Round table ${n}`,
+      kind: 'national-roundtable',
+      hostStateCode: liveState('KG'),
+      startDate: '2021-03-01',
+      endDate: '2021-03-02',
+    })
+    await post('/v1/training-events', {
+      title: `Regional course ${n}`,
+      kind: 'regional-course',
+      startDate: '2022-05-01',
+      endDate: '2022-05-05',
+    })
+    const people = t.db.$client
+      .prepare('select id from contacts where deleted_at is null order by rowid desc limit 2')
+      .pluck()
+      .all() as string[]
+    for (const contactId of people) {
+      await post('/v1/participations', { eventId: hosted.id, contactId, status: 'completed' })
+    }
+  }
   current = snapshot(t.db)
   writtenAtSnapshot = rowsWritten()
 }

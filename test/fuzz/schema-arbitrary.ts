@@ -18,6 +18,8 @@ export type RefKind =
   | 'roleKeys'
   | 'contacts'
   | 'assignments'
+  | 'training-events'
+  | 'participations'
   | 'tombstones'
 
 /**

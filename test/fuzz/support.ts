@@ -93,14 +93,29 @@ function refKinds(op: Operation) {
       case 'stateCode':
         return ['states']
       case 'succeededBy':
+      case 'assignmentId':
         return ['assignments']
+      case 'eventId':
+      case 'event':
+        return ['training-events']
+      case 'hostStateCode':
+      case 'hostState':
+        return ['states']
       default:
         return []
     }
   }
 }
 
-const REF_KINDS = ['states', 'organizations', 'roles', 'contacts', 'assignments'] as const
+const REF_KINDS = [
+  'states',
+  'organizations',
+  'roles',
+  'contacts',
+  'assignments',
+  'training-events',
+  'participations',
+] as const
 const isRefKind = (s: string): s is RefKind => (REF_KINDS as readonly string[]).includes(s)
 
 export interface FuzzRequest {
@@ -337,7 +352,9 @@ export class Resolver {
       roleKeys: 'select key from roles where deleted_at is null order by rowid',
       contacts: live('contacts'),
       assignments: live('assignments'),
-      tombstones: ['organizations', 'roles', 'contacts', 'assignments']
+      'training-events': live('training_events'),
+      participations: live('participations'),
+      tombstones: ['organizations', 'roles', 'contacts', 'assignments', 'training_events', 'participations']
         .map((t) => `select id from ${t} where deleted_at is not null`)
         .join(' union all '),
     }
@@ -352,7 +369,7 @@ export class Resolver {
     if (collection && isRefKind(collection) && typeof id === 'string') {
       const key = collection === 'states' ? 'code' : 'id'
       version = this.db.$client
-        .prepare(`select version from ${collection} where ${key} = ?`)
+        .prepare(`select version from ${collection.replace('-', '_')} where ${key} = ?`)
         .pluck()
         .get(id) as number | undefined
     }

@@ -96,6 +96,8 @@ export function snapshot(db: Db): string {
     'assignments',
     'revisions',
     'search_documents',
+    'training_events',
+    'participations',
   ]
   return JSON.stringify(tables.map((t) => db.$client.prepare(`select * from ${t} order by rowid`).all()))
 }

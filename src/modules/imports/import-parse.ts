@@ -16,16 +16,19 @@ export interface ParsedRows {
   errors: RowError[]
 }
 
-const KNOWN = new Set<string>(IMPORT_COLUMNS)
-
 /**
  * Refuses unknown columns (a typo would drop data silently) and columns named twice (one of
  * the two would be dropped silently): 400 naming them.
  */
-function refuseBadColumns(names: Iterable<string>, namedTwice: Iterable<string>): void {
-  const unknown = [...new Set(names)].filter((n) => !KNOWN.has(n))
+function refuseBadColumns(
+  names: Iterable<string>,
+  namedTwice: Iterable<string>,
+  columns: readonly string[],
+): void {
+  const known = new Set(columns)
+  const unknown = [...new Set(names)].filter((n) => !known.has(n))
   // A column both unknown and repeated is named once, as unknown.
-  const repeated = [...new Set(namedTwice)].filter((n) => KNOWN.has(n))
+  const repeated = [...new Set(namedTwice)].filter((n) => known.has(n))
   if (unknown.length === 0 && repeated.length === 0) return
   const errors: FieldError[] = [
     ...unknown.map((n) => ({ path: n, message: 'is not a known column' })),
@@ -34,7 +37,7 @@ function refuseBadColumns(names: Iterable<string>, namedTwice: Iterable<string>)
   const parts = [
     ...(unknown.length > 0
       ? [
-          `Unknown column${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}; the columns are ${IMPORT_COLUMNS.join(', ')}`,
+          `Unknown column${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}; the columns are ${columns.join(', ')}`,
         ]
       : []),
     ...(repeated.length > 0
@@ -121,7 +124,7 @@ function cellsOf(
 /** A CSV cell's value: without the `'` an export protects it with, CRLF inside it as LF. */
 const csvCell = (text: string) => unprotectCell(text).replace(/\r\n/g, '\n')
 
-function parseCsvText(text: string): ParsedRows {
+function parseCsvText(text: string, known: readonly string[]): ParsedRows {
   const body = text.replace(/^\uFEFF/, '')
   const header = body.slice(0, body.search(/\r?\n|$/))
   // The separator is whichever of , and ; the header uses more.
@@ -133,7 +136,7 @@ function parseCsvText(text: string): ParsedRows {
   }
   const [names = [], ...lines] = parsed.data
   const columns = names.map((n) => n.trim())
-  refuseBadColumns(columns, namedTwiceIn(columns))
+  refuseBadColumns(columns, namedTwiceIn(columns), known)
   const errors: RowError[] = []
   const rows = lines.map((cells, i) => {
     if (cells.length !== columns.length) {
@@ -170,13 +173,14 @@ function refuseIllFormedRows(values: unknown[]): void {
   })
 }
 
-function parseObjects(values: unknown[], namedTwice: string[]): ParsedRows {
+function parseObjects(values: unknown[], namedTwice: string[], known: readonly string[]): ParsedRows {
   refuseIllFormedRows(values)
   const errors: RowError[] = []
   const objects = values.map((v) => (v !== null && typeof v === 'object' && !Array.isArray(v) ? v : null))
   refuseBadColumns(
     objects.flatMap((o) => (o ? Object.keys(o) : [])),
     namedTwice,
+    known,
   )
   const rows: ParsedRows['rows'] = []
   objects.forEach((o, i) => {
@@ -186,7 +190,7 @@ function parseObjects(values: unknown[], namedTwice: string[]): ParsedRows {
   return { rows, errors }
 }
 
-function parseNdjson(text: string): ParsedRows {
+function parseNdjson(text: string, known: readonly string[]): ParsedRows {
   const errors: RowError[] = []
   const lines = text
     .replace(/^\uFEFF/, '')
@@ -203,7 +207,7 @@ function parseNdjson(text: string): ParsedRows {
       return undefined
     }
   })
-  const parsed = parseObjects(values, namedTwice)
+  const parsed = parseObjects(values, namedTwice, known)
   // Lines that were not JSON were reported already; keep the other rows' errors.
   const bad = new Set(errors.map((e) => e.row))
   return {
@@ -243,24 +247,30 @@ function refuseTooMany(rows: number, max: number): void {
  * The rows of an import body: CSV or NDJSON text, or JSON as text (so that a key named twice in
  * a row is refused like a CSV column named twice) or as an already parsed array. More than
  * `maxRows` data rows is 413, counted before the rows are parsed (CSV and NDJSON by their
- * non-empty lines; a JSON array by its length once the text is parsed).
+ * non-empty lines; a JSON array by its length once the text is parsed). `columns` are the known
+ * columns (the directory import's unless another bulk write names its own).
  */
-export function parseImportBody(format: ImportFormat, body: unknown, maxRows = Infinity): ParsedRows {
+export function parseImportBody(
+  format: ImportFormat,
+  body: unknown,
+  maxRows = Infinity,
+  columns: readonly string[] = IMPORT_COLUMNS,
+): ParsedRows {
   let parsed: ParsedRows
   if (format === 'csv') {
     const text = String(body)
     refuseTooMany(nonEmptyLines(text) - 1, maxRows)
-    parsed = parseCsvText(text)
+    parsed = parseCsvText(text, columns)
   } else if (format === 'ndjson') {
     const text = String(body)
     refuseTooMany(nonEmptyLines(text), maxRows)
-    parsed = parseNdjson(text)
+    parsed = parseNdjson(text, columns)
   } else {
     const text = typeof body === 'string' ? body.replace(/^\uFEFF/, '') : undefined
     const value = text === undefined ? body : parseJson(text)
     if (!Array.isArray(value)) throw badRequest('A JSON import body must be an array of rows')
     refuseTooMany(value.length, maxRows)
-    parsed = parseObjects(value, text === undefined ? [] : keysNamedTwice(text, 2))
+    parsed = parseObjects(value, text === undefined ? [] : keysNamedTwice(text, 2), columns)
   }
   if (parsed.rows.length === 0 && parsed.errors.length === 0) throw badRequest('The import has no rows')
   return parsed

@@ -25,6 +25,7 @@ import {
 import { contactFields, contactToInput } from '../contacts/contacts-routes.js'
 import type { ParsedRows } from './import-parse.js'
 import { type ImportResult, ImportRow, ImportRowByKey } from './imports-schemas.js'
+import { PersonIndex } from './person-match.js'
 
 type Entity = 'organizations' | 'contacts' | 'assignments'
 type Outcome = 'created' | 'updated' | 'unchanged'
@@ -58,7 +59,7 @@ class Tally {
  * never `unchanged`), so both rows are rejected, naming each other. An empty cell gives nothing
  * and conflicts with nothing; rows that repeat a value agree.
  */
-class Conflicts {
+export class Conflicts {
   private readonly first = new Map<string, { row: number; value: string }>()
   readonly errors: RowError[] = []
   /** `record` keys the record; `what` names it in the message ("the same person"). */
@@ -84,7 +85,7 @@ class Conflicts {
   }
 }
 
-const rowsRejected = (errors: RowError[]) =>
+export const rowsRejected = (errors: RowError[]) =>
   new ProblemError(422, `${new Set(errors.map((e) => e.row)).size} row(s) rejected; nothing was imported`, {
     type: problemType('import-rows-rejected'),
     errors,
@@ -285,16 +286,7 @@ export function applyRows(
         for (const o of tx.select().from(organizations).where(isNull(organizations.deletedAt)).all()) {
           orgs.set(orgKey(o.stateCode, o.name), o)
         }
-        const byId = new Map<string, ContactRow>()
-        const byExternalId = new Map<string, ContactRow>()
-        const byEmail = new Map<string, ContactRow>()
-        const remember = (c: ContactRow) => {
-          byId.set(c.id, c)
-          if (c.externalId) byExternalId.set(c.externalId, c)
-          for (const d of c.contactDetails)
-            if (d.type === 'email' && !byEmail.has(d.value)) byEmail.set(d.value, c)
-        }
-        for (const c of tx.select().from(contacts).where(isNull(contacts.deletedAt)).all()) remember(c)
+        const people = new PersonIndex(tx.select().from(contacts).where(isNull(contacts.deletedAt)).all())
         const tenures = new Map<string, AssignmentRow>()
         const tenureKey = (a: {
           contactId: string
@@ -327,14 +319,9 @@ export function applyRows(
               : undefined
             // By externalId; else by email, unless that person is already keyed by another
             // externalId (and only for a token that may read restricted e-mails).
-            const emailMatch = r.email && seesRestricted ? byEmail.get(r.email) : undefined
-            // An export keys a person without externalId by the record id.
-            const idMatch = r.externalId ? byId.get(r.externalId) : undefined
-            const keyedById = idMatch !== undefined && idMatch.externalId === null
-            let contact =
-              (r.externalId ? byExternalId.get(r.externalId) : undefined) ??
-              (keyedById ? idMatch : undefined) ??
-              (emailMatch && (!r.externalId || !emailMatch.externalId) ? emailMatch : undefined)
+            const matched = people.match(r.externalId, r.email, seesRestricted)
+            const keyedById = matched.keyedById
+            let contact = matched.contact
             const given = {
               honorific: r.honorific,
               givenName: r.givenName,
@@ -356,7 +343,7 @@ export function applyRows(
             ) {
               outOfScope.push({
                 row,
-                field: keyedById || byExternalId.has(r.externalId ?? '') ? 'externalId' : 'email',
+                field: matched.field,
                 message: 'matches a person assigned only in states this token may not change',
               })
             }
@@ -405,7 +392,7 @@ export function applyRows(
               contact = createRecord(tx, ctx, 'contact', contactFields(input, newId(), undefined))
               tally.note('contacts', contact.id, 'created')
             }
-            remember(contact)
+            people.remember(contact)
             const person = `contact:${contact.id}`
             for (const field of CONTACT_FIELDS)
               conflicts.note(person, 'the same person', field, row, r[field])

@@ -13,10 +13,19 @@ import { Contact } from '../contacts/contacts-schemas.js'
 import { Organization } from '../organizations/organizations-schemas.js'
 import { Role } from '../roles/roles-schemas.js'
 import { State } from '../states/states-schemas.js'
+import { Participation, TrainingEvent } from '../training/training-schemas.js'
 
 const MAX_FEED_PAGE = 1000
 
-export const EntityName = z.enum(['state', 'organization', 'role', 'contact', 'assignment'])
+export const EntityName = z.enum([
+  'state',
+  'organization',
+  'role',
+  'contact',
+  'assignment',
+  'training-event',
+  'participation',
+])
 
 const BOOKKEEPING = new Set(['version', 'createdAt', 'updatedAt', 'deletedAt'])
 
@@ -54,6 +63,8 @@ const ENTITIES = [
   ['role', Role, 'Role'],
   ['contact', Contact, 'Contact'],
   ['assignment', Assignment, 'Assignment'],
+  ['training-event', TrainingEvent, 'TrainingEvent'],
+  ['participation', Participation, 'Participation'],
 ] as const
 
 const revisionOf = <E extends z.infer<typeof EntityName>>(entity: E, record: z.ZodObject, name: string) =>
