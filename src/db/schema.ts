@@ -209,7 +209,16 @@ export const revisions = sqliteTable(
     actor: text('actor').notNull(),
     action: text('action', { enum: ['create', 'update', 'delete', 'erase'] }).notNull(),
     entity: text('entity', {
-      enum: ['state', 'organization', 'role', 'contact', 'assignment', 'webhook', 'training-event', 'participation'],
+      enum: [
+        'state',
+        'organization',
+        'role',
+        'contact',
+        'assignment',
+        'webhook',
+        'training-event',
+        'participation',
+      ],
     }).notNull(),
     entityId: text('entity_id').notNull(),
     requestId: text('request_id').notNull(),
