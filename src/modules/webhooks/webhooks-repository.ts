@@ -204,18 +204,34 @@ export function listDeliveries(
 }
 
 /** The state a versioned record had at revision `seq`, from its own revisions (null: none). */
-function stateCodeAt(db: Tx, row: RevisionRow): (string | null)[] {
-  const change = row.changes.stateCode
+function stateCodeAt(db: Tx, row: RevisionRow, field = 'stateCode'): (string | null)[] {
+  const change = row.changes[field]
   if (change) return [change.before as string | null, change.after as string | null]
   const last = statement(
     db,
-    'webhook-state-at',
+    `webhook-${field}-at`,
     () =>
-      "select json_extract(changes, '$.stateCode.after') from revisions where entity = ? and entity_id = ? and seq <= ? and json_type(changes, '$.stateCode') is not null order by seq desc limit 1",
+      `select json_extract(changes, '$.${field}.after') from revisions where entity = ? and entity_id = ? and seq <= ? and json_type(changes, '$.${field}') is not null order by seq desc limit 1`,
   )
     .pluck()
     .get(row.entity, row.entityId, row.seq) as string | null | undefined
   return [last ?? null]
+}
+
+/** The person a participation records, from its own create revision (a participation's contact never changes). */
+function participantOf(db: Tx, row: RevisionRow): string | null {
+  const change = row.changes.contactId
+  if (change) return (change.after ?? change.before) as string | null
+  return (
+    (statement(
+      db,
+      'webhook-participant',
+      () =>
+        "select json_extract(changes, '$.contactId.after') from revisions where entity = 'participation' and entity_id = ? and action = 'create'",
+    )
+      .pluck()
+      .get(row.entityId) as string | null | undefined) ?? null
+  )
 }
 
 /**
@@ -238,7 +254,8 @@ function contactStatesAt(db: Tx, row: RevisionRow): (string | null)[] {
  * The states a change belongs to, by the rule the token `states` claim applies to writes: a
  * state is its own; an organization and an assignment belong to their state (both, when the
  * change moves them); a contact belongs to the states of its assignments, current or ended
- * at the time of the change (none until it is assigned); a role belongs to no state.
+ * at the time of the change (none until it is assigned); a training event to its host state, a
+ * participation to its person's states; a role belongs to no state.
  */
 export function statesOfRevision(db: Tx, row: RevisionRow): string[] {
   let codes: (string | null)[]
@@ -253,6 +270,16 @@ export function statesOfRevision(db: Tx, row: RevisionRow): string[] {
     case 'contact':
       codes = contactStatesAt(db, row)
       break
+    // A training event belongs to its host state; a participation to its person's states, as
+    // the states claim applies them to writes (docs/training.md).
+    case 'training-event':
+      codes = stateCodeAt(db, row, 'hostStateCode')
+      break
+    case 'participation': {
+      const contactId = participantOf(db, row)
+      codes = contactId ? contactStatesAt(db, { ...row, entityId: contactId }) : []
+      break
+    }
     default:
       codes = []
   }
