@@ -70,6 +70,10 @@ describe('numeric bounds', () => {
     ['JWKS_URL', 'xhttps://idp.example/jwks', 'must be an http(s) URL'],
     ['JWKS_URL', 'httpsx://idp.example/jwks', 'must be an http(s) URL'],
     ['PUBLIC_READ', 'yes', 'must be true or false'],
+    ['OIDC_ISSUER', 'ftp://idp.example/', 'must be an http(s) URL'],
+    ['OIDC_RESOURCE', 'pocdir', 'must be an http(s) URL'],
+    ['OIDC_SCOPES', 'openid  directory:write', 'must be space-separated scopes'],
+    ['OIDC_SCOPES', 'openid "x"', 'must be space-separated scopes'],
   ])('%s=%s is refused: %s', (name, value, message) => {
     expect(refused({ [name]: value })).toBe(`Invalid configuration: ${name} ${message}`)
   })
@@ -99,6 +103,7 @@ describe('defaults and accepted values', () => {
       corsOrigins: [],
       metrics: 'off',
       logLevel: 'info',
+      oidc: null,
     }
     const names = ['PORT', 'HOST', 'DATABASE_PATH', 'JWT_SECRET', 'JWT_PUBLIC_KEY', 'JWKS_URL', 'JWT_ISSUER']
     const more = [
@@ -109,6 +114,10 @@ describe('defaults and accepted values', () => {
       'TRUST_PROXY',
       'CORS_ORIGINS',
       'METRICS',
+      'OIDC_ISSUER',
+      'OIDC_CLIENT_ID',
+      'OIDC_SCOPES',
+      'OIDC_RESOURCE',
       'JWT_AUDIENCE',
       'PUBLIC_READ',
       'BODY_LIMIT',
