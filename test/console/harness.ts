@@ -110,7 +110,9 @@ export async function openConsole(browser: Browser, width: number = WIDTHS.deskt
   page.on('console', (msg) => {
     // A refused request (401/403/404/412) is logged by Chromium as a console error; the API's
     // answers are the tests' business, anything else is a fault of the console.
-    if (msg.type() === 'error' && !/Failed to load resource: the server responded/.test(msg.text())) {
+    // Only the console's own pages count (not an identity provider's login page).
+    const own = new URL(page.url()).pathname.startsWith('/console')
+    if (own && msg.type() === 'error' && !/Failed to load resource: the server responded/.test(msg.text())) {
       problems.push(`console: ${msg.text()}`)
     }
   })
@@ -152,7 +154,7 @@ export async function screenshot(page: Page, name: string): Promise<void> {
 export async function signInWithToken(page: Page, base: string, claims: TokenClaims): Promise<void> {
   const token = await signToken(claims)
   await page.goto(`${base}/console/sign-in`)
-  await page.getByLabel('Token').fill(token)
+  await page.getByLabel('Token', { exact: true }).fill(token)
   await page.getByRole('button', { name: 'Sign in with this token' }).click()
   await page.getByTestId('signed-in-as').waitFor()
 }

@@ -2,6 +2,7 @@ import { useEffect, useState } from 'preact/hooks'
 import { useLocation } from 'preact-iso'
 import { api, describeProblem } from '../api'
 import { type ConsoleConfig, consoleConfig } from '../console-config'
+import { startSignIn } from '../oidc'
 import { sessionFromToken, signIn } from '../session'
 import { useTitle } from '../title'
 
@@ -46,11 +47,23 @@ export function SignIn() {
       {config?.oidc ? (
         <section aria-labelledby="oidc-heading">
           <h2 id="oidc-heading">With your organization's account</h2>
-          <p>
-            <a class="button" href="/console/callback?start=1" data-testid="oidc-sign-in">
-              Sign in with {new URL(config.oidc.issuer).host}
-            </a>
-          </p>
+          <button
+            type="button"
+            disabled={busy}
+            onClick={() => {
+              const { oidc } = config
+              if (!oidc) return
+              setBusy(true)
+              startSignIn(oidc).catch((err: unknown) => {
+                setBusy(false)
+                setError(
+                  `The identity provider cannot be reached: ${err instanceof Error ? err.message : err}`,
+                )
+              })
+            }}
+          >
+            Sign in with {new URL(config.oidc.issuer).host}
+          </button>
         </section>
       ) : null}
       <section aria-labelledby="token-heading">
