@@ -65,5 +65,12 @@ export async function seedConsoleData(server: TestServer) {
     startDate: '2023-05-15',
     isPrimary: true,
   })
-  return { kgMfa, kzMfa, zhumabekov, sadykova, nurlanova, kgPoc, kzPoc }
+  // KZ's PoC was last verified 30 months ago (no API writes the past: set in the database
+  // before anything is read, so no cached page holds the old value).
+  const longAgo = new Date()
+  longAgo.setMonth(longAgo.getMonth() - 30)
+  server.db.$client
+    .prepare('update contacts set last_verified_at = ? where id = ?')
+    .run(longAgo.toISOString().replace(/\.\d+Z$/, 'Z'), nurlanova.id)
+  return { kgMfa, kzMfa, zhumabekov, sadykova, nurlanova, kgPoc, kzPoc, kzVerifiedAt: longAgo }
 }
