@@ -16,6 +16,11 @@ export function Layout({ children }: { children: ComponentChildren }) {
           pocdir
         </a>
         <SearchBox />
+        <nav aria-label="Sections" class="sections">
+          <a href="/console/stale">Stale</a>
+          <a href="/console/changes">Changes</a>
+          <a href="/console/import">Import</a>
+        </nav>
         <nav aria-label="Account" class="account">
           {session ? (
             <>
