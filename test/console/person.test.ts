@@ -68,6 +68,27 @@ describe('the person page', () => {
     await context.close()
   })
 
+  it('renders with three API calls; the tenure names come from two look-ups kept for the console load', async () => {
+    const { page, context } = await openConsole(browser)
+    const calls: string[] = []
+    page.on('request', (r) => {
+      const url = new URL(r.url())
+      if (url.pathname.startsWith('/v1/')) calls.push(url.pathname + url.search)
+    })
+    await page.goto(`${server.url}/console/contacts/${seed.nurlanova.id}`)
+    await page.getByTestId('timeline').waitFor()
+    await page.getByText('Ministry of Foreign Affairs of the Republic of Kazakhstan').waitFor()
+    expect(calls.slice(0, 3).sort()).toEqual(
+      [
+        `/v1/contacts/${seed.nurlanova.id}`,
+        `/v1/assignments?contact=${seed.nurlanova.id}&limit=500`,
+        `/v1/contacts/${seed.nurlanova.id}/history?limit=100`,
+      ].sort(),
+    )
+    expect(calls.slice(3).sort()).toEqual([`/v1/organizations/${seed.kzMfa.id}`, '/v1/roles?limit=500'])
+    await context.close()
+  })
+
   it('shows a read-only token the restricted details but no enabled edit control', async () => {
     const { page, context, problems } = await openConsole(browser)
     await signInWithToken(page, server.url, { scope: 'directory:read', sub: 'reader' })

@@ -48,6 +48,7 @@ export function formatValue(value: unknown): string {
       .join('; ')
   }
   if (typeof value === 'object') return JSON.stringify(value)
+  if (typeof value === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(value)) return formatInstant(value)
   return String(value)
 }
 

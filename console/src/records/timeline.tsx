@@ -24,7 +24,10 @@ export function Timeline({
         {revisions.map((r) => {
           const changes = Object.entries(
             r.changes as Record<string, { before: unknown; after: unknown }>,
-          ).filter(([field]) => field !== 'id')
+            // A create lists every field; the empty ones say nothing.
+          ).filter(
+            ([field, c]) => field !== 'id' && (r.action !== 'create' || formatValue(c.after) !== '(empty)'),
+          )
           return (
             <li key={r.seq}>
               <p class="timeline-head">
