@@ -9,9 +9,12 @@ import { mkdirSync, readdirSync, readFileSync, rmdirSync, statSync } from 'node:
 import { createRequire } from 'node:module'
 import { fileURLToPath } from 'node:url'
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core'
-import { expect } from 'vitest'
+import { expect, vi } from 'vitest'
 import { CONSOLE_DIST } from '../../src/plugins/console.js'
 import { buildTestApp, signToken, type TokenClaims } from '../helpers/build-test-app.js'
+
+// A browser test takes seconds, more on a loaded machine (CI shares two cores).
+vi.setConfig({ testTimeout: 60_000 })
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 export const SCREENSHOTS = `${ROOT}tmp/console-screenshots/`
