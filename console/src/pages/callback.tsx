@@ -2,7 +2,6 @@ import { useEffect, useState } from 'preact/hooks'
 import { useLocation } from 'preact-iso'
 import { api, describeProblem } from '../api'
 import { consoleConfig } from '../console-config'
-import { finishSignIn } from '../oidc'
 import { signIn } from '../session'
 import { useTitle } from '../title'
 
@@ -18,6 +17,7 @@ export function Callback() {
     consoleConfig()
       .then(async ({ oidc }) => {
         if (!oidc) throw new Error('This service has no identity provider configured.')
+        const { finishSignIn } = await import('../oidc')
         const session = await finishSignIn(oidc, callback)
         const { error: problem } = await api.GET('/v1/roles', {
           params: { query: { limit: 1 } },

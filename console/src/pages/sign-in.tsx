@@ -2,7 +2,6 @@ import { useEffect, useState } from 'preact/hooks'
 import { useLocation } from 'preact-iso'
 import { api, describeProblem } from '../api'
 import { type ConsoleConfig, consoleConfig } from '../console-config'
-import { startSignIn } from '../oidc'
 import { sessionFromToken, signIn } from '../session'
 import { useTitle } from '../title'
 
@@ -54,12 +53,15 @@ export function SignIn() {
               const { oidc } = config
               if (!oidc) return
               setBusy(true)
-              startSignIn(oidc).catch((err: unknown) => {
-                setBusy(false)
-                setError(
-                  `The identity provider cannot be reached: ${err instanceof Error ? err.message : err}`,
-                )
-              })
+              // The OIDC client is loaded only by those who use it.
+              import('../oidc')
+                .then(({ startSignIn }) => startSignIn(oidc))
+                .catch((err: unknown) => {
+                  setBusy(false)
+                  setError(
+                    `The identity provider cannot be reached: ${err instanceof Error ? err.message : err}`,
+                  )
+                })
             }}
           >
             Sign in with {new URL(config.oidc.issuer).host}
