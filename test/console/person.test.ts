@@ -208,6 +208,43 @@ describe('the person page', () => {
     await context.close()
   })
 
+  it('edits contact details as a whole list; a refused detail is shown under the list', async () => {
+    const { page, context, problems } = await openConsole(browser)
+    await signInWithToken(page, server.url, { scope: 'directory:write', sub: 'editor' })
+    await page.goto(`${server.url}/console/contacts/${seed.sadykova.id}`)
+    await page.getByTestId('timeline').waitFor()
+    const version = (await contact(seed.sadykova.id)).version
+    await page.getByRole('button', { name: 'Edit details' }).click()
+    await page.getByRole('button', { name: 'Add a contact detail' }).click()
+    await page.getByLabel('Value of detail 1').fill('not-an-address')
+    await page.getByRole('button', { name: 'Save' }).click()
+    const error = page.locator('#contact-contactDetails-error')
+    await error.waitFor()
+    await expect(page.locator('#contact-contactDetails').getAttribute('aria-describedby')).resolves.toBe(
+      'contact-contactDetails-error',
+    )
+    await expect(error.textContent()).resolves.toBe('#1 value: is not a valid email address')
+    await expectAccessible(page)
+    await screenshot(page, 'person-edit-details')
+    expect((await contact(seed.sadykova.id)).version).toBe(version)
+
+    await page.getByLabel('Value of detail 1').fill('A.Sadykova@mfa.example.kg')
+    await page.getByRole('button', { name: 'Save' }).click()
+    await page.getByTestId('contact-details').waitFor()
+    await expect(page.getByTestId('contact-details').innerText()).resolves.toBe(
+      'email: a.sadykova@mfa.example.kg restricted',
+    )
+    expect(problems).toEqual([])
+    await context.close()
+
+    // Restricted (the default): an anonymous visitor does not get it.
+    const anonymous = await openConsole(browser)
+    await anonymous.page.goto(`${server.url}/console/contacts/${seed.sadykova.id}`)
+    await anonymous.page.getByTestId('timeline').waitFor()
+    expect(await anonymous.page.content()).not.toContain('a.sadykova@mfa.example.kg')
+    await anonymous.context.close()
+  })
+
   it('marks the person verified today in one click', async () => {
     const { page, context } = await openConsole(browser)
     await signInWithToken(page, server.url, { scope: 'directory:write', sub: 'bishkek', states: ['KG'] })

@@ -22,6 +22,7 @@ const FIELDS: readonly FieldSpec[] = [
   { name: 'kind', kind: 'select', options: KINDS, required: true },
   { name: 'website' },
   { name: 'externalId' },
+  { name: 'contactDetails', kind: 'details' },
 ]
 
 /** The organization page: details, its people's tenures, history; three API calls to render. */

@@ -22,6 +22,7 @@ const CONTACT_FIELDS: readonly FieldSpec[] = [
   { name: 'nameOriginal' },
   { name: 'positionTitle' },
   { name: 'externalId' },
+  { name: 'contactDetails', kind: 'details' },
 ]
 const NOTES: FieldSpec = { name: 'notes', kind: 'textarea' }
 

@@ -1,5 +1,6 @@
-import { useState } from 'preact/hooks'
+import { useEffect, useRef, useState } from 'preact/hooks'
 import { api, describeProblem, type Problem, type Schemas } from '../api'
+import { type Detail, DetailsEditor } from './details-editor'
 import { fieldLabel, formatValue, sameValue } from './format'
 
 /**
@@ -17,14 +18,14 @@ export type RecordOf = {
 
 export interface FieldSpec {
   name: string
-  kind?: 'text' | 'textarea' | 'date' | 'checkbox' | 'select'
+  kind?: 'text' | 'textarea' | 'date' | 'checkbox' | 'select' | 'details'
   options?: readonly string[]
   /** A field that cannot be cleared: an emptied one is sent as "" for the service to refuse. */
   required?: boolean
 }
 
 type Values = Record<string, string>
-type Patch = Record<string, string | boolean | null>
+type Patch = Record<string, string | boolean | null | Detail[]>
 type Answer<K extends Editable> = { data?: RecordOf[K]; error?: unknown; response: Response }
 
 const READ_ONLY = new Set(['version', 'createdAt', 'updatedAt', 'lastVerifiedAt'])
@@ -34,7 +35,11 @@ function valuesOf(record: object, fields: readonly FieldSpec[]): Values {
   return Object.fromEntries(
     fields.map((f) => [
       f.name,
-      f.kind === 'checkbox' ? String(r[f.name] === true) : ((r[f.name] as string | null) ?? ''),
+      f.kind === 'checkbox'
+        ? String(r[f.name] === true)
+        : f.kind === 'details'
+          ? JSON.stringify(r[f.name] ?? [])
+          : ((r[f.name] as string | null) ?? ''),
     ]),
   )
 }
@@ -46,6 +51,7 @@ function patchOf(values: Values, initial: Values, fields: readonly FieldSpec[]):
     const v = values[f.name] ?? ''
     if (v === initial[f.name]) continue
     if (f.kind === 'checkbox') patch[f.name] = v === 'true'
+    else if (f.kind === 'details') patch[f.name] = JSON.parse(v) as Detail[]
     else patch[f.name] = v.trim() === '' && !f.required ? null : v
   }
   return patch
@@ -112,6 +118,11 @@ export function EditForm<K extends Editable>(props: {
   const [error, setError] = useState<string | null>(null)
   const [conflict, setConflict] = useState<Conflict<K> | null>(null)
   const [busy, setBusy] = useState(false)
+  const conflictHeading = useRef<HTMLHeadingElement>(null)
+  // The conflict replaces the Save the user just pressed: keyboard and screen readers go to it.
+  useEffect(() => {
+    if (conflict) conflictHeading.current?.focus()
+  }, [conflict])
 
   async function save(version: number, patch: Patch) {
     setBusy(true)
@@ -142,9 +153,12 @@ export function EditForm<K extends Editable>(props: {
       const byField: Record<string, string> = {}
       const rest: string[] = []
       for (const e of (problem?.errors ?? []) as { path?: string; field?: string; message: string }[]) {
-        const name = (e.path ?? e.field ?? '').split(/[./]/).find(Boolean) ?? ''
+        const [name = '', ...inner] = (e.path ?? e.field ?? '').split(/[./]/).filter(Boolean)
+        // Within a list field, say which item: contactDetails.0.value -> "#1 value: …".
+        const where = inner.map((s) => (/^\d+$/.test(s) ? `#${Number(s) + 1}` : s)).join(' ')
+        const message = where ? `${where}: ${e.message}` : e.message
         if (fields.some((f) => f.name === name))
-          byField[name] = byField[name] ? `${byField[name]}; ${e.message}` : e.message
+          byField[name] = byField[name] ? `${byField[name]}; ${message}` : message
         else rest.push(`${e.path ?? e.field}: ${e.message}`)
       }
       setFieldErrors(byField)
@@ -180,7 +194,7 @@ export function EditForm<K extends Editable>(props: {
         ) : null}
         {conflict ? (
           <section class="conflict" aria-labelledby={`${idPrefix}-conflict`} data-testid="conflict">
-            <h3 id={`${idPrefix}-conflict`}>
+            <h3 id={`${idPrefix}-conflict`} ref={conflictHeading} tabIndex={-1}>
               Someone changed this record meanwhile (now version {conflict.current.version})
             </h3>
             <p>Your edit was not saved. What changed since you opened the form:</p>
@@ -234,7 +248,15 @@ export function EditForm<K extends Editable>(props: {
           const set = (v: string) => setValues({ ...values, [f.name]: v })
           return (
             <div class={f.kind === 'checkbox' ? 'field checkbox' : 'field'} key={f.name}>
-              {f.kind === 'checkbox' ? (
+              {f.kind === 'details' ? (
+                <DetailsEditor
+                  id={id}
+                  name={f.name}
+                  details={JSON.parse(value || '[]') as Detail[]}
+                  describedBy={common['aria-describedby']}
+                  onChange={(details) => set(JSON.stringify(details))}
+                />
+              ) : f.kind === 'checkbox' ? (
                 <>
                   <input
                     type="checkbox"
