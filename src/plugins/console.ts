@@ -8,7 +8,7 @@ import { ProblemError, problemType } from '../lib/problem.js'
 /** Where `npm run console:build` puts the console (src/plugins -> console/dist, also from dist/). */
 export const CONSOLE_DIST = fileURLToPath(new URL('../../console/dist/', import.meta.url))
 
-export const consoleBuilt = () => existsSync(`${CONSOLE_DIST}index.html`)
+export const consoleBuilt = (root = CONSOLE_DIST) => existsSync(`${root}index.html`)
 
 /**
  * The console's own CSP, stricter than the API's default: no inline styles either, no framing,
@@ -37,6 +37,8 @@ export function consoleCsp(oidc: OidcConfig | null): string {
 
 export interface ConsoleOptions {
   oidc: OidcConfig | null
+  /** The built console (a folder path ending in /); tests point it elsewhere. */
+  root?: string
 }
 
 const notBuilt = () =>
@@ -52,7 +54,7 @@ const notBuilt = () =>
  * configuration the console reads at start. A client of the public API only: nothing here
  * reads the database.
  */
-const consolePlugin: FastifyPluginAsync<ConsoleOptions> = async (app, { oidc }) => {
+const consolePlugin: FastifyPluginAsync<ConsoleOptions> = async (app, { oidc, root = CONSOLE_DIST }) => {
   const csp = consoleCsp(oidc)
   app.addHook('onSend', async (_request, reply, payload) => {
     reply.header('content-security-policy', csp)
@@ -60,7 +62,7 @@ const consolePlugin: FastifyPluginAsync<ConsoleOptions> = async (app, { oidc }) 
   })
 
   await app.register(fastifyStatic, {
-    root: CONSOLE_DIST,
+    root,
     serve: false,
     cacheControl: false,
     // Vite names assets by content hash: they never change under the same name.
@@ -81,11 +83,11 @@ const consolePlugin: FastifyPluginAsync<ConsoleOptions> = async (app, { oidc }) 
 
   // With ignoreTrailingSlash, /console and /console/ are this route; the wildcard needs a name.
   app.get('/console', { schema: { hide: true } }, async (_request, reply) => {
-    if (!consoleBuilt()) throw notBuilt()
+    if (!consoleBuilt(root)) throw notBuilt()
     return reply.sendFile('index.html')
   })
   app.get<{ Params: { '*': string } }>('/console/*', { schema: { hide: true } }, async (request, reply) => {
-    if (!consoleBuilt()) throw notBuilt()
+    if (!consoleBuilt(root)) throw notBuilt()
     const path = request.params['*']
     // Built files live under assets/; any other path is a page of the console.
     if (path.startsWith('assets/')) return reply.sendFile(path)

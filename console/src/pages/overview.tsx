@@ -1,10 +1,24 @@
 import { useEffect, useMemo, useState } from 'preact/hooks'
-import { lazy, useLocation } from 'preact-iso'
+import { useLocation } from 'preact-iso'
 import { api, describeProblem, type Schemas } from '../api'
 import { useTitle } from '../title'
 import './overview.css'
 
-const WorldMap = lazy(() => import('../world-map'))
+type WorldMapComponent = typeof import('../world-map').default
+let worldMap: Promise<WorldMapComponent> | undefined
+
+/**
+ * The map's code and data (most of the console's weight) load in parallel with the API calls;
+ * the totals and the table do not wait for them (a suspending lazy() would hold the whole page).
+ */
+function useWorldMap(): WorldMapComponent | null {
+  const [component, setComponent] = useState<WorldMapComponent | null>(null)
+  useEffect(() => {
+    worldMap ??= import('../world-map').then((m) => m.default)
+    worldMap.then((c) => setComponent(() => c))
+  }, [])
+  return component
+}
 
 type Coverage = Schemas['Coverage']
 type Contact = Schemas['Contact']
@@ -67,6 +81,7 @@ export function Overview() {
   const [months, setMonths] = useState<number>(12)
   const { coverage, error: coverageError } = useCoverage(osce)
   const { holders, error: holdersError } = useNationalPocs()
+  const WorldMap = useWorldMap()
 
   const rows = useMemo(() => {
     if (!coverage) return null
@@ -144,7 +159,7 @@ export function Overview() {
           </li>
         ))}
       </ul>
-      {rows ? (
+      {rows && WorldMap ? (
         <WorldMap
           summary={`World map of ${summary}`}
           classOf={(code) => byCode.get(code)?.status ?? (osce ? 'filtered' : undefined)}
