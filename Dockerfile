@@ -7,6 +7,7 @@
 #
 # The image runs the compiled JavaScript (dist/), not tsx. Layout inside the image:
 #   /app/dist        compiled src/ (dist/server.js is the entry point)
+#   /app/console/dist the staff console, served at /console/
 #   /app/migrations  SQL migrations; dist/db/migrate.js finds them as ../../migrations
 #   /data            the SQLite database and, when no JWT key is configured, jwt-secret
 
@@ -26,8 +27,14 @@ RUN npm ci
 
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
+# The staff console (console/ -> console/dist), typed from the committed contract; npm ci's
+# `prepare` skipped it above (nothing of it was copied yet).
+COPY openapi ./openapi
+COPY console ./console
+COPY scripts/build-console.ts ./scripts/
 # tsc -p tsconfig.build.json -> dist/
 RUN npm run build \
+  && npm run console:build \
   && npm prune --omit=dev
 
 ########################################################################## runtime
@@ -47,6 +54,7 @@ WORKDIR /app
 # Application files stay owned by root (read-only to the service); only /data is writable.
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+COPY --from=build /app/console/dist ./console/dist
 COPY migrations ./migrations
 COPY package.json ./
 # `npx pocdir …`: bin/pocdir.js runs dist/cli/pocdir.js when there is no src/.

@@ -24,6 +24,7 @@ import { webhooksPlugin } from './modules/webhooks/webhooks-plugin.js'
 import { accessLog } from './plugins/access-log.js'
 import { authPlugin } from './plugins/auth.js'
 import { clientErrorHandler } from './plugins/client-errors.js'
+import { consolePlugin } from './plugins/console.js'
 import { corsPlugin } from './plugins/cors.js'
 import { errorsPlugin, frameworkErrors } from './plugins/errors.js'
 import { metricsPlugin } from './plugins/metrics.js'
@@ -91,7 +92,9 @@ export async function buildApp({ config, db, logger = false }: AppDeps) {
   app.addHook('onRoute', (route) => {
     const url = route.url ?? ''
     const isDocs = url === '/openapi.json' || url.startsWith('/docs')
-    if (OPERATIONS.has(url) || isDocs) {
+    // The console's files and the front page: the console itself signs in, then calls the API.
+    const isConsole = url === '/' || url.startsWith('/console')
+    if (OPERATIONS.has(url) || isDocs || isConsole) {
       route.config = { ...route.config, alwaysPublic: true }
     }
     if (OPERATIONS.has(url)) route.config = { ...route.config, rateLimit: false } as never
@@ -108,6 +111,7 @@ export async function buildApp({ config, db, logger = false }: AppDeps) {
   await app.register(accessLog, { db, enabled: config.accessLog })
   await app.register(swaggerPlugin)
   if (config.metrics === 'admin') await app.register(metricsPlugin, { db })
+  await app.register(consolePlugin, { oidc: config.oidc })
 
   await app.register(healthRoutes, { db })
   await app.register(statesRoutes, { db })

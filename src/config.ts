@@ -39,6 +39,19 @@ export interface Config {
   /** The privacy notice served at /v1/privacy. */
   privacyNotice: PrivacyNoticeConfig
   webhooks: WebhookConfig
+  /** The console's sign-in through an identity provider; null: pasted tokens only. */
+  oidc: OidcConfig | null
+}
+
+/** What the console needs for Authorization Code with PKCE (public, served to browsers). */
+export interface OidcConfig {
+  /** The provider's issuer URL (its discovery document is under it). */
+  issuer: string
+  clientId: string
+  /** Space-separated scopes the console asks for. */
+  scopes: string
+  /** RFC 8707 resource indicator sent with the request, when the provider needs one. */
+  resource: string | null
 }
 
 /** Webhook delivery (docs/webhooks.md); every duration in milliseconds. */
@@ -272,6 +285,24 @@ const EnvSchema = z.object({
   PRIVACY_CONTACT: z.preprocess(emptyAsUndefined, z.string().max(500).optional()),
   PRIVACY_PURPOSE: z.preprocess(emptyAsUndefined, z.string().max(2000).default(DEFAULT_PURPOSE)),
   PRIVACY_NOTICE_FILE: optionalString,
+  OIDC_ISSUER: z.preprocess(
+    emptyAsUndefined,
+    z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+  ),
+  OIDC_CLIENT_ID: z.preprocess(emptyAsUndefined, z.string().trim().min(1).max(200).optional()),
+  OIDC_SCOPES: z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .trim()
+      .max(1000)
+      .regex(/^[\x21\x23-\x5B\x5D-\x7E]+( [\x21\x23-\x5B\x5D-\x7E]+)*$/, 'must be space-separated scopes')
+      .default('openid directory:write'),
+  ),
+  OIDC_RESOURCE: z.preprocess(
+    emptyAsUndefined,
+    z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+  ),
   LOG_LEVEL: z.preprocess(
     emptyAsUndefined,
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -340,6 +371,14 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   if (keySources > 1) {
     throw new ConfigError('Invalid configuration: set only one of JWT_SECRET, JWT_PUBLIC_KEY and JWKS_URL')
   }
+  if (Boolean(e.OIDC_ISSUER) !== Boolean(e.OIDC_CLIENT_ID)) {
+    throw new ConfigError('Invalid configuration: set both OIDC_ISSUER and OIDC_CLIENT_ID, or neither')
+  }
+  if (e.OIDC_ISSUER && !e.JWKS_URL && !e.JWT_PUBLIC_KEY) {
+    throw new ConfigError(
+      "Invalid configuration: OIDC_ISSUER needs JWKS_URL or JWT_PUBLIC_KEY, so the service accepts the provider's tokens",
+    )
+  }
   let publicKey: JwtConfig['publicKey']
   if (e.JWT_PUBLIC_KEY) {
     try {
@@ -406,6 +445,15 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       logKeep: e.WEBHOOK_LOG_KEEP,
       pollMs: e.WEBHOOK_POLL_MS,
     }),
+    oidc:
+      e.OIDC_ISSUER && e.OIDC_CLIENT_ID
+        ? Object.freeze({
+            issuer: e.OIDC_ISSUER,
+            clientId: e.OIDC_CLIENT_ID,
+            scopes: e.OIDC_SCOPES,
+            resource: e.OIDC_RESOURCE ?? null,
+          })
+        : null,
     jwt: Object.freeze({
       secret: e.JWT_SECRET,
       publicKey,

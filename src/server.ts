@@ -1,13 +1,16 @@
+import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
 import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import closeWithGrace from 'close-with-grace'
 import { buildApp } from './app.js'
 import { type Config, ConfigError, loadConfig } from './config.js'
 import { type Db, openDatabase } from './db/client.js'
 import { runMigrations } from './db/migrate.js'
 import { seed } from './db/seed.js'
+import { consoleBuilt } from './plugins/console.js'
 
 /** A start-up failure the operator can act on: printed as one line, exit code 1. */
 class StartupError extends Error {}
@@ -79,6 +82,30 @@ function listenFailure(err: NodeJS.ErrnoException, config: Config): StartupError
   }
 }
 
+/**
+ * `npm install` builds the console; a checkout that skipped it (--ignore-scripts) gets it built
+ * on the first start, in a child process so the API answers meanwhile (/console/ answers 503
+ * not-ready until the build is there). Without the build script or Vite (a production image
+ * built without the console), it says so once.
+ */
+function buildConsoleIfMissing(app: Awaited<ReturnType<typeof buildApp>>) {
+  if (consoleBuilt()) return
+  const script = fileURLToPath(new URL('../scripts/build-console.ts', import.meta.url))
+  if (!existsSync(script)) {
+    app.log.warn('the console is not built and cannot be built here: /console/ answers 503')
+    return
+  }
+  app.log.info('building the console (npm run console:build); /console/ answers 503 until it is done')
+  const child = spawn(process.execPath, ['--import', 'tsx', script, '--if-possible'], {
+    cwd: fileURLToPath(new URL('..', import.meta.url)),
+    stdio: 'ignore',
+  })
+  child.on('exit', (code) => {
+    if (code === 0 && consoleBuilt()) app.log.info('the console is built')
+    else app.log.warn(`the console could not be built (exit ${code}): run npm run console:build`)
+  })
+}
+
 async function main() {
   let loaded: Config
   try {
@@ -104,6 +131,8 @@ async function main() {
     db.$client.close()
     throw listenFailure(err as NodeJS.ErrnoException, config)
   }
+
+  buildConsoleIfMissing(app)
 
   const { port } = app.server.address() as AddressInfo
   const wildcard = config.host === '0.0.0.0' || config.host === '::'

@@ -64,3 +64,53 @@ describe('HOST', () => {
     expect(loadConfig({ HOST: ' 0.0.0.0 ', JWT_SECRET: 'x'.repeat(32) }).host).toBe('0.0.0.0')
   })
 })
+
+describe('OIDC_* (the console signs in through an identity provider)', () => {
+  const jwks = { JWKS_URL: 'https://idp.example/jwks' }
+  it('is off by default and when both are empty', () => {
+    expect(loadConfig({}).oidc).toBeNull()
+    expect(loadConfig({ OIDC_ISSUER: '', OIDC_CLIENT_ID: '' }).oidc).toBeNull()
+  })
+
+  it('reads the issuer, client id, default scopes and no resource', () => {
+    expect(
+      loadConfig({ ...jwks, OIDC_ISSUER: 'https://idp.example/', OIDC_CLIENT_ID: 'pocdir-console' }).oidc,
+    ).toEqual({
+      issuer: 'https://idp.example/',
+      clientId: 'pocdir-console',
+      scopes: 'openid directory:write',
+      resource: null,
+    })
+    expect(
+      loadConfig({
+        ...jwks,
+        OIDC_ISSUER: 'https://idp.example/',
+        OIDC_CLIENT_ID: ' c ',
+        OIDC_SCOPES: 'openid directory:read',
+        OIDC_RESOURCE: 'https://pocdir.example/',
+      }).oidc,
+    ).toEqual({
+      issuer: 'https://idp.example/',
+      clientId: 'c',
+      scopes: 'openid directory:read',
+      resource: 'https://pocdir.example/',
+    })
+  })
+
+  it.each([[{ OIDC_ISSUER: 'https://idp.example/' }], [{ OIDC_CLIENT_ID: 'pocdir-console' }]])(
+    'refuses one without the other: %j',
+    (env) => {
+      expect(() => loadConfig({ ...jwks, ...env })).toThrow(
+        'Invalid configuration: set both OIDC_ISSUER and OIDC_CLIENT_ID, or neither',
+      )
+    },
+  )
+
+  it('refuses a provider whose tokens the service could not verify (no JWKS_URL or JWT_PUBLIC_KEY)', () => {
+    expect(() =>
+      loadConfig({ JWT_SECRET: 'x'.repeat(32), OIDC_ISSUER: 'https://idp.example/', OIDC_CLIENT_ID: 'c' }),
+    ).toThrow(
+      "Invalid configuration: OIDC_ISSUER needs JWKS_URL or JWT_PUBLIC_KEY, so the service accepts the provider's tokens",
+    )
+  })
+})

@@ -131,6 +131,10 @@ describe('numeric bounds', () => {
     ['JWKS_URL', 'xhttps://idp.example/jwks', 'must be an http(s) URL'],
     ['JWKS_URL', 'httpsx://idp.example/jwks', 'must be an http(s) URL'],
     ['PUBLIC_READ', 'yes', 'must be true or false'],
+    ['OIDC_ISSUER', 'ftp://idp.example/', 'must be an http(s) URL'],
+    ['OIDC_RESOURCE', 'pocdir', 'must be an http(s) URL'],
+    ['OIDC_SCOPES', 'openid  directory:write', 'must be space-separated scopes'],
+    ['OIDC_SCOPES', 'openid "x"', 'must be space-separated scopes'],
   ])('%s=%s is refused: %s', (name, value, message) => {
     expect(refused({ [name]: value })).toBe(`Invalid configuration: ${name} ${message}`)
   })
@@ -184,6 +188,7 @@ describe('defaults and accepted values', () => {
         logKeep: 1000,
         pollMs: 1000,
       },
+      oidc: null,
     }
     const names = ['PORT', 'HOST', 'DATABASE_PATH', 'JWT_SECRET', 'JWT_PUBLIC_KEY', 'JWKS_URL', 'JWT_ISSUER']
     const more = [
@@ -202,6 +207,10 @@ describe('defaults and accepted values', () => {
       'PRIVACY_CONTACT',
       'PRIVACY_PURPOSE',
       'PRIVACY_NOTICE_FILE',
+      'OIDC_ISSUER',
+      'OIDC_CLIENT_ID',
+      'OIDC_SCOPES',
+      'OIDC_RESOURCE',
       'JWT_AUDIENCE',
       'PUBLIC_READ',
       'BODY_LIMIT',

@@ -1,0 +1,120 @@
+import { existsSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import fastifyStatic from '@fastify/static'
+import type { FastifyPluginAsync } from 'fastify'
+import type { OidcConfig } from '../config.js'
+import { ProblemError, problemType } from '../lib/problem.js'
+
+/** Where `npm run console:build` puts the console (src/plugins -> console/dist, also from dist/). */
+export const CONSOLE_DIST = fileURLToPath(new URL('../../console/dist/', import.meta.url))
+
+export const consoleBuilt = (root = CONSOLE_DIST) => existsSync(`${root}index.html`)
+
+/**
+ * The console's own CSP, stricter than the API's default: no inline styles either, no framing,
+ * and fetches only to the service and, with OIDC, the identity provider (discovery and token
+ * requests come from the browser). `upgrade-insecure-requests` is left out for a plain-http
+ * provider (development): it would turn those fetches into https ones that cannot connect.
+ */
+export function consoleCsp(oidc: OidcConfig | null): string {
+  const issuer = oidc ? new URL(oidc.issuer) : null
+  const directives = [
+    "default-src 'self'",
+    "base-uri 'self'",
+    `connect-src 'self'${issuer ? ` ${issuer.origin}` : ''}`,
+    "font-src 'self'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+    "img-src 'self' data:",
+    "object-src 'none'",
+    "script-src 'self'",
+    "script-src-attr 'none'",
+    "style-src 'self'",
+  ]
+  if (issuer?.protocol !== 'http:') directives.push('upgrade-insecure-requests')
+  return directives.join('; ')
+}
+
+export interface ConsoleOptions {
+  oidc: OidcConfig | null
+  /** The built console (a folder path ending in /); tests point it elsewhere. */
+  root?: string
+}
+
+const notBuilt = () =>
+  new ProblemError(
+    503,
+    'The console is not built yet: it is built by npm install and on the first start (npm run console:build builds it by hand); try again shortly',
+    { type: problemType('not-ready'), headers: { 'retry-after': '10' } },
+  )
+
+/**
+ * The staff console at /console/: the files Vite built, with every other path under /console/
+ * answered by index.html (the console's own router shows the page), and the public
+ * configuration the console reads at start. A client of the public API only: nothing here
+ * reads the database.
+ */
+const consolePlugin: FastifyPluginAsync<ConsoleOptions> = async (app, { oidc, root = CONSOLE_DIST }) => {
+  const csp = consoleCsp(oidc)
+  app.addHook('onSend', async (_request, reply, payload) => {
+    reply.header('content-security-policy', csp)
+    return payload
+  })
+
+  await app.register(fastifyStatic, {
+    root,
+    serve: false,
+    cacheControl: false,
+    // Vite names assets by content hash: they never change under the same name.
+    setHeaders: (res, path) => {
+      res.setHeader(
+        'cache-control',
+        path.includes('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache',
+      )
+    },
+    preCompressed: true,
+  })
+
+  const config = { oidc }
+  app.get('/console/config.json', { schema: { hide: true } }, async (_request, reply) => {
+    reply.header('cache-control', 'no-cache')
+    return config
+  })
+
+  // With ignoreTrailingSlash, /console and /console/ are this route; the wildcard needs a name.
+  app.get('/console', { schema: { hide: true } }, async (_request, reply) => {
+    if (!consoleBuilt(root)) throw notBuilt()
+    return reply.sendFile('index.html')
+  })
+  app.get<{ Params: { '*': string } }>('/console/*', { schema: { hide: true } }, async (request, reply) => {
+    if (!consoleBuilt(root)) throw notBuilt()
+    const path = request.params['*']
+    // Built files live under assets/; any other path is a page of the console.
+    if (path.startsWith('assets/')) return reply.sendFile(path)
+    return reply.sendFile('index.html')
+  })
+
+  // The service's front door points people to the console and the API documentation.
+  app.get('/', { schema: { hide: true } }, async (_request, reply) => {
+    reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache')
+    return LANDING
+  })
+}
+
+const LANDING = `<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>pocdir</title></head>
+<body>
+<main>
+<h1>pocdir: the UNSCR 1540 Points-of-Contact directory</h1>
+<ul>
+<li><a href="/console/">Staff console</a></li>
+<li><a href="/docs">API documentation</a> (<a href="/openapi.json">OpenAPI document</a>)</li>
+</ul>
+</main>
+</body>
+</html>
+`
+
+export { consolePlugin }
