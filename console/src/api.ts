@@ -5,8 +5,11 @@ import { getSession, signOut } from './session'
 export type Schemas = components['schemas']
 export type Problem = Schemas['Problem']
 
-/** The public API, typed from the committed contract; the only way the console reads or writes. */
-export const api = createClient<paths>({ baseUrl: location.origin })
+/**
+ * The public API, typed from the committed contract; the only way the console reads or writes.
+ * Typed by its JSON answers: the CSV and vCard forms of the same operations are fetched as files.
+ */
+export const api = createClient<paths, 'application/json'>({ baseUrl: location.origin })
 
 const auth: Middleware = {
   onRequest({ request }) {

@@ -4,7 +4,12 @@ import { fieldLabel, formatInstant, formatValue } from './format'
 
 type Revision = Schemas['Revision']
 
-const ACTIONS = { create: 'created', update: 'changed', delete: 'deleted' } as const
+const ACTIONS = {
+  create: 'created',
+  update: 'changed',
+  delete: 'deleted',
+  erase: 'erased (personal data removed)',
+} as const
 
 /** A record's revisions, newest first: who, when, and each field before → after. */
 export function Timeline({
