@@ -78,12 +78,16 @@ const revisionOf = <E extends z.infer<typeof EntityName>>(entity: E, record: z.Z
         .describe('Position in the change feed; strictly increasing'),
       at: Timestamp,
       actor: z.string().max(MAX_SUBJECT_LENGTH).describe('The token subject that made the change'),
-      action: z
-        .enum(['create', 'update', 'delete', 'erase'])
-        .describe(
-          'erase: the personal fields of a contact were erased here and in its earlier revisions; ' +
-            'erase your copies (docs/partner-sync.md)',
-        ),
+      // Only people are erased: the other entities' revisions never carry `erase`.
+      action:
+        entity === 'contact'
+          ? z
+              .enum(['create', 'update', 'delete', 'erase'])
+              .describe(
+                'erase: the personal fields of the contact were erased here and in its earlier ' +
+                  'revisions; erase your copies (docs/partner-sync.md)',
+              )
+          : z.enum(['create', 'update', 'delete']),
       reason: z
         .string()
         .max(2000)
