@@ -27,6 +27,10 @@ export interface Config {
   corsOrigins: string[]
   /** Prometheus metrics: off, or at /metrics for a directory:admin token. */
   metrics: 'off' | 'admin'
+  /** The service's public origin (and path prefix), for links in campaign mail; null: links are paths. */
+  publicBaseUrl: string | null
+  /** Where campaign mail is sent (SMTP_URL) and from whom; null: no sending, mail-merge only. */
+  smtp: { url: string; from: string } | null
 }
 
 export interface JwtConfig {
@@ -187,6 +191,19 @@ const EnvSchema = z.object({
     emptyAsUndefined,
     z.enum(['off', 'admin'], { error: 'must be off or admin' }).default('off'),
   ),
+  PUBLIC_BASE_URL: z.preprocess(
+    emptyAsUndefined,
+    z
+      .url({ protocol: /^https?$/, error: 'must be an http(s) URL like https://pocdir.example.org' })
+      .refine((v) => !/[?#]/.test(v), 'must not carry a query or fragment')
+      .transform((v) => v.replace(/\/+$/, ''))
+      .optional(),
+  ),
+  SMTP_URL: z.preprocess(
+    emptyAsUndefined,
+    z.url({ protocol: /^smtps?$/, error: 'must be an smtp:// or smtps:// URL' }).optional(),
+  ),
+  SMTP_FROM: z.preprocess(emptyAsUndefined, z.string().trim().min(3).max(320).optional()),
   LOG_LEVEL: z.preprocess(
     emptyAsUndefined,
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -245,6 +262,11 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   if (keySources > 1) {
     throw new ConfigError('Invalid configuration: set only one of JWT_SECRET, JWT_PUBLIC_KEY and JWKS_URL')
   }
+  if (e.SMTP_URL && !(e.SMTP_FROM && e.PUBLIC_BASE_URL)) {
+    throw new ConfigError(
+      'Invalid configuration: SMTP_URL needs SMTP_FROM (the sender) and PUBLIC_BASE_URL (to build the links)',
+    )
+  }
   let publicKey: JwtConfig['publicKey']
   if (e.JWT_PUBLIC_KEY) {
     try {
@@ -271,6 +293,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     trustProxy: e.TRUST_PROXY,
     corsOrigins: e.CORS_ORIGINS,
     metrics: e.METRICS,
+    publicBaseUrl: e.PUBLIC_BASE_URL ?? null,
+    smtp: e.SMTP_URL && e.SMTP_FROM ? Object.freeze({ url: e.SMTP_URL, from: e.SMTP_FROM }) : null,
     jwt: Object.freeze({
       secret: e.JWT_SECRET,
       publicKey,

@@ -1,6 +1,14 @@
 import { getTableColumns, getTableName } from 'drizzle-orm'
 import { V7Generator } from 'uuidv7'
-import { assignments, contacts, type EntityName, organizations, roles, states } from '../db/schema.js'
+import {
+  assignments,
+  campaigns,
+  contacts,
+  type EntityName,
+  organizations,
+  roles,
+  states,
+} from '../db/schema.js'
 import { preconditionFailed } from './problem.js'
 import { indexNewRecords, indexRecord, isSearched, touchesSearch, unindexRecord } from './search-index.js'
 import { beforeNextStatement, clientOf, insertMany, statement, type Tx } from './statements.js'
@@ -18,6 +26,7 @@ export const tables = {
   role: roles,
   contact: contacts,
   assignment: assignments,
+  campaign: campaigns,
 } as const
 
 export type RowOf<E extends EntityName> = (typeof tables)[E]['$inferSelect']
@@ -113,7 +122,7 @@ const INSERT_SQL = Object.fromEntries(
  * belongs inside a transaction that the throw rolls back.
  */
 const BULK_LIMIT = 2_000
-const ENTITY_ORDER: EntityName[] = ['state', 'role', 'organization', 'contact', 'assignment'] // foreign keys first
+const ENTITY_ORDER: EntityName[] = ['state', 'role', 'organization', 'contact', 'assignment', 'campaign'] // foreign keys first
 
 interface Queue {
   records: Map<EntityName, unknown[][]>

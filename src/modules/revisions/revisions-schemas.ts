@@ -1,12 +1,13 @@
 import { z } from 'zod'
 import { Cursor, Timestamp } from '../../lib/schemas.js'
 import { Assignment } from '../assignments/assignments-schemas.js'
+import { Campaign } from '../campaigns/campaigns-schemas.js'
 import { Contact } from '../contacts/contacts-schemas.js'
 import { Organization } from '../organizations/organizations-schemas.js'
 import { Role } from '../roles/roles-schemas.js'
 import { State } from '../states/states-schemas.js'
 
-export const EntityName = z.enum(['state', 'organization', 'role', 'contact', 'assignment'])
+export const EntityName = z.enum(['state', 'organization', 'role', 'contact', 'assignment', 'campaign'])
 
 const BOOKKEEPING = new Set(['version', 'createdAt', 'updatedAt', 'deletedAt'])
 
@@ -44,6 +45,7 @@ const ENTITIES = [
   ['role', Role, 'Role'],
   ['contact', Contact, 'Contact'],
   ['assignment', Assignment, 'Assignment'],
+  ['campaign', Campaign, 'Campaign'],
 ] as const
 
 const revisionOf = <E extends z.infer<typeof EntityName>>(entity: E, record: z.ZodObject, name: string) =>
