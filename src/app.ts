@@ -119,8 +119,8 @@ export async function buildApp({ config, db, logger = false }: AppDeps) {
   await app.register(reportsRoutes, { db })
   await app.register(importsRoutes, { db, config })
   await app.register(campaignsRoutes, { db, config })
-  await app.register(verificationRoutes, { db, heavyMax: config.rateLimitHeavyMax })
-  await app.register(verificationPage, { db, heavyMax: config.rateLimitHeavyMax })
+  await app.register(verificationRoutes, { db })
+  await app.register(verificationPage, { db })
 
   return app
 }

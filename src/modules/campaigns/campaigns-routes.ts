@@ -7,7 +7,7 @@ import { protectCell } from '../../lib/csv-cells.js'
 import { lazy } from '../../lib/lazy.js'
 import { setNextLink } from '../../lib/pagination.js'
 import { conflict, notFound } from '../../lib/problem.js'
-import { Id, ListQueryBase, ProblemSchema } from '../../lib/schemas.js'
+import { Id, ProblemSchema } from '../../lib/schemas.js'
 import { writeTurn } from '../../lib/write-turn.js'
 import { requireScope } from '../../plugins/auth.js'
 import { hasHistory, listHistory, presentRevision } from '../revisions/revisions-repository.js'
@@ -199,7 +199,7 @@ export const campaignsRoutes: FastifyPluginAsyncZod<{ db: Db; config: Config }> 
         description: NOTE,
         security,
         params: CampaignParams,
-        querystring: z.strictObject({ ...ListQueryBase }),
+        querystring: CampaignListQuery,
         response: { 200: CorrectionList, ...errors(400, 401, 403, 404) },
       },
     },

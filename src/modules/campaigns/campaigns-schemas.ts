@@ -3,14 +3,20 @@ import {
   Bookkeeping,
   CalendarDate,
   ContactDetailOut,
+  Cursor,
   Id,
-  ListQueryBase,
+  ListLimit,
   NameText,
   patchOf,
   StateCode,
   Timestamp,
 } from '../../lib/schemas.js'
 import { contactFields } from '../contacts/contacts-schemas.js'
+
+// Bounded copies of the shared date and time formats, so the contract states their lengths.
+const Day = CalendarDate.max(10)
+const At = Timestamp.max(30)
+const Limit = ListLimit.meta({ format: 'int32' })
 
 /** Most people one campaign may target: the report answers them in one page. */
 export const MAX_TARGETS = 5000
@@ -24,10 +30,12 @@ export const Campaign = z
       .max(5000)
       .optional()
       .describe('The text sent to each person; in the change feed only for readers with directory:read'),
-    dueDate: CalendarDate.describe('Links work until the end of this day (UTC)'),
+    dueDate: Day.describe('Links work until the end of this day (UTC)'),
     stateCodes: z.array(StateCode).max(300).describe('The states whose current holders are targeted'),
     roleIds: z.array(Id).max(50).nullable().describe('The roles targeted; null: every role'),
-    ...Bookkeeping,
+    version: Bookkeeping.version,
+    createdAt: At,
+    updatedAt: At,
   })
   .meta({ id: 'Campaign' })
 
@@ -35,7 +43,7 @@ export const CampaignCreate = z
   .strictObject({
     title: NameText(200),
     message: z.string().trim().min(1).max(5000),
-    dueDate: CalendarDate.describe(
+    dueDate: Day.describe(
       'Today or later, at most 366 days ahead; links expire at the end of this day (UTC)',
     ),
     stateCodes: z.array(StateCode).min(1).max(300),
@@ -68,7 +76,7 @@ export const IssuedLink = z
     email: z.string().max(320).nullable().describe("The person's first e-mail address, if any"),
     token: z.string().max(64).describe('Shown once: only its SHA-256 is stored'),
     link: LinkText,
-    expiresAt: Timestamp,
+    expiresAt: At,
   })
   .meta({ id: 'IssuedLink' })
 
@@ -79,7 +87,7 @@ export const CampaignCreated = z
 export const CampaignList = z
   .object({ items: z.array(Campaign).max(500), nextCursor: z.string().max(512).nullable() })
   .meta({ id: 'CampaignList' })
-export const CampaignListQuery = z.strictObject({ ...ListQueryBase })
+export const CampaignListQuery = z.strictObject({ limit: Limit, cursor: Cursor.optional() })
 
 export const CampaignParams = z.strictObject({ id: Id })
 
@@ -90,8 +98,8 @@ const PersonRef = z.object({ contactId: Id, name: z.string().max(400) })
 
 export const CampaignReport = z
   .object({
-    campaign: z.object({ id: Id, title: z.string().max(200), dueDate: CalendarDate }),
-    asOf: CalendarDate,
+    campaign: z.object({ id: Id, title: z.string().max(200), dueDate: Day }),
+    asOf: Day,
     overdue: z.boolean().describe('The due date has passed'),
     states: z
       .array(
@@ -101,7 +109,7 @@ export const CampaignReport = z
             .array(
               PersonRef.extend({
                 outcome: Outcome,
-                answeredAt: Timestamp.nullable(),
+                answeredAt: At.nullable(),
                 correction: CorrectionStatus.nullable().describe('The review state of a proposed correction'),
               }),
             )
@@ -136,9 +144,9 @@ export const Correction = z
     patch: z.record(z.string().max(40), z.unknown()).describe('The proposed RFC 7396 merge patch'),
     baseVersion: z.number().int().min(1).meta({ format: 'int64' }),
     status: CorrectionStatus,
-    proposedAt: Timestamp,
+    proposedAt: At,
     reviewedBy: z.string().max(200).nullable(),
-    reviewedAt: Timestamp.nullable(),
+    reviewedAt: At.nullable(),
     reason: z.string().max(2000).nullable(),
   })
   .meta({ id: 'Correction' })
@@ -147,7 +155,9 @@ export const CorrectionList = z
   .object({ items: z.array(Correction).max(500), nextCursor: z.string().max(512).nullable() })
   .meta({ id: 'CorrectionList' })
 
-export const RejectBody = z.strictObject({ reason: z.string().trim().min(1).max(2000) })
+export const RejectBody = z
+  .strictObject({ reason: z.string().trim().min(1).max(2000).describe('Why, for the record') })
+  .meta({ id: 'CorrectionReject', example: { reason: 'The mission confirmed the current title by letter' } })
 
 export const SendResult = z
   .object({
@@ -157,14 +167,14 @@ export const SendResult = z
   })
   .meta({ id: 'CampaignSendResult' })
 
-export const LinkToken = z.strictObject({
-  token: z.string().min(1).max(128).describe('The token from the link'),
+export const LinkCode = z.strictObject({
+  code: z.string().min(1).max(128).describe("The code at the end of the person's link"),
 })
 
 /** What a person sees through their own link: their record and their current posts, nothing else. */
 export const OwnRecord = z
   .object({
-    campaign: z.object({ title: z.string().max(200), message: z.string().max(5000), dueDate: CalendarDate }),
+    campaign: z.object({ title: z.string().max(200), message: z.string().max(5000), dueDate: Day }),
     contact: z.object({
       honorific: z.string().max(40).nullable(),
       givenName: z.string().max(200).nullable(),
@@ -175,7 +185,7 @@ export const OwnRecord = z
       positionTitle: z.string().max(300).nullable(),
       languages: z.array(z.string().max(35)).max(20),
       contactDetails: z.array(ContactDetailOut).max(50),
-      lastVerifiedAt: Timestamp.nullable(),
+      lastVerifiedAt: At.nullable(),
     }),
     posts: z
       .array(
@@ -183,7 +193,7 @@ export const OwnRecord = z
           role: z.string().max(200),
           organization: z.string().max(400),
           stateCode: StateCode.nullable(),
-          startDate: CalendarDate,
+          startDate: Day,
           isPrimary: z.boolean(),
         }),
       )
@@ -194,6 +204,6 @@ export const OwnRecord = z
 export const Answered = z
   .object({
     outcome: z.enum(['confirmed', 'corrected']),
-    at: Timestamp,
+    at: At,
   })
   .meta({ id: 'VerificationAnswer' })

@@ -132,13 +132,10 @@ function patchFrom(form: FormFields, contact: ContactRow): Record<string, unknow
   return patch
 }
 
-export const verificationPage: FastifyPluginAsync<{ db: Db; heavyMax: number }> = async (
-  app,
-  { db, heavyMax },
-) => {
+export const verificationPage: FastifyPluginAsync<{ db: Db }> = async (app, { db }) => {
   // Form posts only here: the API itself stays JSON.
   await app.register(formbody)
-  const config = linkRouteConfig(heavyMax)
+  const config = linkRouteConfig
   const schema = { hide: true }
   const tokenOf = (params: unknown) => {
     const token = (params as { token?: unknown }).token

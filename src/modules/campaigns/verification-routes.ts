@@ -4,7 +4,7 @@ import type { Db } from '../../db/client.js'
 import { ProblemError, problemType } from '../../lib/problem.js'
 import { ProblemSchema } from '../../lib/schemas.js'
 import { writeTurn } from '../../lib/write-turn.js'
-import { Answered, CorrectionPatch, LinkToken, OwnRecord } from './campaigns-schemas.js'
+import { Answered, CorrectionPatch, LinkCode, OwnRecord } from './campaigns-schemas.js'
 import { confirmLink, openLink, ownRecord, proposeCorrection } from './campaigns-service.js'
 
 /**
@@ -27,27 +27,24 @@ export function sendInvalidLink(reply: FastifyReply): FastifyReply {
     .send(INVALID_LINK)
 }
 
-/** Link endpoints: reachable without an account (even with PUBLIC_READ off), on a budget of their own per address. */
-export const linkRouteConfig = (heavyMax: number) => ({
-  alwaysPublic: true,
-  rateLimit: { max: heavyMax, timeWindow: '1 minute', keyGenerator: (r: { ip: string }) => `link|${r.ip}` },
-})
+/**
+ * Link endpoints are reachable without an account, even with PUBLIC_READ off. The rate-limits
+ * plugin counts them against the heavy budget (RATE_LIMIT_HEAVY_MAX per address and minute).
+ */
+export const linkRouteConfig = { alwaysPublic: true }
 
 const errors = { 400: ProblemSchema, 401: ProblemSchema, 404: ProblemSchema }
 const tags = ['Verification links']
 const security = [{}]
 
-export const verificationRoutes: FastifyPluginAsyncZod<{ db: Db; heavyMax: number }> = async (
-  app,
-  { db, heavyMax },
-) => {
-  const config = linkRouteConfig(heavyMax)
+export const verificationRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db }) => {
+  const config = linkRouteConfig
   app.addHook('onSend', async (_request, reply) => {
     reply.header('cache-control', 'no-store')
   })
 
   app.get(
-    '/v1/verification/:token',
+    '/v1/verification/:code',
     {
       config,
       schema: {
@@ -59,19 +56,19 @@ export const verificationRoutes: FastifyPluginAsyncZod<{ db: Db; heavyMax: numbe
           'included (they are theirs), and nothing about anyone else. An unknown, expired or used link ' +
           'answers the same 404. Rate limited per address.',
         security,
-        params: LinkToken,
+        params: LinkCode,
         response: { 200: OwnRecord, ...errors },
       },
     },
     async (request, reply) => {
-      const usable = openLink(db, request.params.token)
+      const usable = openLink(db, request.params.code)
       if (!usable) return sendInvalidLink(reply)
       return ownRecord(db, usable)
     },
   )
 
   app.post(
-    '/v1/verification/:token/confirm',
+    '/v1/verification/:code/confirm',
     {
       config,
       schema: {
@@ -82,13 +79,13 @@ export const verificationRoutes: FastifyPluginAsyncZod<{ db: Db; heavyMax: numbe
           "Sets the contact's lastVerifiedAt through its history, with `campaign:<id>` as the actor. The link " +
           'then stops working.',
         security,
-        params: LinkToken,
+        params: LinkCode,
         response: { 200: Answered, ...errors },
       },
     },
     async (request, reply) => {
       const answer = await writeTurn(db).run(() =>
-        db.transaction((tx) => confirmLink(tx, request.params.token, request.id), { behavior: 'immediate' }),
+        db.transaction((tx) => confirmLink(tx, request.params.code, request.id), { behavior: 'immediate' }),
       )
       if (!answer) return sendInvalidLink(reply)
       return answer
@@ -96,7 +93,7 @@ export const verificationRoutes: FastifyPluginAsyncZod<{ db: Db; heavyMax: numbe
   )
 
   app.post(
-    '/v1/verification/:token/corrections',
+    '/v1/verification/:code/corrections',
     {
       config,
       schema: {
@@ -108,7 +105,7 @@ export const verificationRoutes: FastifyPluginAsyncZod<{ db: Db; heavyMax: numbe
           'details; not notes or the external id). Staff review it before it changes the directory. The link ' +
           'then stops working.',
         security,
-        params: LinkToken,
+        params: LinkCode,
         body: CorrectionPatch,
         response: { 202: Answered, ...errors },
       },
@@ -116,7 +113,7 @@ export const verificationRoutes: FastifyPluginAsyncZod<{ db: Db; heavyMax: numbe
     async (request, reply) => {
       const answer = await writeTurn(db).run(() =>
         db.transaction(
-          (tx) => proposeCorrection(tx, request.params.token, request.body as Record<string, unknown>),
+          (tx) => proposeCorrection(tx, request.params.code, request.body as Record<string, unknown>),
           { behavior: 'immediate' },
         ),
       )
