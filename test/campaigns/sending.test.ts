@@ -295,4 +295,26 @@ describe('logs and limits', () => {
       await t.close()
     }
   })
+
+  it('links work without an account even when public reading is off', async () => {
+    const t = await buildTestApp({ PUBLIC_READ: 'false' })
+    try {
+      await seedScenario(t)
+      const w = await bearer('directory:write')
+      const { links } = await created(t, '/v1/campaigns', w, {
+        title: 'Check',
+        message: 'Please confirm.',
+        dueDate: daysFrom(3),
+        stateCodes: ['KG'],
+      })
+      problemBody(await t.app.inject({ method: 'GET', url: '/v1/roles' }), 401)
+      expect(
+        (await t.app.inject({ method: 'GET', url: `/v1/verification/${links[0].token}` })).statusCode,
+      ).toBe(200)
+      expect((await t.app.inject({ method: 'GET', url: `/verify/${links[0].token}` })).statusCode).toBe(200)
+      expect((await post(t, `/v1/verification/${links[0].token}/confirm`, {})).statusCode).toBe(200)
+    } finally {
+      await t.close()
+    }
+  })
 })

@@ -98,6 +98,8 @@ describe('defaults and accepted values', () => {
       trustProxy: false,
       corsOrigins: [],
       metrics: 'off',
+      publicBaseUrl: null,
+      smtp: null,
       logLevel: 'info',
     }
     const names = ['PORT', 'HOST', 'DATABASE_PATH', 'JWT_SECRET', 'JWT_PUBLIC_KEY', 'JWKS_URL', 'JWT_ISSUER']
@@ -109,6 +111,9 @@ describe('defaults and accepted values', () => {
       'TRUST_PROXY',
       'CORS_ORIGINS',
       'METRICS',
+      'PUBLIC_BASE_URL',
+      'SMTP_URL',
+      'SMTP_FROM',
       'JWT_AUDIENCE',
       'PUBLIC_READ',
       'BODY_LIMIT',
