@@ -19,6 +19,9 @@ export type RefKind =
   | 'contacts'
   | 'assignments'
   | 'tombstones'
+  | 'campaigns'
+  | 'corrections'
+  | 'linkCodes'
 
 /**
  * A placeholder for the id of a live record, resolved when the request is sent (the `pick`-th

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import fc from 'fast-check'
 import type { InjectOptions, LightMyRequestResponse } from 'fastify'
 import type { Db } from '../../src/db/client.js'
@@ -94,13 +95,23 @@ function refKinds(op: Operation) {
         return ['states']
       case 'succeededBy':
         return ['assignments']
+      case 'code':
+        return collection === 'verification' ? ['linkCodes'] : []
       default:
         return []
     }
   }
 }
 
-const REF_KINDS = ['states', 'organizations', 'roles', 'contacts', 'assignments'] as const
+const REF_KINDS = [
+  'states',
+  'organizations',
+  'roles',
+  'contacts',
+  'assignments',
+  'campaigns',
+  'corrections',
+] as const
 const isRefKind = (s: string): s is RefKind => (REF_KINDS as readonly string[]).includes(s)
 
 export interface FuzzRequest {
@@ -324,6 +335,15 @@ function bodyArbitrary(
 export class Resolver {
   constructor(private readonly db: Db) {}
 
+  /** Campaign link codes the fuzz was given (only their hashes are stored); unspent ones are picked. */
+  readonly codes: string[] = []
+
+  /** The codes still open: unanswered and not replaced by a mail merge or mailing. */
+  usableCodes(): string[] {
+    const open = new Set(this.list('select token_hash from campaign_links where outcome is null'))
+    return this.codes.filter((c) => open.has(createHash('sha256').update(c).digest('hex')))
+  }
+
   private list(sql: string): string[] {
     return (this.db.$client.prepare(sql).pluck().all() as unknown[]).map(String)
   }
@@ -337,9 +357,16 @@ export class Resolver {
       roleKeys: 'select key from roles where deleted_at is null order by rowid',
       contacts: live('contacts'),
       assignments: live('assignments'),
+      campaigns: live('campaigns'),
+      corrections: "select id from corrections order by status = 'pending' desc, rowid",
+      linkCodes: '',
       tombstones: ['organizations', 'roles', 'contacts', 'assignments']
         .map((t) => `select id from ${t} where deleted_at is not null`)
         .join(' union all '),
+    }
+    if (ref.kind === 'linkCodes') {
+      const usable = this.usableCodes()
+      return usable[ref.pick % Math.max(usable.length, 1)] ?? 'A'.repeat(43)
     }
     const ids = this.list(sql[ref.kind])
     // a well-formed id that was never issued stands in when there is none

@@ -43,9 +43,7 @@ export const CampaignCreate = z
   .strictObject({
     title: NameText(200),
     message: z.string().trim().min(1).max(5000),
-    dueDate: Day.describe(
-      'Today or later, at most 366 days ahead; links expire at the end of this day (UTC)',
-    ),
+    dueDate: Day.describe('Today or later; links expire at the end of this day (UTC)'),
     stateCodes: z.array(StateCode).min(1).max(300),
     roles: z
       .array(z.string().min(1).max(64))
@@ -60,7 +58,7 @@ export const CampaignCreate = z
     example: {
       title: 'Annual check 2026',
       message: 'Please confirm that your details in the 1540 PoC directory are still correct.',
-      dueDate: '2026-12-31',
+      dueDate: '2030-06-30',
       stateCodes: ['KG'],
       roles: ['national-poc', 'mission-poc'],
     },
@@ -134,7 +132,12 @@ export const CampaignReport = z
 
 /** What a person may correct about themselves: not notes, not the external id. */
 const { notes: _notes, externalId: _externalId, ...ownFields } = contactFields
-export const CorrectionPatch = patchOf(ownFields, 'CorrectionPatch')
+export const CorrectionPatch = patchOf(ownFields, 'CorrectionPatch').meta({
+  example: {
+    positionTitle: 'Counsellor, Permanent Mission to the United Nations',
+    contactDetails: [{ type: 'email', value: 'b.asanova@un.int', visibility: 'public' }],
+  },
+})
 
 export const Correction = z
   .object({

@@ -61,11 +61,6 @@ export function requireCampaignStates(principal: Principal, campaign: CampaignRo
   }
 }
 
-const addDays = (day: string, days: number) =>
-  new Date(Date.parse(`${day}T00:00:00.000Z`) + days * 86_400_000).toISOString().slice(0, 10)
-
-export const MAX_DUE_DAYS = 366
-
 export interface IssuedLink {
   contactId: string
   name: string
@@ -88,9 +83,6 @@ export function createCampaign(
 ): { campaign: CampaignRow; links: IssuedLink[] } {
   const day = today()
   if (input.dueDate < day) throw invalidField('dueDate', `must be today (${day}) or later`)
-  const last = addDays(day, MAX_DUE_DAYS)
-  if (input.dueDate > last)
-    throw invalidField('dueDate', `must be at most ${MAX_DUE_DAYS} days ahead (${last})`)
   const stateCodes = [...new Set(input.stateCodes)].sort()
   requireStates(principal, stateCodes)
   for (const code of stateCodes) mustExist(findState(tx, code), 'stateCodes', `state ${code}`)
