@@ -11,7 +11,7 @@ import { Id, ProblemSchema } from '../../lib/schemas.js'
 import { writeTurn } from '../../lib/write-turn.js'
 import { requireScope } from '../../plugins/auth.js'
 import { hasHistory, listHistory, presentRevision } from '../revisions/revisions-repository.js'
-import { HistoryQuery, RevisionList } from '../revisions/revisions-schemas.js'
+import { RevisionList } from '../revisions/revisions-schemas.js'
 import { sendCampaignMail } from './campaign-mail.js'
 import { correctionsOf, findCampaign, findCorrection, listCampaigns } from './campaigns-repository.js'
 import {
@@ -155,7 +155,7 @@ export const campaignsRoutes: FastifyPluginAsyncZod<{ db: Db; config: Config }> 
         description: NOTE,
         security,
         params: CampaignParams,
-        querystring: HistoryQuery,
+        querystring: CampaignListQuery,
         response: { 200: RevisionList, ...errors(400, 401, 403, 404) },
       },
     },
