@@ -8,6 +8,10 @@ import type { Db } from './db/client.js'
 import { serializerCompiler } from './lib/serializer.js'
 import { newId } from './lib/write-path.js'
 import { assignmentsRoutes } from './modules/assignments/assignments-routes.js'
+import { campaignsRoutes } from './modules/campaigns/campaigns-routes.js'
+import { withLinkTokensRedacted } from './modules/campaigns/log-redaction.js'
+import { verificationPage } from './modules/campaigns/verification-page.js'
+import { verificationRoutes } from './modules/campaigns/verification-routes.js'
 import { contactsRoutes } from './modules/contacts/contacts-routes.js'
 import { directoryRoutes } from './modules/directory/directory-routes.js'
 import { healthRoutes } from './modules/health/health-routes.js'
@@ -46,7 +50,8 @@ const OPERATIONS = new Set(['/healthz', '/readyz'])
 
 export async function buildApp({ config, db, logger = false }: AppDeps) {
   const app = Fastify({
-    logger,
+    // Campaign links carry their token in the path: the request serializer redacts it.
+    logger: withLinkTokensRedacted(logger),
     bodyLimit: config.bodyLimit,
     // Behind a reverse proxy (TRUST_PROXY), request.ip is the client's, for rate limits and logs.
     // Fastify 5 fails closed on a bare hop count (a direct client could spoof the header), so a
@@ -127,6 +132,9 @@ export async function buildApp({ config, db, logger = false }: AppDeps) {
   await app.register(webhooksPlugin, { db, config: config.webhooks })
   await app.register(trainingRoutes, { db, config })
   await app.register(trainedCoverageRoutes, { db })
+  await app.register(campaignsRoutes, { db, config })
+  await app.register(verificationRoutes, { db })
+  await app.register(verificationPage, { db })
 
   return app
 }

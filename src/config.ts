@@ -41,6 +41,10 @@ export interface Config {
   webhooks: WebhookConfig
   /** The console's sign-in through an identity provider; null: pasted tokens only. */
   oidc: OidcConfig | null
+  /** The service's public origin (and path prefix), for links in campaign mail; null: links are paths. */
+  publicBaseUrl: string | null
+  /** Where campaign mail is sent (SMTP_URL) and from whom; null: no sending, mail-merge only. */
+  smtp: { url: string; from: string } | null
 }
 
 /** What the console needs for Authorization Code with PKCE (public, served to browsers). */
@@ -303,6 +307,19 @@ const EnvSchema = z.object({
     emptyAsUndefined,
     z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
   ),
+  PUBLIC_BASE_URL: z.preprocess(
+    emptyAsUndefined,
+    z
+      .url({ protocol: /^https?$/, error: 'must be an http(s) URL like https://pocdir.example.org' })
+      .refine((v) => !/[?#]/.test(v), 'must not carry a query or fragment')
+      .transform((v) => v.replace(/\/+$/, ''))
+      .optional(),
+  ),
+  SMTP_URL: z.preprocess(
+    emptyAsUndefined,
+    z.url({ protocol: /^smtps?$/, error: 'must be an smtp:// or smtps:// URL' }).optional(),
+  ),
+  SMTP_FROM: z.preprocess(emptyAsUndefined, z.string().trim().min(3).max(320).optional()),
   LOG_LEVEL: z.preprocess(
     emptyAsUndefined,
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -377,6 +394,11 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   if (e.OIDC_ISSUER && !e.JWKS_URL && !e.JWT_PUBLIC_KEY) {
     throw new ConfigError(
       "Invalid configuration: OIDC_ISSUER needs JWKS_URL or JWT_PUBLIC_KEY, so the service accepts the provider's tokens",
+    )
+  }
+  if (e.SMTP_URL && !(e.SMTP_FROM && e.PUBLIC_BASE_URL)) {
+    throw new ConfigError(
+      'Invalid configuration: SMTP_URL needs SMTP_FROM (the sender) and PUBLIC_BASE_URL (to build the links)',
     )
   }
   let publicKey: JwtConfig['publicKey']
@@ -454,6 +476,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
             resource: e.OIDC_RESOURCE ?? null,
           })
         : null,
+    publicBaseUrl: e.PUBLIC_BASE_URL ?? null,
+    smtp: e.SMTP_URL && e.SMTP_FROM ? Object.freeze({ url: e.SMTP_URL, from: e.SMTP_FROM }) : null,
     jwt: Object.freeze({
       secret: e.JWT_SECRET,
       publicKey,

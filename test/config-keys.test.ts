@@ -114,3 +114,41 @@ describe('OIDC_* (the console signs in through an identity provider)', () => {
     )
   })
 })
+
+describe('campaign mail: PUBLIC_BASE_URL, SMTP_URL, SMTP_FROM', () => {
+  it('reads them, dropping a trailing slash from the base URL', () => {
+    const c = loadConfig({
+      PUBLIC_BASE_URL: 'https://pocdir.example.org/directory/',
+      SMTP_URL: 'smtps://user:pass@mail.example.org:465',
+      SMTP_FROM: 'PoC directory <directory@example.org>',
+    })
+    expect(c.publicBaseUrl).toBe('https://pocdir.example.org/directory')
+    expect(c.smtp).toEqual({
+      url: 'smtps://user:pass@mail.example.org:465',
+      from: 'PoC directory <directory@example.org>',
+    })
+    expect(loadConfig({ PUBLIC_BASE_URL: 'http://localhost:3000' }).smtp).toBeNull()
+  })
+
+  it.each([
+    [
+      { PUBLIC_BASE_URL: 'ftp://pocdir.example.org' },
+      'PUBLIC_BASE_URL must be an http(s) URL like https://pocdir.example.org',
+    ],
+    [
+      { PUBLIC_BASE_URL: 'https://pocdir.example.org/?x=1' },
+      'PUBLIC_BASE_URL must not carry a query or fragment',
+    ],
+    [{ SMTP_URL: 'http://mail.example.org' }, 'SMTP_URL must be an smtp:// or smtps:// URL'],
+    [
+      { SMTP_URL: 'smtp://mail.example.org', SMTP_FROM: 'a@example.org' },
+      'SMTP_URL needs SMTP_FROM (the sender) and PUBLIC_BASE_URL (to build the links)',
+    ],
+    [
+      { SMTP_URL: 'smtp://mail.example.org', PUBLIC_BASE_URL: 'https://pocdir.example.org' },
+      'SMTP_URL needs SMTP_FROM (the sender) and PUBLIC_BASE_URL (to build the links)',
+    ],
+  ])('%j is refused', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(`Invalid configuration: ${message}`)
+  })
+})

@@ -22,7 +22,7 @@ describe('the heavy budget', () => {
     const body = problemBody(refused, 429)
     expect(body.type).toBe('urn:pocdir:problem:rate-limited')
     expect(body.detail).toMatch(
-      /^Rate limit of 2 exports, searches and imports per minute exceeded; retry in /,
+      /^Rate limit of 2 exports, searches, imports and link requests per minute exceeded; retry in /,
     )
     expect(refused.headers['x-ratelimit-limit']).toBe('2')
     expect(refused.headers['retry-after']).toBeDefined()

@@ -218,6 +218,7 @@ export const revisions = sqliteTable(
         'webhook',
         'training-event',
         'participation',
+        'campaign',
       ],
     }).notNull(),
     entityId: text('entity_id').notNull(),
@@ -232,6 +233,78 @@ export const revisions = sqliteTable(
     reason: text('reason'),
   },
   (t) => [index('revisions_entity_idx').on(t.entity, t.entityId, t.seq)],
+)
+
+/** A verification campaign ("ping"): a record with history like any other (the write path). */
+export const campaigns = sqliteTable('campaigns', {
+  id: text('id').primaryKey(),
+  title: text('title').notNull(),
+  message: text('message').notNull(),
+  dueDate: text('due_date').notNull(),
+  stateCodes: text('state_codes', { mode: 'json' }).$type<string[]>().notNull(),
+  /** Role ids targeted; null targets every role. */
+  roleIds: text('role_ids', { mode: 'json' }).$type<string[] | null>(),
+  ...versioned,
+})
+
+/** What a person was asked to verify: each current post that made them a target. */
+export interface CampaignPost {
+  assignmentId: string
+  stateCode: string | null
+  roleId: string
+}
+
+/**
+ * One person's single-use link in a campaign. Only the SHA-256 of the token is kept; re-issuing
+ * replaces the hash, so the older link stops working. `outcome` is set once, by the answer.
+ */
+export const campaignLinks = sqliteTable(
+  'campaign_links',
+  {
+    id: text('id').primaryKey(),
+    campaignId: text('campaign_id')
+      .notNull()
+      .references(() => campaigns.id),
+    contactId: text('contact_id')
+      .notNull()
+      .references(() => contacts.id),
+    posts: text('posts', { mode: 'json' }).$type<CampaignPost[]>().notNull(),
+    tokenHash: text('token_hash').notNull(),
+    expiresAt: text('expires_at').notNull(),
+    issuedAt: text('issued_at').notNull(),
+    outcome: text('outcome', { enum: ['confirmed', 'corrected'] }),
+    answeredAt: text('answered_at'),
+  },
+  (t) => [
+    uniqueIndex('campaign_links_token_uq').on(t.tokenHash),
+    uniqueIndex('campaign_links_person_uq').on(t.campaignId, t.contactId),
+  ],
+)
+
+/** A change a person proposed through their link, waiting for staff to accept or reject it. */
+export const corrections = sqliteTable(
+  'corrections',
+  {
+    id: text('id').primaryKey(),
+    campaignId: text('campaign_id')
+      .notNull()
+      .references(() => campaigns.id),
+    linkId: text('link_id')
+      .notNull()
+      .references(() => campaignLinks.id),
+    contactId: text('contact_id')
+      .notNull()
+      .references(() => contacts.id),
+    patch: text('patch', { mode: 'json' }).$type<Record<string, unknown>>().notNull(),
+    /** The contact's version the patch was proposed against; accepting needs it unchanged. */
+    baseVersion: integer('base_version').notNull(),
+    status: text('status', { enum: ['pending', 'accepted', 'rejected'] }).notNull(),
+    proposedAt: text('proposed_at').notNull(),
+    reviewedBy: text('reviewed_by'),
+    reviewedAt: text('reviewed_at'),
+    reason: text('reason'),
+  },
+  (t) => [index('corrections_campaign_idx').on(t.campaignId, t.proposedAt)],
 )
 
 /**
@@ -350,6 +423,9 @@ export type AssignmentRow = typeof assignments.$inferSelect
 export type WebhookRow = typeof webhooks.$inferSelect
 export type TrainingEventRow = typeof trainingEvents.$inferSelect
 export type ParticipationRow = typeof participations.$inferSelect
+export type CampaignRow = typeof campaigns.$inferSelect
+export type CampaignLinkRow = typeof campaignLinks.$inferSelect
+export type CorrectionRow = typeof corrections.$inferSelect
 export type RevisionRow = typeof revisions.$inferSelect
 export type EntityName = RevisionRow['entity']
 export type AccessLogRow = typeof accessLog.$inferSelect

@@ -2,6 +2,7 @@ import { getTableColumns, getTableName } from 'drizzle-orm'
 import { V7Generator } from 'uuidv7'
 import {
   assignments,
+  campaigns,
   contacts,
   type EntityName,
   organizations,
@@ -31,6 +32,7 @@ export const tables = {
   webhook: webhooks,
   'training-event': trainingEvents,
   participation: participations,
+  campaign: campaigns,
 } as const
 
 export type RowOf<E extends EntityName> = (typeof tables)[E]['$inferSelect']
@@ -135,6 +137,7 @@ const ENTITY_ORDER: EntityName[] = [
   'assignment',
   'training-event',
   'participation',
+  'campaign',
   'webhook',
 ]
 

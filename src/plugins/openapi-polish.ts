@@ -41,6 +41,7 @@ const EXPORTS: Record<string, string[]> = {
   listContacts: ['text/csv', 'text/vcard'],
   getContact: ['text/vcard'],
   getDirectory: ['text/csv'],
+  mailMergeCampaign: ['text/csv'],
 }
 
 const header = (description: string, schema: Json, required: boolean) => ({ description, required, schema })

@@ -11,6 +11,7 @@ export interface RateLimitsOptions {
 }
 
 const EXPORT_TYPES = /\btext\/(csv|vcard)\b/i
+const LINK_PATHS = /^\/(v1\/verification|verify)\//i
 
 /**
  * Exports, searches and imports cost far more than a record read, so they draw on a budget of
@@ -18,6 +19,8 @@ const EXPORT_TYPES = /\btext\/(csv|vcard)\b/i
  */
 export function isHeavy(request: FastifyRequest): boolean {
   if (request.method === 'POST' && request.url.startsWith('/v1/imports')) return true
+  // Campaign links: no account, so guessing is bounded per address by the smaller budget.
+  if (LINK_PATHS.test(request.url)) return true
   if (EXPORT_TYPES.test(request.headers.accept ?? '')) return true
   const query = request.query as Record<string, unknown> | undefined
   return typeof query?.q === 'string'
@@ -36,7 +39,7 @@ const limits: FastifyPluginAsync<RateLimitsOptions> = async (app, { max, heavyMa
     errorResponseBuilder: (request, ctx) =>
       new ProblemError(
         429,
-        `Rate limit of ${ctx.max} ${isHeavy(request) ? 'exports, searches and imports' : 'requests'} per minute exceeded; retry in ${ctx.after}`,
+        `Rate limit of ${ctx.max} ${isHeavy(request) ? 'exports, searches, imports and link requests' : 'requests'} per minute exceeded; retry in ${ctx.after}`,
         { type: problemType('rate-limited') },
       ),
   })

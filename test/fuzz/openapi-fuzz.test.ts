@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs'
 import fc from 'fast-check'
 import type { InjectOptions, LightMyRequestResponse } from 'fastify'
+import { SMTPServer } from 'smtp-server'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { bearer, buildTestApp, signToken, snapshot } from '../helpers/build-test-app.js'
 import { problemBody, type TestApp } from '../helpers/http.js'
@@ -164,6 +165,41 @@ async function replenish() {
       await post('/v1/participations', { eventId: hosted.id, contactId, status: 'completed' })
     }
   }
+  // Verification campaigns: a live campaign, unspent link codes, a pending correction to review.
+  const openCodes = () => resolver.usableCodes().length
+  const pending = () =>
+    t.db.$client
+      .prepare(
+        `select count(*) from corrections r join contacts c on c.id = r.contact_id
+          where r.status = 'pending' and c.deleted_at is null and c.version = r.base_version`,
+      )
+      .pluck()
+      .get() as number
+  while (openCodes() < 6 || pending() < 2) {
+    const issued = (
+      await send({
+        method: 'POST',
+        url: '/v1/campaigns',
+        headers: admin,
+        payload: {
+          title: 'Fuzz check',
+          message: 'Please confirm.',
+          dueDate: new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10),
+          stateCodes: [liveState('KG')],
+        },
+      }).catch(() => undefined)
+    )?.json() as { links: { token: string }[] } | undefined
+    if (!issued || issued.links.length === 0) break
+    resolver.codes.push(...issued.links.map((l) => l.token))
+    const first = issued.links[0]?.token
+    if (first && pending() < 2) {
+      await send({
+        method: 'POST',
+        url: `/v1/verification/${first}/corrections`,
+        payload: { positionTitle: 'Fuzz' },
+      })
+    }
+  }
   current = snapshot(t.db)
   writtenAtSnapshot = rowsWritten()
 }
@@ -203,8 +239,26 @@ function check(request: InjectOptions, res: LightMyRequestResponse) {
   }
 }
 
+/** A mail server that takes every message, so campaign mailings can succeed too. */
+let smtp: SMTPServer | undefined
+
 beforeAll(async () => {
-  t = await buildTestApp()
+  smtp = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS', 'AUTH'],
+    logger: false,
+    onData: (stream, _session, done) => {
+      stream.resume()
+      stream.on('end', () => done())
+    },
+  })
+  await new Promise<void>((resolve) => smtp?.listen(0, '127.0.0.1', resolve))
+  const { port } = smtp.server.address() as { port: number }
+  t = await buildTestApp({
+    SMTP_URL: `smtp://127.0.0.1:${port}`,
+    SMTP_FROM: 'fuzz@example.org',
+    PUBLIC_BASE_URL: 'https://pocdir.example.org',
+  })
   resolver = new Resolver(t.db)
   admin = await bearer('directory:admin', { sub: 'fuzz-admin' })
   const token = async (scope: string, claims = {}) =>
@@ -222,6 +276,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await t?.close()
+  await new Promise<void>((resolve) => (smtp ? smtp.close(() => resolve()) : resolve()))
 })
 
 describe('OpenAPI-driven fuzz: no 5xx, problem+json errors, refused requests write nothing', () => {

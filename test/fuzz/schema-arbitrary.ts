@@ -21,6 +21,9 @@ export type RefKind =
   | 'training-events'
   | 'participations'
   | 'tombstones'
+  | 'campaigns'
+  | 'corrections'
+  | 'linkCodes'
 
 /**
  * A placeholder for the id of a live record, resolved when the request is sent (the `pick`-th

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import fc from 'fast-check'
 import type { InjectOptions, LightMyRequestResponse } from 'fastify'
 import type { Db } from '../../src/db/client.js'
@@ -101,6 +102,8 @@ function refKinds(op: Operation) {
       case 'hostStateCode':
       case 'hostState':
         return ['states']
+      case 'code':
+        return collection === 'verification' ? ['linkCodes'] : []
       default:
         return []
     }
@@ -115,6 +118,8 @@ const REF_KINDS = [
   'assignments',
   'training-events',
   'participations',
+  'campaigns',
+  'corrections',
 ] as const
 const isRefKind = (s: string): s is RefKind => (REF_KINDS as readonly string[]).includes(s)
 
@@ -339,6 +344,15 @@ function bodyArbitrary(
 export class Resolver {
   constructor(private readonly db: Db) {}
 
+  /** Campaign link codes the fuzz was given (only their hashes are stored); unspent ones are picked. */
+  readonly codes: string[] = []
+
+  /** The codes still open: unanswered and not replaced by a mail merge or mailing. */
+  usableCodes(): string[] {
+    const open = new Set(this.list('select token_hash from campaign_links where outcome is null'))
+    return this.codes.filter((c) => open.has(createHash('sha256').update(c).digest('hex')))
+  }
+
   private list(sql: string): string[] {
     return (this.db.$client.prepare(sql).pluck().all() as unknown[]).map(String)
   }
@@ -354,9 +368,16 @@ export class Resolver {
       assignments: live('assignments'),
       'training-events': live('training_events'),
       participations: live('participations'),
+      campaigns: live('campaigns'),
+      corrections: "select id from corrections order by status = 'pending' desc, rowid",
+      linkCodes: '',
       tombstones: ['organizations', 'roles', 'contacts', 'assignments', 'training_events', 'participations']
         .map((t) => `select id from ${t} where deleted_at is not null`)
         .join(' union all '),
+    }
+    if (ref.kind === 'linkCodes') {
+      const usable = this.usableCodes()
+      return usable[ref.pick % Math.max(usable.length, 1)] ?? 'A'.repeat(43)
     }
     const ids = this.list(sql[ref.kind])
     // a well-formed id that was never issued stands in when there is none

@@ -72,6 +72,7 @@ export function presentRevision(stored: RevisionRow, seeRestricted: boolean): Pr
   const changes: RevisionRow['changes'] = {}
   for (const [field, change] of Object.entries(row.changes)) {
     if (field === 'notes') continue
+    if (row.entity === 'campaign' && field === 'message') continue
     if (field === 'contactDetails') {
       const before = redactDetails(change.before)
       const after = redactDetails(change.after)

@@ -9,6 +9,7 @@ import {
   Timestamp,
 } from '../../lib/schemas.js'
 import { Assignment } from '../assignments/assignments-schemas.js'
+import { Campaign } from '../campaigns/campaigns-schemas.js'
 import { Contact } from '../contacts/contacts-schemas.js'
 import { Organization } from '../organizations/organizations-schemas.js'
 import { Role } from '../roles/roles-schemas.js'
@@ -25,6 +26,7 @@ export const EntityName = z.enum([
   'assignment',
   'training-event',
   'participation',
+  'campaign',
 ])
 
 const BOOKKEEPING = new Set(['version', 'createdAt', 'updatedAt', 'deletedAt'])
@@ -65,6 +67,7 @@ const ENTITIES = [
   ['assignment', Assignment, 'Assignment'],
   ['training-event', TrainingEvent, 'TrainingEvent'],
   ['participation', Participation, 'Participation'],
+  ['campaign', Campaign, 'Campaign'],
 ] as const
 
 const revisionOf = <E extends z.infer<typeof EntityName>>(entity: E, record: z.ZodObject, name: string) =>
