@@ -18,6 +18,7 @@ export type RefKind =
   | 'roleKeys'
   | 'contacts'
   | 'assignments'
+  | 'webhooks'
   | 'tombstones'
 
 /**

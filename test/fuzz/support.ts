@@ -100,7 +100,7 @@ function refKinds(op: Operation) {
   }
 }
 
-const REF_KINDS = ['states', 'organizations', 'roles', 'contacts', 'assignments'] as const
+const REF_KINDS = ['states', 'organizations', 'roles', 'contacts', 'assignments', 'webhooks'] as const
 const isRefKind = (s: string): s is RefKind => (REF_KINDS as readonly string[]).includes(s)
 
 export interface FuzzRequest {
@@ -337,6 +337,7 @@ export class Resolver {
       roleKeys: 'select key from roles where deleted_at is null order by rowid',
       contacts: live('contacts'),
       assignments: live('assignments'),
+      webhooks: live('webhooks'),
       tombstones: ['organizations', 'roles', 'contacts', 'assignments']
         .map((t) => `select id from ${t} where deleted_at is not null`)
         .join(' union all '),

@@ -96,6 +96,10 @@ export function snapshot(db: Db): string {
     'assignments',
     'revisions',
     'search_documents',
+    'webhooks',
+    'webhook_secrets',
+    'webhook_cursors',
+    'webhook_deliveries',
   ]
   return JSON.stringify(tables.map((t) => db.$client.prepare(`select * from ${t} order by rowid`).all()))
 }
