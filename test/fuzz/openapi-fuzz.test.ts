@@ -200,6 +200,9 @@ async function replenish() {
       })
     }
   }
+  if (live('webhooks') < 2) {
+    await post('/v1/webhooks', { url: `https://partner-${++seeded}.example.org/hooks`, states: ['KG'] })
+  }
   current = snapshot(t.db)
   writtenAtSnapshot = rowsWritten()
 }
@@ -258,6 +261,8 @@ beforeAll(async () => {
     SMTP_URL: `smtp://127.0.0.1:${port}`,
     SMTP_FROM: 'fuzz@example.org',
     PUBLIC_BASE_URL: 'https://pocdir.example.org',
+    // Subscriptions are created and pinged, never delivered to: nothing leaves the machine.
+    WEBHOOK_DELIVERY: 'false',
   })
   resolver = new Resolver(t.db)
   admin = await bearer('directory:admin', { sub: 'fuzz-admin' })

@@ -20,6 +20,7 @@ export type RefKind =
   | 'assignments'
   | 'training-events'
   | 'participations'
+  | 'webhooks'
   | 'tombstones'
   | 'campaigns'
   | 'corrections'

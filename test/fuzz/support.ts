@@ -120,6 +120,7 @@ const REF_KINDS = [
   'participations',
   'campaigns',
   'corrections',
+  'webhooks',
 ] as const
 const isRefKind = (s: string): s is RefKind => (REF_KINDS as readonly string[]).includes(s)
 
@@ -371,6 +372,7 @@ export class Resolver {
       campaigns: live('campaigns'),
       corrections: "select id from corrections order by status = 'pending' desc, rowid",
       linkCodes: '',
+      webhooks: live('webhooks'),
       tombstones: ['organizations', 'roles', 'contacts', 'assignments', 'training_events', 'participations']
         .map((t) => `select id from ${t} where deleted_at is not null`)
         .join(' union all '),

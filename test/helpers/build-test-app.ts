@@ -98,6 +98,10 @@ export function snapshot(db: Db): string {
     'search_documents',
     'training_events',
     'participations',
+    'webhooks',
+    'webhook_secrets',
+    'webhook_cursors',
+    'webhook_deliveries',
   ]
   return JSON.stringify(tables.map((t) => db.$client.prepare(`select * from ${t} order by rowid`).all()))
 }

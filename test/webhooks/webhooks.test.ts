@@ -397,6 +397,27 @@ describe('refusals write nothing', () => {
     expect(snapshot(t.db) + tables()).toBe(before)
   })
 
+  it('a host that does not resolve yet is accepted over https; each send resolves again and fails until it does', async () => {
+    const sub = await subscribe(t, { url: 'https://nowhere.invalid/hook' })
+    await createOrganization(t)
+    const log = await eventually(
+      async () =>
+        (await getJson<{ items: Json[] }>(t, `/v1/webhooks/${sub.id}/deliveries`, await adminAuth())).items,
+      (items) => items.length > 0,
+    )
+    expect(log[0]).toMatchObject({ attempt: 1, status: null })
+    expect(log[0]?.error).toMatch(
+      /^refused: host nowhere\.invalid does not resolve \((ENOTFOUND|EAI_AGAIN)\)$/,
+    )
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/v1/webhooks',
+      headers: await adminAuth(),
+      payload: { url: 'http://nowhere.invalid/hook' },
+    })
+    expect(expectProblem(res, 400).errors?.[0]?.path).toBe('url')
+  })
+
   it('bodies: unknown states, unknown fields, a state named twice (400)', async () => {
     const r = await receiver()
     const before = snapshot(t.db) + tables()

@@ -266,6 +266,8 @@ export class DeliveryLoop {
       error: result.error,
     }
     await this.write((tx) => {
+      // Deleted while the request was out: its log and position are gone with it.
+      if (!findWebhook(tx, id)) return
       logDelivery(tx, entry, this.config.logKeep)
       if (result.ok) return advance(tx, id, row.seq)
       if (result.status === 410) return disable(tx, id, `The target answered 410 Gone at ${entry.at}`)

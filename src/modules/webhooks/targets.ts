@@ -15,6 +15,11 @@ export class UnsafeTarget extends Error {
   override name = 'UnsafeTarget'
 }
 
+/** The host has no address (yet): refused at send time, accepted when a subscription is written. */
+export class UnresolvedTarget extends UnsafeTarget {
+  override name = 'UnresolvedTarget'
+}
+
 const PRIVATE_RANGES = new Set(['private', 'linkLocal', 'uniqueLocal', 'carrierGradeNat'])
 
 /** Why `address` may not be reached, or undefined when it may. */
@@ -67,11 +72,11 @@ export async function resolveTarget(text: string, policy: TargetPolicy): Promise
       ? [{ address: host, family: ipaddr.parse(host).kind() === 'ipv6' ? 6 : 4 }]
       : await lookup(host, { all: true, verbatim: true })
   } catch (err) {
-    throw new UnsafeTarget(
+    throw new UnresolvedTarget(
       `host ${host} does not resolve (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
     )
   }
-  if (found.length === 0) throw new UnsafeTarget(`host ${host} does not resolve`)
+  if (found.length === 0) throw new UnresolvedTarget(`host ${host} does not resolve`)
   for (const { address } of found) {
     const why = refusal(address, policy)
     if (why) throw new UnsafeTarget(`resolves to a refused address: ${why}`)

@@ -26,7 +26,7 @@ import { issuesToErrors, validationProblem } from '../../plugins/errors.js'
 import { listHistory } from '../revisions/revisions-repository.js'
 import { findState } from '../states/states-repository.js'
 import type { DeliveryLoop } from './delivery.js'
-import { resolveTarget, UnsafeTarget } from './targets.js'
+import { resolveTarget, UnresolvedTarget, UnsafeTarget } from './targets.js'
 import {
   currentSecret,
   cursorOf,
@@ -96,11 +96,16 @@ function prepare(tx: Tx, input: WebhookInput, current: WebhookRow | undefined): 
   }
 }
 
-/** Checks the target before any write: resolving is asynchronous, transactions are not. */
+/**
+ * Checks the target before any write (resolving is asynchronous, transactions are not). A host
+ * that resolves to a refused address is refused; one that does not resolve yet is accepted for
+ * https (a partner may publish its DNS later): every send resolves and checks again anyway.
+ */
 async function checkTarget(url: string, config: WebhookConfig): Promise<void> {
   try {
     await resolveTarget(url, config)
   } catch (err) {
+    if (err instanceof UnresolvedTarget && new URL(url).protocol === 'https:') return
     if (err instanceof UnsafeTarget) throw invalidField('url', err.message)
     throw err
   }
