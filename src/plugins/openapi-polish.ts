@@ -261,6 +261,9 @@ const typeOf = (value: unknown) =>
 
 /** Whether a hint fits a schema well enough to show as its example (type, pattern, format). */
 function fits(schema: Json, value: unknown): boolean {
+  // A nullable field is `anyOf: [{…}, {type: null}]`: the hint must fit one of the options.
+  const options = (schema.anyOf ?? schema.oneOf) as Json[] | undefined
+  if (options) return options.some((option) => option.type !== 'null' && fits(option, value))
   const types = ([] as unknown[]).concat(schema.type ?? [])
   const t = typeOf(value)
   if (types.length > 0 && !types.includes(t) && !(t === 'integer' && types.includes('number'))) return false

@@ -25,6 +25,11 @@ const Untrained = z.object({
   ),
 })
 
+/** Bounds the contract states for a state's entry: far above any real directory (DESIGN's largest
+ * benchmark state has 3,000 holders in all). */
+const MAX_ROLES_LISTED = 1000
+const MAX_HOLDERS_LISTED = 100_000
+
 export const TrainedCoverage = z
   .object({
     period: z.string().max(64),
@@ -34,21 +39,24 @@ export const TrainedCoverage = z
         z.object({
           stateCode: StateCode,
           name: z.string().max(200),
-          roles: z.array(
-            z.object({
-              role: z.string().max(64).describe('Role key'),
-              holders: z.number().int().min(0).meta({ format: 'int32' }).describe('Current holders today'),
-              trained: z
-                .number()
-                .int()
-                .min(0)
-                .meta({ format: 'int32' })
-                .describe('Holders who completed training within the period'),
-              untrained: z
-                .array(Untrained)
-                .describe('Holders to invite: never trained, or not within the period'),
-            }),
-          ),
+          roles: z
+            .array(
+              z.object({
+                role: z.string().max(64).describe('Role key'),
+                holders: z.number().int().min(0).meta({ format: 'int32' }).describe('Current holders today'),
+                trained: z
+                  .number()
+                  .int()
+                  .min(0)
+                  .meta({ format: 'int32' })
+                  .describe('Holders who completed training within the period'),
+                untrained: z
+                  .array(Untrained)
+                  .max(MAX_HOLDERS_LISTED)
+                  .describe('Holders to invite: never trained, or not within the period'),
+              }),
+            )
+            .max(MAX_ROLES_LISTED),
         }),
       )
       .max(500),

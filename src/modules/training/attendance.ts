@@ -194,7 +194,10 @@ export const attendanceRoutes: FastifyPluginAsyncZod<{ db: Db; config: Config }>
               .max(config.bodyLimit)
               .describe('CSV text with a header row (at most BODY_LIMIT bytes)'),
             // Elements are checked row by row (422 naming the row); more than IMPORT_MAX_ROWS is 413.
-            z.array(z.unknown()).describe('A JSON array of rows (objects of columns)'),
+            z
+              .array(z.unknown())
+              .max(config.importMaxRows)
+              .describe('A JSON array of rows (objects of columns), at most IMPORT_MAX_ROWS of them'),
           ])
           .meta({
             // The person of the import's example, by the same key.
