@@ -4,6 +4,7 @@ import type { ContactRow, RevisionRow } from '../db/schema.js'
 import { canSeeRestricted } from '../plugins/auth.js'
 import { carriesRestricted, revisionCarriesRestricted } from './restricted.js'
 import { statement } from './statements.js'
+import type { Tx } from './write-path.js'
 import { writeTurn } from './write-turn.js'
 
 /**
@@ -26,6 +27,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** Contacts whose restricted details or notes this answer carries. */
     disclosedContacts: Set<string> | null
+    /** Who reads when no token does: `link:<campaign id>` for a person opening their own link. */
+    accessReader: string | null
   }
 }
 
@@ -52,14 +55,59 @@ export function discloseContacts(
   if (ids.length) disclose(request, ids)
 }
 
+/**
+ * Discloses the people whose restricted values these revisions carry, as a reader who sees them
+ * gets them: a contact's own revisions, and a participation's notes (its person's, looked up
+ * when the revision does not name them).
+ */
+/**
+ * A person reading their own entry through a campaign link: logged like any disclosure, with
+ * `link:<campaign id>` as the reader (the answer carries their restricted details, not notes).
+ */
+export function discloseToLink(
+  request: FastifyRequest,
+  campaignId: string,
+  contact: Pick<ContactRow, 'id' | 'contactDetails'>,
+): void {
+  if (!carriesRestricted({ notes: null, contactDetails: contact.contactDetails })) return
+  request.accessReader = `link:${campaignId}`
+  disclose(request, [contact.id])
+}
+
 export function discloseRevisions(
   request: FastifyRequest,
+  db: Tx,
   rows: RevisionRow[],
   seeRestricted: boolean,
 ): void {
   if (!seeRestricted) return
-  const ids = rows.filter(revisionCarriesRestricted).map((r) => r.entityId)
+  const ids: string[] = []
+  for (const row of rows) {
+    if (revisionCarriesRestricted(row)) ids.push(row.entityId)
+    else if (participationRevisionCarriesNotes(row)) ids.push(...participationPeople(db, row))
+  }
   if (ids.length) disclose(request, ids)
+}
+
+function participationRevisionCarriesNotes(row: RevisionRow): boolean {
+  if (row.entity !== 'participation') return false
+  const notes = row.changes.notes
+  return !!notes && (notes.before !== null || notes.after !== null)
+}
+
+/** The person (or, for a revision that moved it, both people) a participation revision belongs to. */
+function participationPeople(db: Tx, row: RevisionRow): string[] {
+  const moved = row.changes.contactId
+  const named = [moved?.before, moved?.after].filter((v): v is string => typeof v === 'string')
+  if (named.length) return named
+  const owner = statement(
+    db,
+    'access-log:participation-owner',
+    () => 'select contact_id from participations where id = ?',
+  )
+    .pluck()
+    .get(row.entityId) as string | undefined
+  return owner ? [owner] : []
 }
 
 export { carriesRestricted, revisionCarriesRestricted }

@@ -65,6 +65,11 @@ export interface ResourceSpec<E extends EntityName, CreateOut, ListQuery> {
   check?(tx: Tx, fields: FieldsOf<E>, current: RowOf<E> | undefined): void
   /** Refuses a delete that would break an invariant (throws). */
   beforeDelete?(tx: Tx, row: RowOf<E>): void
+  /**
+   * The person whose restricted values the row carries for a reader who sees them (the access
+   * log's test), or null; contacts have it built in. Set, it makes the routes log their reads.
+   */
+  personOf?(row: RowOf<E>): string | null
   /** Adds POST {id}/verify, which sets lastVerifiedAt to now. */
   verifiable?: boolean
   /**
@@ -147,12 +152,18 @@ export function registerCrudRoutes<E extends EntityName, CreateOut, ListQuery>(
   const writeNote =
     spec.writeScope === 'directory:admin' ? 'Needs directory:admin.' : 'Needs directory:write.'
 
-  // Contacts are the people: their restricted details and notes go in the access log; an
+  // Contacts are the people: their restricted details and notes go in the access log, and so
+  // does what another record holds of a person (`personOf`: a participation's notes); an
   // organization's restricted details are an office's, not a person's.
-  const personal = spec.entity === 'contact'
+  const personOf = spec.personOf?.bind(spec)
+  const personal = spec.entity === 'contact' || personOf !== undefined
   const accessLog = personal ? ('contacts' as const) : ('not-personal' as const)
   const discloseRows = (request: FastifyRequest, rows: RowOf<E>[], see: boolean) => {
-    if (personal) discloseContacts(request, rows as unknown as ContactRow[], see)
+    if (personOf) {
+      if (!see) return
+      const ids = rows.map(personOf).filter((id): id is string => id !== null)
+      if (ids.length) disclose(request, ids)
+    } else if (personal) discloseContacts(request, rows as unknown as ContactRow[], see)
   }
 
   const load = (tx: Tx, key: string) => {
@@ -361,7 +372,7 @@ export function registerCrudRoutes<E extends EntityName, CreateOut, ListQuery>(
       if (!hasHistory(db, spec.entity, key)) throw notFound(`No ${noun} ${key}`)
       const page = listHistory(db, spec.entity, key, request.query)
       const see = canSeeRestricted(request)
-      discloseRevisions(request, page.items, see)
+      discloseRevisions(request, db, page.items, see)
       setNextLink(request, reply, page.nextCursor)
       return { items: page.items.map((r) => presentRevision(r, see)), nextCursor: page.nextCursor }
     },

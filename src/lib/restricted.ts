@@ -21,3 +21,7 @@ export function revisionCarriesRestricted(row: RevisionRow): boolean {
 /** The ids of the contacts among `rows` whose restricted values a reader who sees them gets. */
 export const restrictedIds = (rows: Pick<ContactRow, 'id' | 'notes' | 'contactDetails'>[]): string[] =>
   rows.filter(carriesRestricted).map((r) => r.id)
+
+/** Whether a proposed contact patch (a campaign correction) holds restricted contact details. */
+export const proposesRestricted = (patch: Record<string, unknown>): boolean =>
+  restrictedDetails(patch.contactDetails)

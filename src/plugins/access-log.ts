@@ -37,11 +37,12 @@ const accessLogPlugin: FastifyPluginAsync<AccessLogOptions> = async (app, { db, 
 
   app.addHook('onResponse', async (request, reply) => {
     const contacts = request.disclosedContacts
-    if (!enabled || !contacts || contacts.size === 0 || !request.principal) return
+    const reader = request.principal?.sub ?? request.accessReader
+    if (!enabled || !contacts || contacts.size === 0 || !reader) return
     if (reply.statusCode < 200 || reply.statusCode >= 300) return
     writer.push({
       at: new Date().toISOString(),
-      reader: request.principal.sub,
+      reader,
       method: request.method,
       route: request.routeOptions.url ?? request.url,
       requestId: request.id,

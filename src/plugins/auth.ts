@@ -151,6 +151,7 @@ const auth: FastifyPluginAsync<AuthOptions> = async (app, opts) => {
   app.decorateRequest('authError', null)
   app.decorateRequest('restrictedRead', false)
   app.decorateRequest('disclosedContacts', null)
+  app.decorateRequest('accessReader', null)
 
   app.addHook('onRequest', async (request) => {
     const header = request.headers.authorization

@@ -1,15 +1,20 @@
+import type { FastifyRequest } from 'fastify'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import type { Config } from '../../config.js'
 import type { Db } from '../../db/client.js'
+import type { CorrectionRow } from '../../db/schema.js'
+import { disclose } from '../../lib/access-log.js'
 import { negotiate, sendExport, writeContext } from '../../lib/crud-routes.js'
 import { protectCell } from '../../lib/csv-cells.js'
 import { lazy } from '../../lib/lazy.js'
 import { setNextLink } from '../../lib/pagination.js'
 import { conflict, notFound } from '../../lib/problem.js'
+import { proposesRestricted } from '../../lib/restricted.js'
 import { Id, ProblemSchema } from '../../lib/schemas.js'
 import { writeTurn } from '../../lib/write-turn.js'
 import { requireScope } from '../../plugins/auth.js'
+import { findContact } from '../contacts/contacts-repository.js'
 import { hasHistory, listHistory, presentRevision } from '../revisions/revisions-repository.js'
 import { RevisionList } from '../revisions/revisions-schemas.js'
 import { sendCampaignMail } from './campaign-mail.js'
@@ -55,6 +60,33 @@ export const MailMerge = z
 const CSV_HEADER = ['name', 'email', 'link']
 const csv = lazy<typeof import('csv-stringify/sync')>('csv-stringify/sync')
 
+/** A proposed patch with restricted contact details is the person's restricted data: logged. */
+function discloseCorrections(
+  request: FastifyRequest,
+  rows: Pick<CorrectionRow, 'contactId' | 'patch'>[],
+): void {
+  const ids = rows.filter((r) => proposesRestricted(r.patch)).map((r) => r.contactId)
+  if (ids.length) disclose(request, ids)
+}
+
+/** The links answer each person's first e-mail address; a restricted one is logged like any read. */
+function discloseEmails(
+  request: FastifyRequest,
+  db: Db,
+  links: { contactId: string; email: string | null }[],
+) {
+  const ids = links
+    .filter(
+      (l) =>
+        l.email !== null &&
+        findContact(db, l.contactId)?.contactDetails.some(
+          (d) => d.type === 'email' && d.value === l.email && d.visibility === 'restricted',
+        ),
+    )
+    .map((l) => l.contactId)
+  if (ids.length) disclose(request, ids)
+}
+
 export const campaignsRoutes: FastifyPluginAsyncZod<{ db: Db; config: Config }> = async (
   app,
   { db, config },
@@ -94,7 +126,7 @@ export const campaignsRoutes: FastifyPluginAsyncZod<{ db: Db; config: Config }> 
   app.post(
     '/v1/campaigns',
     {
-      config: { scope: WRITE },
+      config: { scope: WRITE, accessLog: 'contacts' },
       schema: {
         tags,
         operationId: 'createCampaign',
@@ -116,6 +148,7 @@ export const campaignsRoutes: FastifyPluginAsyncZod<{ db: Db; config: Config }> 
           { behavior: 'immediate' },
         ),
       )
+      discloseEmails(request, db, created.links)
       reply.header('cache-control', 'no-store')
       reply.header('etag', `"${created.campaign.version}"`)
       reply.header('location', `/v1/campaigns/${created.campaign.id}`)
@@ -191,7 +224,7 @@ export const campaignsRoutes: FastifyPluginAsyncZod<{ db: Db; config: Config }> 
   app.get(
     '/v1/campaigns/:id/corrections',
     {
-      config: { scope: WRITE },
+      config: { scope: WRITE, accessLog: 'contacts' },
       schema: {
         tags,
         operationId: 'listCampaignCorrections',
@@ -206,6 +239,7 @@ export const campaignsRoutes: FastifyPluginAsyncZod<{ db: Db; config: Config }> 
     async (request, reply) => {
       loadFor(request, request.params.id)
       const page = correctionsOf(db, request.params.id, request.query)
+      discloseCorrections(request, page.items)
       setNextLink(request, reply, page.nextCursor)
       return page
     },
@@ -214,7 +248,7 @@ export const campaignsRoutes: FastifyPluginAsyncZod<{ db: Db; config: Config }> 
   app.post(
     '/v1/campaigns/:id/mail-merge',
     {
-      config: { scope: WRITE },
+      config: { scope: WRITE, accessLog: 'contacts' },
       schema: {
         tags,
         operationId: 'mailMergeCampaign',
@@ -233,6 +267,11 @@ export const campaignsRoutes: FastifyPluginAsyncZod<{ db: Db; config: Config }> 
       const { campaign } = loadFor(request, request.params.id)
       const issued = await writeTurn(db).run(() =>
         db.transaction((tx) => reissueUnanswered(tx, campaign, base), { behavior: 'immediate' }),
+      )
+      discloseEmails(
+        request,
+        db,
+        issued.map((i) => i.link),
       )
       reply.header('cache-control', 'no-store')
       if (type === 'text/csv') {
@@ -278,7 +317,7 @@ export const campaignsRoutes: FastifyPluginAsyncZod<{ db: Db; config: Config }> 
   app.post(
     '/v1/corrections/:id/accept',
     {
-      config: { scope: WRITE },
+      config: { scope: WRITE, accessLog: 'contacts' },
       schema: {
         tags,
         operationId: 'acceptCorrection',
@@ -294,23 +333,28 @@ export const campaignsRoutes: FastifyPluginAsyncZod<{ db: Db; config: Config }> 
     },
     async (request) => {
       const principal = requireScope(request, WRITE)
-      return writeTurn(db).run(() =>
-        db.transaction(
-          (tx) => {
-            const correction = findCorrection(tx, request.params.id)
-            if (!correction) throw notFound(`No correction ${request.params.id}`)
-            return acceptCorrection(tx, principal, correction, request.id)
-          },
-          { behavior: 'immediate' },
-        ),
-      )
+      return writeTurn(db)
+        .run(() =>
+          db.transaction(
+            (tx) => {
+              const correction = findCorrection(tx, request.params.id)
+              if (!correction) throw notFound(`No correction ${request.params.id}`)
+              return acceptCorrection(tx, principal, correction, request.id)
+            },
+            { behavior: 'immediate' },
+          ),
+        )
+        .then((answered) => {
+          discloseCorrections(request, [answered])
+          return answered
+        })
     },
   )
 
   app.post(
     '/v1/corrections/:id/reject',
     {
-      config: { scope: WRITE },
+      config: { scope: WRITE, accessLog: 'contacts' },
       schema: {
         tags,
         operationId: 'rejectCorrection',
@@ -325,16 +369,21 @@ export const campaignsRoutes: FastifyPluginAsyncZod<{ db: Db; config: Config }> 
     },
     async (request) => {
       const principal = requireScope(request, WRITE)
-      return writeTurn(db).run(() =>
-        db.transaction(
-          (tx) => {
-            const correction = findCorrection(tx, request.params.id)
-            if (!correction) throw notFound(`No correction ${request.params.id}`)
-            return rejectCorrection(tx, principal, correction, request.body.reason)
-          },
-          { behavior: 'immediate' },
-        ),
-      )
+      return writeTurn(db)
+        .run(() =>
+          db.transaction(
+            (tx) => {
+              const correction = findCorrection(tx, request.params.id)
+              if (!correction) throw notFound(`No correction ${request.params.id}`)
+              return rejectCorrection(tx, principal, correction, request.body.reason)
+            },
+            { behavior: 'immediate' },
+          ),
+        )
+        .then((answered) => {
+          discloseCorrections(request, [answered])
+          return answered
+        })
     },
   )
 }

@@ -3,6 +3,7 @@ import type { FastifyPluginAsync, FastifyReply } from 'fastify'
 import { z } from 'zod'
 import type { Db } from '../../db/client.js'
 import type { ContactDetail, ContactRow } from '../../db/schema.js'
+import { discloseToLink } from '../../lib/access-log.js'
 import { ProblemError } from '../../lib/problem.js'
 import { writeTurn } from '../../lib/write-turn.js'
 import { CorrectionPatch } from './campaigns-schemas.js'
@@ -146,6 +147,7 @@ export const verificationPage: FastifyPluginAsync<{ db: Db }> = async (app, { db
     const token = tokenOf(request.params)
     const usable = openLink(db, token)
     if (!usable) return send(reply, 404, INVALID_PAGE)
+    discloseToLink(request, usable.campaign.id, usable.contact)
     return send(reply, 200, recordPage(token, ownRecord(db, usable), usable.contact))
   })
 

@@ -1,6 +1,7 @@
 import type { FastifyReply } from 'fastify'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import type { Db } from '../../db/client.js'
+import { discloseToLink } from '../../lib/access-log.js'
 import { ProblemError, problemType } from '../../lib/problem.js'
 import { ProblemSchema } from '../../lib/schemas.js'
 import { writeTurn } from '../../lib/write-turn.js'
@@ -31,7 +32,7 @@ export function sendInvalidLink(reply: FastifyReply): FastifyReply {
  * Link endpoints are reachable without an account, even with PUBLIC_READ off. The rate-limits
  * plugin counts them against the heavy budget (RATE_LIMIT_HEAVY_MAX per address and minute).
  */
-export const linkRouteConfig = { alwaysPublic: true }
+export const linkRouteConfig = { alwaysPublic: true, accessLog: 'contacts' as const }
 
 const errors = { 400: ProblemSchema, 401: ProblemSchema, 404: ProblemSchema }
 const tags = ['Verification links']
@@ -63,6 +64,7 @@ export const verificationRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app,
     async (request, reply) => {
       const usable = openLink(db, request.params.code)
       if (!usable) return sendInvalidLink(reply)
+      discloseToLink(request, usable.campaign.id, usable.contact)
       return ownRecord(db, usable)
     },
   )

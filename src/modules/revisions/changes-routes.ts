@@ -31,7 +31,7 @@ export const changesRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db
       if (after === 'latest') return { items: [], nextAfter: feedHead(db) }
       const rows = listChanges(db, after, limit)
       const see = canSeeRestricted(request)
-      discloseRevisions(request, rows, see)
+      discloseRevisions(request, db, rows, see)
       return {
         items: rows.map((r) => presentRevision(r, see)),
         nextAfter: rows.length > 0 ? (rows[rows.length - 1]?.seq ?? after) : after,

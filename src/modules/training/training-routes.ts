@@ -3,6 +3,7 @@ import { z } from 'zod'
 import type { Config } from '../../config.js'
 import type { Db } from '../../db/client.js'
 import type { ParticipationRow, TrainingEventRow } from '../../db/schema.js'
+import { disclose } from '../../lib/access-log.js'
 import { registerCrudRoutes } from '../../lib/crud-routes.js'
 import { setNextLink } from '../../lib/pagination.js'
 import { conflict, forbidden, invalidField, notFound } from '../../lib/problem.js'
@@ -136,6 +137,7 @@ export const trainingRoutes: FastifyPluginAsyncZod<{ db: Db; config: Config }> =
       return listParticipations(database, query)
     },
     present: presentParticipation,
+    personOf: (row) => (row.notes !== null ? row.contactId : null),
     toInput: ({ id: _i, version: _v, createdAt: _c, updatedAt: _u, deletedAt: _d, ...input }) => input,
     prepare: (tx, input, current) => {
       const event = mustExist(findEvent(tx, input.eventId), 'eventId', 'training event')
@@ -181,7 +183,7 @@ export const trainingRoutes: FastifyPluginAsyncZod<{ db: Db; config: Config }> =
   app.get(
     '/v1/contacts/:id/training',
     {
-      config: { feedCached: true },
+      config: { feedCached: true, accessLog: 'contacts' },
       schema: {
         tags: ['Participations'],
         operationId: 'getTrainingRecord',
@@ -206,6 +208,7 @@ export const trainingRoutes: FastifyPluginAsyncZod<{ db: Db; config: Config }> =
       if (!findContact(db, id)) throw notFound(`No contact ${id}`)
       const see = canSeeRestricted(request)
       const page = trainingRecordOf(db, id, request.query)
+      if (see && page.items.some((r) => r.participation.notes !== null)) disclose(request, [id])
       setNextLink(request, reply, page.nextCursor)
       return {
         items: page.items.map((r) => ({
