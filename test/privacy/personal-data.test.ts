@@ -117,6 +117,8 @@ describe('GET /v1/contacts/{id}/personal-data', () => {
         }),
       ],
       accessLog: expect.any(Array),
+      training: [],
+      campaigns: [],
     })
     // Who read the restricted details: the writer's own answers (create, update), then the reader.
     const log = body.accessLog as Json[]

@@ -2,7 +2,7 @@ import { eq } from 'drizzle-orm'
 import type { Db } from '../../db/client.js'
 import { type ContactRow, contacts } from '../../db/schema.js'
 import { statement } from '../../lib/statements.js'
-import { eraseRecord, type FieldsOf, type Tx, type WriteContext } from '../../lib/write-path.js'
+import { eraseRecord, type FieldsOf, now, type Tx, type WriteContext } from '../../lib/write-path.js'
 
 /**
  * Erasure of a person (docs/privacy.md#erasure). Personal fields are emptied in the record and
@@ -74,6 +74,11 @@ export function scrubHistory(tx: Tx, contactId: string, fields: readonly string[
     'privacy:history',
     () => "select seq, changes from revisions where entity = 'contact' and entity_id = ?",
   ).all(contactId) as { seq: number; changes: string }[]
+  return scrubRevisions(tx, rows, fields)
+}
+
+/** Sets the fields' before and after to null in these revisions; answers how many it rewrote. */
+function scrubRevisions(tx: Tx, rows: { seq: number; changes: string }[], fields: readonly string[]): number {
   const update = statement(tx, 'privacy:scrub', () => 'update revisions set changes = ? where seq = ?')
   let rewritten = 0
   for (const row of rows) {
@@ -94,7 +99,60 @@ export function scrubHistory(tx: Tx, contactId: string, fields: readonly string[
   return rewritten
 }
 
-/** Erases the contact inside the caller's transaction; answers the erased record. */
+/** Why an erasure closed a pending correction (its `reason`). */
+export const ERASED_CORRECTION_REASON = 'The person was erased; the proposed values were removed'
+
+/**
+ * What other records hold of the person: their participations' notes (in the records and in
+ * every revision of them), the values of their campaign corrections (emptied; a pending one is
+ * closed as rejected by the eraser), and their unanswered campaign links (expired now, so they
+ * stop working). Written beside the contact's erase, which is the only revision it makes.
+ */
+export function eraseElsewhere(tx: Tx, ctx: WriteContext, contactId: string, at: string): void {
+  const participationIds = statement(
+    tx,
+    'privacy:participations',
+    () => 'select id from participations where contact_id = ?',
+  )
+    .pluck()
+    .all(contactId) as string[]
+  statement(
+    tx,
+    'privacy:participation-notes',
+    () => 'update participations set notes = null where contact_id = ? and notes is not null',
+  ).run(contactId)
+  const revisionsOf = statement(
+    tx,
+    'privacy:participation-history',
+    () => "select seq, changes from revisions where entity = 'participation' and entity_id = ?",
+  )
+  for (const id of participationIds) {
+    scrubRevisions(tx, revisionsOf.all(id) as { seq: number; changes: string }[], ['notes'])
+  }
+  statement(
+    tx,
+    'privacy:corrections-close',
+    () =>
+      `update corrections set status = 'rejected', reviewed_by = ?, reviewed_at = ?, reason = ?
+      where contact_id = ? and status = 'pending'`,
+  ).run(ctx.actor, at, ERASED_CORRECTION_REASON, contactId)
+  statement(
+    tx,
+    'privacy:corrections-empty',
+    () => "update corrections set patch = '{}' where contact_id = ? and patch <> '{}'",
+  ).run(contactId)
+  statement(
+    tx,
+    'privacy:links-void',
+    () =>
+      'update campaign_links set expires_at = ? where contact_id = ? and outcome is null and expires_at > ?',
+  ).run(at, contactId, at)
+}
+
+/**
+ * Erases the contact inside the caller's transaction, and what other records hold of them
+ * (`eraseElsewhere`); answers the erased record. The admin route and retention both call it.
+ */
 export function eraseContact(
   tx: Tx,
   ctx: WriteContext,
@@ -103,6 +161,7 @@ export function eraseContact(
   keepName: boolean,
 ): ContactRow {
   scrubHistory(tx, row.id, erasedFields(keepName))
+  eraseElsewhere(tx, ctx, row.id, now())
   return eraseRecord(tx, ctx, 'contact', row, erasedValues(keepName), reason)
 }
 

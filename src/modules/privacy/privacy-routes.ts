@@ -2,10 +2,11 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import type { Config } from '../../config.js'
 import type { Db } from '../../db/client.js'
-import { discloseContacts } from '../../lib/access-log.js'
+import { disclose, discloseContacts } from '../../lib/access-log.js'
 import { writeContext } from '../../lib/crud-routes.js'
 import { setNextLink } from '../../lib/pagination.js'
 import { conflict, forbidden, notFound } from '../../lib/problem.js'
+import { proposesRestricted } from '../../lib/restricted.js'
 import { Id, ProblemSchema } from '../../lib/schemas.js'
 import { writeTurn } from '../../lib/write-turn.js'
 import { type Principal, requireScope } from '../../plugins/auth.js'
@@ -113,6 +114,13 @@ export const privacyRoutes: FastifyPluginAsyncZod<{ db: Db; config: Config }> = 
       const row = loadContact(request.params.id)
       const document = personalData(db, row)
       discloseContacts(request, [row], true)
+      // Their participation notes and proposed corrections are their restricted data too.
+      if (
+        document.training.some((t) => 'notes' in t.participation && t.participation.notes !== null) ||
+        document.campaigns.some((c) => c.corrections.some((x) => proposesRestricted(x.patch)))
+      ) {
+        disclose(request, [row.id])
+      }
       return document
     },
   )

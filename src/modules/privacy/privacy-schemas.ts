@@ -1,8 +1,10 @@
 import { z } from 'zod'
-import { Cursor, Id, Timestamp } from '../../lib/schemas.js'
+import { Cursor, Id, StateCode, Timestamp } from '../../lib/schemas.js'
 import { Assignment } from '../assignments/assignments-schemas.js'
+import { Correction } from '../campaigns/campaigns-schemas.js'
 import { Contact } from '../contacts/contacts-schemas.js'
 import { Revision } from '../revisions/revisions-schemas.js'
+import { Participation, TrainingEvent } from '../training/training-schemas.js'
 
 /** A timestamp with its length bounded (the contract's string-limit rule). */
 const At = Timestamp.max(40)
@@ -67,6 +69,38 @@ export const PersonalData = z
     tenures: z.array(Assignment).max(10_000).describe('Every live assignment, oldest first'),
     history: z.array(Revision).max(100_000).describe("The record's revisions, oldest first"),
     accessLog: z.array(AccessLogEntry).max(100_000).describe('Who read their restricted data, oldest first'),
+    training: z
+      .array(
+        z.object({
+          event: TrainingEvent,
+          participation: Participation,
+          post: z
+            .object({
+              assignmentId: Id,
+              role: z.string().max(200),
+              organization: z.string().max(400),
+              stateCode: StateCode.nullable(),
+            })
+            .nullable()
+            .describe('The post held at the event; null when none was recorded'),
+        }),
+      )
+      .max(10_000)
+      .describe('Their live participations in live training events, with notes, oldest event first'),
+    campaigns: z
+      .array(
+        z.object({
+          campaignId: Id,
+          title: z.string().max(200),
+          issuedAt: At,
+          expiresAt: At,
+          outcome: z.enum(['confirmed', 'corrected']).nullable(),
+          answeredAt: At.nullable(),
+          corrections: z.array(Correction).max(100).describe('What they proposed through the link'),
+        }),
+      )
+      .max(10_000)
+      .describe('Their verification-campaign links (never the token) and what they answered, oldest first'),
   })
   .meta({ id: 'PersonalData' })
 
