@@ -277,3 +277,30 @@ describe('the person page', () => {
     })
   }
 })
+
+describe('the tenure form', () => {
+  it('refuses an end before the start next to the field, then ends the tenure with If-Match', async () => {
+    const { page, context, problems } = await openConsole(browser)
+    await signInWithToken(page, server.url, { scope: 'directory:write', sub: 'bishkek', states: ['KG'] })
+    await page.goto(`${server.url}/console/contacts/${seed.zhumabekov.id}`)
+    await page.getByTestId('timeline').waitFor()
+    await page.getByRole('button', { name: 'Edit tenure' }).click()
+    await page.getByLabel('End date').fill('2020-01-01')
+    await page.getByRole('button', { name: 'Save' }).click()
+    const error = page.locator(`#tenure-${seed.kgPoc.id}-endDate-error`)
+    await error.waitFor()
+    await expect(error.textContent()).resolves.toBe('must not be before startDate')
+
+    await page.getByLabel('End date').fill('2025-12-31')
+    await page.getByLabel('End reason').fill('Retired')
+    await page.getByRole('button', { name: 'Save' }).click()
+    await page.getByText('No current tenure.').waitFor()
+    await expect(page.locator('.tenure .muted').first().textContent()).resolves.toBe(
+      '2022-03-01 – 2025-12-31 · Retired',
+    )
+    const res = await server.app.inject({ method: 'GET', url: `/v1/assignments/${seed.kgPoc.id}` })
+    expect(res.json()).toMatchObject({ endDate: '2025-12-31', endReason: 'Retired', version: 2 })
+    expect(problems).toEqual([])
+    await context.close()
+  })
+})

@@ -55,11 +55,14 @@ describe('the stale records page', () => {
     })
   }
 
-  it('says nothing is stale for the default period on a fresh database', async () => {
+  it('uses the default period (P12M) when none is asked for, as the report does', async () => {
     const { page, context } = await openConsole(browser)
     await page.goto(`${server.url}/console/stale`)
-    await page.getByTestId('stale-empty').waitFor()
+    await page.locator('[data-testid="stale-empty"], [data-testid="stale"]').first().waitFor()
     await expect(page.getByLabel('Period').inputValue()).resolves.toBe('P12M')
+    const res = await server.app.inject({ method: 'GET', url: '/v1/reports/stale?limit=100' })
+    const expected = (res.json() as { items: { name: string }[] }).items.map((i) => i.name)
+    await expect(rowNames(page)).resolves.toEqual(expected)
     await context.close()
   })
 
