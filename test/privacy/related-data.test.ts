@@ -334,6 +334,20 @@ describe('erasure reaches participation notes, corrections and campaign links', 
     )
   })
 
+  it('erasing again is 409 until a participation note is written again, then it erases that too', async () => {
+    const { participation } = await seedTraining(id)
+    expect((await erase(t, id)).statusCode).toBe(200)
+    expect((await erase(t, id)).statusCode).toBe(409)
+    const doc = async () => (await inject(t, 'GET', `/v1/contacts/${id}/personal-data`, await admin())).json()
+    expect((await doc()).erased).toBe(true)
+    await ok('PATCH', `/v1/participations/${participation.id}`, { notes: 'Came back, new remark' })
+    expect((await doc()).erased).toBe(false)
+    expect((await erase(t, id)).statusCode).toBe(200)
+    const stored = JSON.stringify(t.db.$client.prepare('select * from participations, revisions').all())
+    expect(stored).not.toContain('new remark')
+    expect((await doc()).erased).toBe(true)
+  })
+
   it('retention erases the same way', async () => {
     const { participation } = await seedTraining(id)
     const report = runRetention(t.db, {

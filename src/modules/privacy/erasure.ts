@@ -43,20 +43,30 @@ export function erasedFields(keepName: boolean): readonly string[] {
 }
 
 /**
- * Whether the contact is erased: its latest revision is an `erase`, so nothing personal was
- * written since (a person erased and then given new details can be erased again).
+ * Whether the contact is erased: its latest revision is an `erase` and nothing of theirs was
+ * written elsewhere since (a participation note, a correction's values, an open campaign link),
+ * so a person erased and then given new details, anywhere, can be erased again.
  */
 export function isErased(db: Tx, contactId: string): boolean {
-  return (
-    statement(
-      db,
-      'privacy:is-erased',
-      () =>
-        "select action from revisions where entity = 'contact' and entity_id = ? order by seq desc limit 1",
-    )
-      .pluck()
-      .get(contactId) === 'erase'
+  const latest = statement(
+    db,
+    'privacy:is-erased',
+    () => "select action from revisions where entity = 'contact' and entity_id = ? order by seq desc limit 1",
   )
+    .pluck()
+    .get(contactId)
+  if (latest !== 'erase') return false
+  const since = statement(
+    db,
+    'privacy:written-since-erase',
+    () =>
+      `select exists(select 1 from participations where contact_id = @id and notes is not null)
+           or exists(select 1 from corrections where contact_id = @id and (patch <> '{}' or status = 'pending'))
+           or exists(select 1 from campaign_links where contact_id = @id and outcome is null and expires_at > @now)`,
+  )
+    .pluck()
+    .get({ id: contactId, now: now() })
+  return since === 0
 }
 
 /** The contact's row, deleted or not (a deleted record keeps its data in its tombstone and history). */
