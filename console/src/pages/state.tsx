@@ -173,11 +173,12 @@ export function StatePage({ code }: { code: string }) {
                               assignment={e.assignment}
                               current={e.contact}
                               onCancel={() => setHandingOver(null)}
-                              onDone={(successor) => {
+                              onDone={async (successor) => {
+                                // The notice is shown once the page shows the new holder and
+                                // the succession, never beside the old holder.
+                                await Promise.all([loadDirectory(), loadSuccession()])
                                 setHandingOver(null)
                                 setNotice(`${successor.displayName} now holds ${role.name}.`)
-                                loadDirectory()
-                                loadSuccession()
                               }}
                             />
                           ) : (
