@@ -129,13 +129,17 @@ describe('in the browser', () => {
       await context.close()
     }
     times.sort((a, b) => a - b)
+    // A time says nothing about the console on a machine running more than twice the work it
+    // has cores for (CI runs many test files at once): the bar is asserted only where it can be
+    // measured, and the log says which (docs/console.md, "Figures").
     const load = loadavg()[0] ?? 0
+    const measurable = load <= availableParallelism() * 2
     console.log(
-      `overview first load: ${times.map((t) => Math.round(t)).join(', ')} ms (load average ${load})`,
+      `overview first load: ${times.map((t) => Math.round(t)).join(', ')} ms, median ${Math.round(times[1] ?? 0)} ms ` +
+        `(1-min load average ${load.toFixed(2)} on ${availableParallelism()} cores: ` +
+        `${measurable ? 'bar of 1 s asserted' : 'overloaded, bar not asserted'})`,
     )
-    // A time says nothing about the console on a machine running several times more work than
-    // it has cores (CI runs many test files at once); the bar is held where it can be measured.
-    if (load <= availableParallelism() * 2) expect(times[1]).toBeLessThan(1000)
+    if (measurable) expect(times[1]).toBeLessThan(1000)
   })
 
   for (const width of [WIDTHS.phone, WIDTHS.desktop]) {
@@ -145,6 +149,34 @@ describe('in the browser', () => {
       await page.getByTestId('totals').waitFor()
       await expectAccessible(page)
       await screenshot(page, 'overview')
+      expect(problems).toEqual([])
+      await context.close()
+    })
+
+    it(`shows an unknown address as "Page not found" at ${width} px`, async () => {
+      const { page, context, problems } = await openConsole(ui.browser, width)
+      await page.goto(`${ui.server.url}/console/no-such-page`)
+      await expect(page.getByRole('heading', { level: 1 }).textContent()).resolves.toBe('Page not found')
+      await expect(page.title()).resolves.toBe('Page not found · pocdir console')
+      await expectAccessible(page)
+      await screenshot(page, 'not-found')
+      expect(problems).toEqual([])
+      await context.close()
+    })
+
+    it(`shows the sign-in callback's failure when no identity provider is configured, at ${width} px`, async () => {
+      const { page, context, problems } = await openConsole(ui.browser, width)
+      await page.goto(`${ui.server.url}/console/callback?code=x&state=y`)
+      await expect(
+        page.getByRole('heading', { level: 1, name: 'Sign-in failed' }).textContent(),
+      ).resolves.toBe('Sign-in failed')
+      await expect(page.getByRole('alert').textContent()).resolves.toBe(
+        'This service has no identity provider configured.',
+      )
+      // The code and state left the address bar at once.
+      expect(page.url()).toBe(`${ui.server.url}/console/callback`)
+      await expectAccessible(page)
+      await screenshot(page, 'callback-failed')
       expect(problems).toEqual([])
       await context.close()
     })
