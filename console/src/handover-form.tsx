@@ -18,7 +18,8 @@ interface Props {
   assignment: Assignment
   current: Contact
   onCancel: () => void
-  onDone: (successor: Contact) => void
+  /** The form stays busy until this settles (the page reads itself again), then goes away. */
+  onDone: (successor: Contact) => void | Promise<void>
 }
 
 /**
@@ -103,11 +104,11 @@ export function HandoverForm({ assignment, current, onCancel, onDone }: Props) {
         ...(designation.trim() ? { designationRef: designation.trim() } : {}),
       },
     })
-    setBusy(false)
     if (data) {
-      onDone(person)
+      await onDone(person)
       return
     }
+    setBusy(false)
     if (response.status === 412) {
       setProblem('Someone changed this post since you opened the page. Reload it, then hand over again.')
       return

@@ -1,52 +1,30 @@
-import type { Browser } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { seedConsoleData } from './fixtures.js'
-import {
-  adminHeaders,
-  ensureConsoleBuilt,
-  expectAccessible,
-  launchBrowser,
-  openConsole,
-  screenshot,
-  startServer,
-  type TestServer,
-  WIDTHS,
-} from './harness.js'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { adminHeaders, expectAccessible, openConsole, screenshot, useConsole, WIDTHS } from './harness.js'
 
-let server: TestServer
-let browser: Browser
-let seed: Awaited<ReturnType<typeof seedConsoleData>>
 let head: number
 
+const ui = useConsole()
+
 beforeAll(async () => {
-  await ensureConsoleBuilt()
-  server = await startServer()
-  seed = await seedConsoleData(server)
-  const res = await server.app.inject({
+  const res = await ui.server.app.inject({
     method: 'PATCH',
-    url: `/v1/contacts/${seed.sadykova.id}`,
+    url: `/v1/contacts/${ui.seed.sadykova.id}`,
     headers: { ...(await adminHeaders()), 'content-type': 'application/merge-patch+json', 'if-match': '"1"' },
     payload: { positionTitle: 'Minister-Counsellor' },
   })
   expect(res.statusCode).toBe(200)
   head = (
-    (await server.app.inject({ method: 'GET', url: '/v1/changes?after=latest' })).json() as {
+    (await ui.server.app.inject({ method: 'GET', url: '/v1/changes?after=latest' })).json() as {
       nextAfter: number
     }
   ).nextAfter
-  browser = await launchBrowser()
-}, 120_000)
-
-afterAll(async () => {
-  await browser?.close()
-  await server?.close()
-})
+}, 60_000)
 
 describe('the recent changes page', () => {
   for (const width of [WIDTHS.phone, WIDTHS.desktop]) {
     it(`shows the newest changes first, readable, at ${width} px, and passes axe`, async () => {
-      const { page, context, problems } = await openConsole(browser, width)
-      await page.goto(`${server.url}/console/changes`)
+      const { page, context, problems } = await openConsole(ui.browser, width)
+      await page.goto(`${ui.server.url}/console/changes`)
       await page.getByTestId('timeline').waitFor()
       const first = page.locator('.timeline > li').first()
       await first.getByRole('link', { name: 'Aida Sadykova' }).waitFor()
@@ -65,19 +43,19 @@ describe('the recent changes page', () => {
   }
 
   it('pages back through the feed with after=, and forward again', async () => {
-    const { page, context, problems } = await openConsole(browser)
-    await page.goto(`${server.url}/console/changes`)
+    const { page, context, problems } = await openConsole(ui.browser)
+    await page.goto(`${ui.server.url}/console/changes`)
     await page.getByTestId('timeline').waitFor()
     const older = page.getByRole('button', { name: 'Older changes' })
     if (head <= 50) {
       await expect(older.count()).resolves.toBe(0)
     } else {
       await older.click()
-      await page.waitForURL(`${server.url}/console/changes?after=${Math.max(0, head - 100)}`)
+      await page.waitForURL(`${ui.server.url}/console/changes?after=${Math.max(0, head - 100)}`)
       await page.getByText(`Changes ${Math.max(0, head - 100) + 1}–${head - 50}, newest first.`).waitFor()
       await expect(page.locator('.timeline > li').count()).resolves.toBe(50)
       await page.getByRole('button', { name: 'Newer changes' }).click()
-      await page.waitForURL(`${server.url}/console/changes?after=${head - 50}`)
+      await page.waitForURL(`${ui.server.url}/console/changes?after=${head - 50}`)
       await page.getByText(`Changes ${head - 49}–${head}, newest first.`).waitFor()
       await expect(
         page.locator('.timeline > li').first().locator('.timeline-head').innerText(),

@@ -9,9 +9,10 @@ import { mkdirSync, readdirSync, readFileSync, rmdirSync, statSync } from 'node:
 import { createRequire } from 'node:module'
 import { fileURLToPath } from 'node:url'
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core'
-import { expect, vi } from 'vitest'
+import { afterAll, beforeAll, expect, vi } from 'vitest'
 import { CONSOLE_DIST } from '../../src/plugins/console.js'
 import { buildTestApp, signToken, type TokenClaims } from '../helpers/build-test-app.js'
+import { seedConsoleData } from './fixtures.js'
 
 // A browser test takes seconds, more on a loaded machine (CI shares two cores).
 vi.setConfig({ testTimeout: 60_000 })
@@ -165,4 +166,73 @@ export async function signInWithToken(page: Page, base: string, claims: TokenCla
 /** Admin headers for setting up data through the API itself. */
 export async function adminHeaders() {
   return { authorization: `Bearer ${await signToken({ scope: 'directory:admin', sub: 'setup' })}` }
+}
+
+export type Seed = Awaited<ReturnType<typeof seedConsoleData>>
+
+export interface UseConsoleOptions {
+  /** Start the service (default true); `env` (or a function giving it, called in beforeAll) configures it. */
+  server?: boolean
+  env?: Record<string, string> | (() => Promise<Record<string, string>>)
+  /** Called with the listening server, before the file's tests (and its other beforeAll hooks). */
+  started?: (server: TestServer) => void | Promise<void>
+  /** Seed the console's fixtures (default true, when there is a server). */
+  seed?: boolean
+  /** Launch Chromium (default true). */
+  browser?: boolean
+}
+
+/** The handles useConsole() fills in before the file's tests run; reading one that was not asked for throws. */
+export interface ConsoleHandles {
+  readonly server: TestServer
+  readonly browser: Browser
+  readonly seed: Seed
+  /** A record as the API answers an admin: what the service stored, beside what the page shows. */
+  stored<T>(path: string): Promise<T>
+}
+
+/**
+ * The setup every browser test file shares: registers a beforeAll that builds the console when
+ * stale, starts the service over a fresh database, seeds it and launches Chromium, and an
+ * afterAll that closes them. Call it at the top of a file (or of a describe); a file's own
+ * beforeAll registered after it runs after it.
+ */
+export function useConsole(options: UseConsoleOptions = {}): ConsoleHandles {
+  const { server: wantServer = true, seed: wantSeed = true, browser: wantBrowser = true } = options
+  let server: TestServer | undefined
+  let browser: Browser | undefined
+  let seed: Seed | undefined
+  beforeAll(async () => {
+    await ensureConsoleBuilt()
+    if (wantServer) {
+      server = await startServer(typeof options.env === 'function' ? await options.env() : options.env)
+      await options.started?.(server)
+      if (wantSeed) seed = await seedConsoleData(server)
+    }
+    if (wantBrowser) browser = await launchBrowser()
+  }, 120_000)
+  afterAll(async () => {
+    await browser?.close()
+    await server?.close()
+  })
+  const handle = <T>(value: T | undefined, name: string): T => {
+    if (value === undefined)
+      throw new Error(`useConsole(): no ${name} (not asked for, or its beforeAll failed)`)
+    return value
+  }
+  return {
+    get server() {
+      return handle(server, 'server')
+    },
+    get browser() {
+      return handle(browser, 'browser')
+    },
+    get seed() {
+      return handle(seed, 'seed')
+    },
+    async stored<T>(path: string) {
+      const res = await handle(server, 'server').app.inject({ url: path, headers: await adminHeaders() })
+      return res.json() as T
+    },
+  }
 }

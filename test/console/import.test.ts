@@ -1,33 +1,15 @@
-import type { Browser } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { seedConsoleData } from './fixtures.js'
+import { describe, expect, it } from 'vitest'
 import {
   adminHeaders,
-  ensureConsoleBuilt,
   expectAccessible,
-  launchBrowser,
   openConsole,
   screenshot,
   signInWithToken,
-  startServer,
-  type TestServer,
+  useConsole,
   WIDTHS,
 } from './harness.js'
 
-let server: TestServer
-let browser: Browser
-
-beforeAll(async () => {
-  await ensureConsoleBuilt()
-  server = await startServer()
-  await seedConsoleData(server)
-  browser = await launchBrowser()
-}, 120_000)
-
-afterAll(async () => {
-  await browser?.close()
-  await server?.close()
-})
+const ui = useConsole()
 
 const HEADER = 'stateCode,organization,role,givenName,familyName,email,phone,startDate'
 const BAD = [
@@ -41,7 +23,7 @@ const GOOD = [
 ].join('\n')
 
 async function contactsCount(): Promise<number> {
-  const res = await server.app.inject({
+  const res = await ui.server.app.inject({
     method: 'GET',
     url: '/v1/contacts?limit=500',
     headers: await adminHeaders(),
@@ -53,9 +35,12 @@ const file = (name: string, text: string) => ({ name, mimeType: 'text/csv', buff
 
 describe('the import page', () => {
   it('shows row errors as a table, then dry-runs and imports a clean file', async () => {
-    const { page, context, problems } = await openConsole(browser)
-    await signInWithToken(page, server.url, { scope: 'directory:import directory:read', sub: 'osce-import' })
-    await page.goto(`${server.url}/console/import`)
+    const { page, context, problems } = await openConsole(ui.browser)
+    await signInWithToken(page, ui.server.url, {
+      scope: 'directory:import directory:read',
+      sub: 'osce-import',
+    })
+    await page.goto(`${ui.server.url}/console/import`)
     const before = await contactsCount()
 
     await page.getByLabel('File (CSV, NDJSON or JSON)').setInputFiles(file('bad.csv', BAD))
@@ -100,9 +85,9 @@ describe('the import page', () => {
 
   for (const width of [WIDTHS.phone, WIDTHS.desktop]) {
     it(`keeps a token without directory:import from importing, at ${width} px, and passes axe`, async () => {
-      const { page, context, problems } = await openConsole(browser, width)
-      await signInWithToken(page, server.url, { scope: 'directory:write', sub: 'editor' })
-      await page.goto(`${server.url}/console/import`)
+      const { page, context, problems } = await openConsole(ui.browser, width)
+      await signInWithToken(page, ui.server.url, { scope: 'directory:write', sub: 'editor' })
+      await page.goto(`${ui.server.url}/console/import`)
       await expect(page.getByLabel('File (CSV, NDJSON or JSON)').isDisabled()).resolves.toBe(true)
       await expect(page.locator('#import-reason').textContent()).resolves.toBe(
         'Your token may not import: that needs directory:import.',
@@ -116,8 +101,8 @@ describe('the import page', () => {
   }
 
   it('exports the contacts of a state as vCard through a Blob', async () => {
-    const { page, context } = await openConsole(browser)
-    await page.goto(`${server.url}/console/import`)
+    const { page, context } = await openConsole(ui.browser)
+    await page.goto(`${ui.server.url}/console/import`)
     await page.getByLabel('State (alpha-2 code; empty for all contacts)').fill('kg')
     const [download] = await Promise.all([
       page.waitForEvent('download'),

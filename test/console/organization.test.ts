@@ -1,50 +1,17 @@
 import { readFileSync } from 'node:fs'
-import type { Browser } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { seedConsoleData } from './fixtures.js'
-import {
-  adminHeaders,
-  ensureConsoleBuilt,
-  expectAccessible,
-  launchBrowser,
-  openConsole,
-  screenshot,
-  signInWithToken,
-  startServer,
-  type TestServer,
-  WIDTHS,
-} from './harness.js'
+import { describe, expect, it } from 'vitest'
+import { expectAccessible, openConsole, screenshot, signInWithToken, useConsole, WIDTHS } from './harness.js'
 
-let server: TestServer
-let browser: Browser
-let seed: Awaited<ReturnType<typeof seedConsoleData>>
+const ui = useConsole()
 
-beforeAll(async () => {
-  await ensureConsoleBuilt()
-  server = await startServer()
-  seed = await seedConsoleData(server)
-  browser = await launchBrowser()
-}, 120_000)
-
-afterAll(async () => {
-  await browser?.close()
-  await server?.close()
-})
-
-async function organization(id: string) {
-  const res = await server.app.inject({
-    method: 'GET',
-    url: `/v1/organizations/${id}`,
-    headers: await adminHeaders(),
-  })
-  return res.json() as { acronym: string | null; website: string | null; version: number }
-}
+const organization = (id: string) =>
+  ui.stored<{ acronym: string | null; website: string | null; version: number }>(`/v1/organizations/${id}`)
 
 describe('the organization page', () => {
   for (const width of [WIDTHS.phone, WIDTHS.desktop]) {
     it(`shows details, people and history at ${width} px, and passes axe`, async () => {
-      const { page, context, problems } = await openConsole(browser, width)
-      await page.goto(`${server.url}/console/organizations/${seed.kgMfa.id}`)
+      const { page, context, problems } = await openConsole(ui.browser, width)
+      await page.goto(`${ui.server.url}/console/organizations/${ui.seed.kgMfa.id}`)
       await page.getByTestId('timeline').waitFor()
       await expect(page.getByRole('heading', { level: 1 }).textContent()).resolves.toBe(
         'Ministry of Foreign Affairs of the Kyrgyz Republic',
@@ -54,7 +21,7 @@ describe('the organization page', () => {
       )
       const person = page.getByRole('link', { name: 'Бакыт Жумабеков' })
       await person.waitFor()
-      await expect(person.getAttribute('href')).resolves.toBe(`/console/contacts/${seed.zhumabekov.id}`)
+      await expect(person.getAttribute('href')).resolves.toBe(`/console/contacts/${ui.seed.zhumabekov.id}`)
       await expectAccessible(page)
       await screenshot(page, 'organization')
       expect(problems).toEqual([])
@@ -63,9 +30,9 @@ describe('the organization page', () => {
   }
 
   it('keeps a KZ-limited token from editing a KG organization, with the reason', async () => {
-    const { page, context } = await openConsole(browser)
-    await signInWithToken(page, server.url, { scope: 'directory:write', sub: 'astana', states: ['KZ'] })
-    await page.goto(`${server.url}/console/organizations/${seed.kgMfa.id}`)
+    const { page, context } = await openConsole(ui.browser)
+    await signInWithToken(page, ui.server.url, { scope: 'directory:write', sub: 'astana', states: ['KZ'] })
+    await page.goto(`${ui.server.url}/console/organizations/${ui.seed.kgMfa.id}`)
     await page.getByTestId('timeline').waitFor()
     await expect(page.getByRole('button', { name: 'Edit details' }).isDisabled()).resolves.toBe(true)
     await expect(page.locator('#edit-reason-organization').textContent()).resolves.toBe(
@@ -75,16 +42,16 @@ describe('the organization page', () => {
   })
 
   it('saves an edit with If-Match and shows it in the history', async () => {
-    const { page, context, problems } = await openConsole(browser)
-    await signInWithToken(page, server.url, { scope: 'directory:write', sub: 'bishkek', states: ['KG'] })
-    await page.goto(`${server.url}/console/organizations/${seed.kgMfa.id}`)
+    const { page, context, problems } = await openConsole(ui.browser)
+    await signInWithToken(page, ui.server.url, { scope: 'directory:write', sub: 'bishkek', states: ['KG'] })
+    await page.goto(`${ui.server.url}/console/organizations/${ui.seed.kgMfa.id}`)
     await page.getByTestId('timeline').waitFor()
     await page.getByRole('button', { name: 'Edit details' }).click()
     await page.getByLabel('Website').fill('https://mfa.gov.kg')
     await page.getByLabel('Acronym').fill('')
     await page.getByRole('button', { name: 'Save' }).click()
     await page.locator('.timeline > li').nth(1).waitFor()
-    expect(await organization(seed.kgMfa.id)).toMatchObject({
+    expect(await organization(ui.seed.kgMfa.id)).toMatchObject({
       acronym: null,
       website: 'https://mfa.gov.kg',
       version: 2,
@@ -97,9 +64,9 @@ describe('the organization page', () => {
   })
 
   it('exports the people of the organization as CSV through a Blob (no token in a URL)', async () => {
-    const { page, context } = await openConsole(browser)
-    await signInWithToken(page, server.url, { scope: 'directory:read', sub: 'reader' })
-    await page.goto(`${server.url}/console/organizations/${seed.kgMfa.id}`)
+    const { page, context } = await openConsole(ui.browser)
+    await signInWithToken(page, ui.server.url, { scope: 'directory:read', sub: 'reader' })
+    await page.goto(`${ui.server.url}/console/organizations/${ui.seed.kgMfa.id}`)
     await page.getByTestId('timeline').waitFor()
     const [download] = await Promise.all([
       page.waitForEvent('download'),

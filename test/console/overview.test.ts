@@ -1,47 +1,27 @@
-import type { Browser } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { seedConsoleData } from './fixtures.js'
-import {
-  ensureConsoleBuilt,
-  expectAccessible,
-  launchBrowser,
-  openConsole,
-  screenshot,
-  startServer,
-  type TestServer,
-  WIDTHS,
-} from './harness.js'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { expectAccessible, openConsole, screenshot, useConsole, WIDTHS } from './harness.js'
 
-let server: TestServer
-let browser: Browser
 let stateCount: number
 let osceCount: number
 
+const ui = useConsole()
+
 beforeAll(async () => {
-  await ensureConsoleBuilt()
-  server = await startServer()
-  await seedConsoleData(server)
-  const count = (sql: string) => (server.db.$client.prepare(sql).get() as { n: number }).n
+  const count = (sql: string) => (ui.server.db.$client.prepare(sql).get() as { n: number }).n
   stateCount = count('select count(*) as n from states where deleted_at is null')
   osceCount = count('select count(*) as n from states where deleted_at is null and osce_participating = 1')
-  browser = await launchBrowser()
-}, 120_000)
-
-afterAll(async () => {
-  await browser?.close()
-  await server?.close()
-})
+}, 60_000)
 
 describe('the overview', () => {
   for (const width of [WIDTHS.phone, WIDTHS.desktop]) {
     it(`colours each state by its national PoC (verified, stale, vacant) and counts them at ${width} px`, async () => {
-      const { page, context, problems } = await openConsole(browser, width)
+      const { page, context, problems } = await openConsole(ui.browser, width)
       const apiCalls: string[] = []
       page.on('request', (r) => {
         const url = new URL(r.url())
         if (url.pathname.startsWith('/v1/')) apiCalls.push(`${url.pathname}${url.search}`)
       })
-      await page.goto(`${server.url}/console/`)
+      await page.goto(`${ui.server.url}/console/`)
       await page.locator('.world-map').waitFor()
       await expect(page.getByTestId('totals').textContent()).resolves.toBe(
         `${stateCount} states1 national PoC verified1 not verified within 12 months${stateCount - 2} vacant`,
@@ -70,13 +50,13 @@ describe('the overview', () => {
   }
 
   it('filters to the OSCE participating States with one more call, and takes a longer stale period', async () => {
-    const { page, context, problems } = await openConsole(browser)
+    const { page, context, problems } = await openConsole(ui.browser)
     const apiCalls: string[] = []
     page.on('request', (r) => {
       const url = new URL(r.url())
       if (url.pathname.startsWith('/v1/')) apiCalls.push(`${url.pathname}${url.search}`)
     })
-    await page.goto(`${server.url}/console/`)
+    await page.goto(`${ui.server.url}/console/`)
     await page.locator('.world-map').waitFor()
     await page.getByLabel('OSCE participating States only').check()
     await expect
@@ -100,21 +80,21 @@ describe('the overview', () => {
   })
 
   it('goes to the state when its country is clicked on the map', async () => {
-    const { page, context } = await openConsole(browser)
-    await page.goto(`${server.url}/console/`)
+    const { page, context } = await openConsole(ui.browser)
+    await page.goto(`${ui.server.url}/console/`)
     await page.locator('path[data-code="KG"]').click()
-    await page.waitForURL(`${server.url}/console/states/KG`)
+    await page.waitForURL(`${ui.server.url}/console/states/KG`)
     await expect(page.getByRole('heading', { level: 1 }).textContent()).resolves.toBe('Kyrgyzstan')
     await context.close()
   })
 
   it('answers the keyboard through the table: Tab to a state, Enter opens it', async () => {
-    const { page, context } = await openConsole(browser)
-    await page.goto(`${server.url}/console/`)
+    const { page, context } = await openConsole(ui.browser)
+    await page.goto(`${ui.server.url}/console/`)
     const link = page.getByRole('link', { name: 'Kazakhstan' })
     await link.focus()
     await page.keyboard.press('Enter')
-    await page.waitForURL(`${server.url}/console/states/KZ`)
+    await page.waitForURL(`${ui.server.url}/console/states/KZ`)
     await context.close()
   })
 })

@@ -1,54 +1,29 @@
-import type { Browser } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { seedConsoleData } from './fixtures.js'
+import { describe, expect, it } from 'vitest'
 import {
   adminHeaders,
-  ensureConsoleBuilt,
   expectAccessible,
-  launchBrowser,
   openConsole,
   screenshot,
   signInWithToken,
-  startServer,
-  type TestServer,
+  useConsole,
   WIDTHS,
 } from './harness.js'
 
-let server: TestServer
-let browser: Browser
-let seed: Awaited<ReturnType<typeof seedConsoleData>>
+const ui = useConsole()
 
-beforeAll(async () => {
-  await ensureConsoleBuilt()
-  server = await startServer()
-  seed = await seedConsoleData(server)
-  browser = await launchBrowser()
-}, 120_000)
-
-afterAll(async () => {
-  await browser?.close()
-  await server?.close()
-})
-
-async function contact(id: string) {
-  const res = await server.app.inject({
-    method: 'GET',
-    url: `/v1/contacts/${id}`,
-    headers: await adminHeaders(),
-  })
-  return res.json() as {
+const contact = (id: string) =>
+  ui.stored<{
     positionTitle: string | null
     honorific: string | null
     version: number
     lastVerifiedAt: string | null
     familyName: string
-  }
-}
+  }>(`/v1/contacts/${id}`)
 
 describe('the person page', () => {
   it('never shows an anonymous visitor the restricted e-mail or the notes, and offers no write', async () => {
-    const { page, context, problems } = await openConsole(browser)
-    await page.goto(`${server.url}/console/contacts/${seed.zhumabekov.id}`)
+    const { page, context, problems } = await openConsole(ui.browser)
+    await page.goto(`${ui.server.url}/console/contacts/${ui.seed.zhumabekov.id}`)
     await page.getByTestId('timeline').waitFor()
     await expect(page.getByRole('heading', { level: 1 }).textContent()).resolves.toBe('Бакыт Жумабеков')
     const html = await page.content()
@@ -60,8 +35,8 @@ describe('the person page', () => {
     await expect(page.locator('main button:enabled').allInnerTexts()).resolves.toEqual(['Export vCard'])
     await expect(
       page.getByRole('button', { name: 'Verified today' }).getAttribute('aria-describedby'),
-    ).resolves.toBe(`verify-reason-${seed.zhumabekov.id}`)
-    await expect(page.locator(`#verify-reason-${seed.zhumabekov.id}`).textContent()).resolves.toBe(
+    ).resolves.toBe(`verify-reason-${ui.seed.zhumabekov.id}`)
+    await expect(page.locator(`#verify-reason-${ui.seed.zhumabekov.id}`).textContent()).resolves.toBe(
       'Sign in with a token that has directory:write to change records.',
     )
     expect(problems).toEqual([])
@@ -69,30 +44,30 @@ describe('the person page', () => {
   })
 
   it('renders with three API calls; the tenure names come from two look-ups kept for the console load', async () => {
-    const { page, context } = await openConsole(browser)
+    const { page, context } = await openConsole(ui.browser)
     const calls: string[] = []
     page.on('request', (r) => {
       const url = new URL(r.url())
       if (url.pathname.startsWith('/v1/')) calls.push(url.pathname + url.search)
     })
-    await page.goto(`${server.url}/console/contacts/${seed.nurlanova.id}`)
+    await page.goto(`${ui.server.url}/console/contacts/${ui.seed.nurlanova.id}`)
     await page.getByTestId('timeline').waitFor()
     await page.getByText('Ministry of Foreign Affairs of the Republic of Kazakhstan').waitFor()
     expect(calls.slice(0, 3).sort()).toEqual(
       [
-        `/v1/contacts/${seed.nurlanova.id}`,
-        `/v1/assignments?contact=${seed.nurlanova.id}&limit=500`,
-        `/v1/contacts/${seed.nurlanova.id}/history?limit=100`,
+        `/v1/contacts/${ui.seed.nurlanova.id}`,
+        `/v1/assignments?contact=${ui.seed.nurlanova.id}&limit=500`,
+        `/v1/contacts/${ui.seed.nurlanova.id}/history?limit=100`,
       ].sort(),
     )
-    expect(calls.slice(3).sort()).toEqual([`/v1/organizations/${seed.kzMfa.id}`, '/v1/roles?limit=500'])
+    expect(calls.slice(3).sort()).toEqual([`/v1/organizations/${ui.seed.kzMfa.id}`, '/v1/roles?limit=500'])
     await context.close()
   })
 
   it('shows a read-only token the restricted details but no enabled edit control', async () => {
-    const { page, context, problems } = await openConsole(browser)
-    await signInWithToken(page, server.url, { scope: 'directory:read', sub: 'reader' })
-    await page.goto(`${server.url}/console/contacts/${seed.zhumabekov.id}`)
+    const { page, context, problems } = await openConsole(ui.browser)
+    await signInWithToken(page, ui.server.url, { scope: 'directory:read', sub: 'reader' })
+    await page.goto(`${ui.server.url}/console/contacts/${ui.seed.zhumabekov.id}`)
     await page.getByTestId('timeline').waitFor()
     await expect(page.getByTestId('contact-details').innerText()).resolves.toBe(
       'email: b.zhumabekov@mfa.example.kg restricted\nphone: +996312620545 public',
@@ -107,9 +82,9 @@ describe('the person page', () => {
   })
 
   it('keeps a KG-limited token from editing a person assigned in KZ only', async () => {
-    const { page, context } = await openConsole(browser)
-    await signInWithToken(page, server.url, { scope: 'directory:write', sub: 'bishkek', states: ['KG'] })
-    await page.goto(`${server.url}/console/contacts/${seed.nurlanova.id}`)
+    const { page, context } = await openConsole(ui.browser)
+    await signInWithToken(page, ui.server.url, { scope: 'directory:write', sub: 'bishkek', states: ['KG'] })
+    await page.goto(`${ui.server.url}/console/contacts/${ui.seed.nurlanova.id}`)
     await page.getByTestId('timeline').waitFor()
     await expect(page.getByRole('button', { name: 'Edit details' }).isDisabled()).resolves.toBe(true)
     await expect(page.getByRole('button', { name: 'Edit tenure' }).isDisabled()).resolves.toBe(true)
@@ -118,24 +93,24 @@ describe('the person page', () => {
       ' Your token may change records of KG only; this person is assigned elsewhere.',
     )
     // The same token may edit the KG person.
-    await page.goto(`${server.url}/console/contacts/${seed.zhumabekov.id}`)
+    await page.goto(`${ui.server.url}/console/contacts/${ui.seed.zhumabekov.id}`)
     await page.getByTestId('timeline').waitFor()
     await expect(page.getByRole('button', { name: 'Edit details' }).isDisabled()).resolves.toBe(false)
     await context.close()
   })
 
   it('meets a 412 when the record changed between load and save, shows the change and re-applies the edit', async () => {
-    const { page, context, problems } = await openConsole(browser)
-    await signInWithToken(page, server.url, { scope: 'directory:write', sub: 'editor' })
-    await page.goto(`${server.url}/console/contacts/${seed.sadykova.id}`)
+    const { page, context, problems } = await openConsole(ui.browser)
+    await signInWithToken(page, ui.server.url, { scope: 'directory:write', sub: 'editor' })
+    await page.goto(`${ui.server.url}/console/contacts/${ui.seed.sadykova.id}`)
     await page.getByTestId('timeline').waitFor()
     await page.getByRole('button', { name: 'Edit details' }).click()
     await page.getByLabel('Position').fill('Minister-Counsellor')
 
     // Someone else changes the record meanwhile, through the API.
-    const other = await server.app.inject({
+    const other = await ui.server.app.inject({
       method: 'PATCH',
-      url: `/v1/contacts/${seed.sadykova.id}`,
+      url: `/v1/contacts/${ui.seed.sadykova.id}`,
       headers: {
         ...(await adminHeaders()),
         'content-type': 'application/merge-patch+json',
@@ -156,7 +131,7 @@ describe('the person page', () => {
       'Your edit: Position → Minister-Counsellor',
     )
     // Nothing of the refused edit was written.
-    expect(await contact(seed.sadykova.id)).toMatchObject({
+    expect(await contact(ui.seed.sadykova.id)).toMatchObject({
       positionTitle: 'Counsellor',
       honorific: 'Ms.',
       version: 2,
@@ -167,7 +142,7 @@ describe('the person page', () => {
     await page.getByRole('button', { name: 'Re-apply my edit on version 2' }).click()
     await page.getByTestId('conflict').waitFor({ state: 'detached' })
     await page.getByText('Minister-Counsellor', { exact: true }).first().waitFor()
-    expect(await contact(seed.sadykova.id)).toMatchObject({
+    expect(await contact(ui.seed.sadykova.id)).toMatchObject({
       positionTitle: 'Minister-Counsellor',
       honorific: 'Ms.',
       version: 3,
@@ -187,9 +162,9 @@ describe('the person page', () => {
   })
 
   it('shows a refused field next to the field and writes nothing', async () => {
-    const { page, context } = await openConsole(browser)
-    await signInWithToken(page, server.url, { scope: 'directory:write', sub: 'editor' })
-    await page.goto(`${server.url}/console/contacts/${seed.zhumabekov.id}`)
+    const { page, context } = await openConsole(ui.browser)
+    await signInWithToken(page, ui.server.url, { scope: 'directory:write', sub: 'editor' })
+    await page.goto(`${ui.server.url}/console/contacts/${ui.seed.zhumabekov.id}`)
     await page.getByTestId('timeline').waitFor()
     await page.getByRole('button', { name: 'Edit details' }).click()
     await page.getByLabel('Family name').fill('')
@@ -204,16 +179,16 @@ describe('the person page', () => {
     await expect(page.getByRole('alert').textContent()).resolves.toBe(
       'Validation failed: see the fields marked below.',
     )
-    expect(await contact(seed.zhumabekov.id)).toMatchObject({ familyName: 'Жумабеков', version: 1 })
+    expect(await contact(ui.seed.zhumabekov.id)).toMatchObject({ familyName: 'Жумабеков', version: 1 })
     await context.close()
   })
 
   it('edits contact details as a whole list; a refused detail is shown under the list', async () => {
-    const { page, context, problems } = await openConsole(browser)
-    await signInWithToken(page, server.url, { scope: 'directory:write', sub: 'editor' })
-    await page.goto(`${server.url}/console/contacts/${seed.sadykova.id}`)
+    const { page, context, problems } = await openConsole(ui.browser)
+    await signInWithToken(page, ui.server.url, { scope: 'directory:write', sub: 'editor' })
+    await page.goto(`${ui.server.url}/console/contacts/${ui.seed.sadykova.id}`)
     await page.getByTestId('timeline').waitFor()
-    const version = (await contact(seed.sadykova.id)).version
+    const version = (await contact(ui.seed.sadykova.id)).version
     await page.getByRole('button', { name: 'Edit details' }).click()
     await page.getByRole('button', { name: 'Add a contact detail' }).click()
     await page.getByLabel('Value of detail 1').fill('not-an-address')
@@ -226,7 +201,7 @@ describe('the person page', () => {
     await expect(error.textContent()).resolves.toBe('#1 value: is not a valid email address')
     await expectAccessible(page)
     await screenshot(page, 'person-edit-details')
-    expect((await contact(seed.sadykova.id)).version).toBe(version)
+    expect((await contact(ui.seed.sadykova.id)).version).toBe(version)
 
     await page.getByLabel('Value of detail 1').fill('A.Sadykova@mfa.example.kg')
     await page.getByRole('button', { name: 'Save' }).click()
@@ -238,22 +213,22 @@ describe('the person page', () => {
     await context.close()
 
     // Restricted (the default): an anonymous visitor does not get it.
-    const anonymous = await openConsole(browser)
-    await anonymous.page.goto(`${server.url}/console/contacts/${seed.sadykova.id}`)
+    const anonymous = await openConsole(ui.browser)
+    await anonymous.page.goto(`${ui.server.url}/console/contacts/${ui.seed.sadykova.id}`)
     await anonymous.page.getByTestId('timeline').waitFor()
     expect(await anonymous.page.content()).not.toContain('a.sadykova@mfa.example.kg')
     await anonymous.context.close()
   })
 
   it('marks the person verified today in one click', async () => {
-    const { page, context } = await openConsole(browser)
-    await signInWithToken(page, server.url, { scope: 'directory:write', sub: 'bishkek', states: ['KG'] })
-    await page.goto(`${server.url}/console/contacts/${seed.zhumabekov.id}`)
+    const { page, context } = await openConsole(ui.browser)
+    await signInWithToken(page, ui.server.url, { scope: 'directory:write', sub: 'bishkek', states: ['KG'] })
+    await page.goto(`${ui.server.url}/console/contacts/${ui.seed.zhumabekov.id}`)
     await page.getByTestId('timeline').waitFor()
     await expect(page.getByTestId('last-verified').textContent()).resolves.toBe('never')
     await page.getByRole('button', { name: 'Verified today' }).click()
     await page.getByTestId('last-verified').filter({ hasNotText: 'never' }).waitFor()
-    const stored = await contact(seed.zhumabekov.id)
+    const stored = await contact(ui.seed.zhumabekov.id)
     expect(stored.lastVerifiedAt?.slice(0, 10)).toBe(new Date().toISOString().slice(0, 10))
     expect(stored.version).toBe(2)
     await context.close()
@@ -261,9 +236,9 @@ describe('the person page', () => {
 
   for (const width of [WIDTHS.phone, WIDTHS.desktop]) {
     it(`passes axe at ${width} px, signed in and editing`, async () => {
-      const { page, context, problems } = await openConsole(browser, width)
-      await signInWithToken(page, server.url, { scope: 'directory:write', sub: 'editor' })
-      await page.goto(`${server.url}/console/contacts/${seed.zhumabekov.id}`)
+      const { page, context, problems } = await openConsole(ui.browser, width)
+      await signInWithToken(page, ui.server.url, { scope: 'directory:write', sub: 'editor' })
+      await page.goto(`${ui.server.url}/console/contacts/${ui.seed.zhumabekov.id}`)
       await page.getByTestId('timeline').waitFor()
       await page.getByText('Ministry of Foreign Affairs of the Kyrgyz Republic (MFA)').waitFor()
       await expectAccessible(page)
@@ -280,14 +255,14 @@ describe('the person page', () => {
 
 describe('the tenure form', () => {
   it('refuses an end before the start next to the field, then ends the tenure with If-Match', async () => {
-    const { page, context, problems } = await openConsole(browser)
-    await signInWithToken(page, server.url, { scope: 'directory:write', sub: 'bishkek', states: ['KG'] })
-    await page.goto(`${server.url}/console/contacts/${seed.zhumabekov.id}`)
+    const { page, context, problems } = await openConsole(ui.browser)
+    await signInWithToken(page, ui.server.url, { scope: 'directory:write', sub: 'bishkek', states: ['KG'] })
+    await page.goto(`${ui.server.url}/console/contacts/${ui.seed.zhumabekov.id}`)
     await page.getByTestId('timeline').waitFor()
     await page.getByRole('button', { name: 'Edit tenure' }).click()
     await page.getByLabel('End date').fill('2020-01-01')
     await page.getByRole('button', { name: 'Save' }).click()
-    const error = page.locator(`#tenure-${seed.kgPoc.id}-endDate-error`)
+    const error = page.locator(`#tenure-${ui.seed.kgPoc.id}-endDate-error`)
     await error.waitFor()
     await expect(error.textContent()).resolves.toBe('must not be before startDate')
 
@@ -298,7 +273,7 @@ describe('the tenure form', () => {
     await expect(page.locator('.tenure .muted').first().textContent()).resolves.toBe(
       '2022-03-01 – 2025-12-31 · Retired',
     )
-    const res = await server.app.inject({ method: 'GET', url: `/v1/assignments/${seed.kgPoc.id}` })
+    const res = await ui.server.app.inject({ method: 'GET', url: `/v1/assignments/${ui.seed.kgPoc.id}` })
     expect(res.json()).toMatchObject({ endDate: '2025-12-31', endReason: 'Retired', version: 2 })
     expect(problems).toEqual([])
     await context.close()

@@ -1,39 +1,14 @@
-import type { Browser } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { seedConsoleData } from './fixtures.js'
-import {
-  ensureConsoleBuilt,
-  expectAccessible,
-  launchBrowser,
-  openConsole,
-  screenshot,
-  startServer,
-  type TestServer,
-  WIDTHS,
-} from './harness.js'
+import { describe, expect, it } from 'vitest'
+import { expectAccessible, openConsole, screenshot, useConsole, WIDTHS } from './harness.js'
 
-let server: TestServer
-let browser: Browser
-let data: Awaited<ReturnType<typeof seedConsoleData>>
-
-beforeAll(async () => {
-  await ensureConsoleBuilt()
-  server = await startServer()
-  data = await seedConsoleData(server)
-  browser = await launchBrowser()
-}, 120_000)
-
-afterAll(async () => {
-  await browser?.close()
-  await server?.close()
-})
+const ui = useConsole()
 
 describe('the search box', () => {
   it.each([['Zhumabekov'], ['Jumabekov'], ['Жумабеков'], ['zhumab']])(
     'finds Бакыт Жумабеков typed as %s',
     async (typed) => {
-      const { page, context, problems } = await openConsole(browser)
-      await page.goto(`${server.url}/console/`)
+      const { page, context, problems } = await openConsole(ui.browser)
+      await page.goto(`${ui.server.url}/console/`)
       const box = page.getByRole('combobox', { name: 'Search people and organizations' })
       await box.pressSequentially(typed)
       await expect(
@@ -46,8 +21,8 @@ describe('the search box', () => {
 
   for (const width of [WIDTHS.phone, WIDTHS.desktop]) {
     it(`is used by keyboard alone at ${width} px: arrows move, Enter opens the person`, async () => {
-      const { page, context, problems } = await openConsole(browser, width)
-      await page.goto(`${server.url}/console/`)
+      const { page, context, problems } = await openConsole(ui.browser, width)
+      await page.goto(`${ui.server.url}/console/`)
       await page.getByTestId('totals').waitFor()
       // Tab from the top of the page: skip link, the brand, then the search box.
       await page.keyboard.press('Tab')
@@ -68,15 +43,15 @@ describe('the search box', () => {
       await screenshot(page, 'search-open')
       await page.keyboard.press('ArrowDown')
       await page.keyboard.press('Enter')
-      await page.waitForURL(`${server.url}/console/contacts/${data.nurlanova.id}`)
+      await page.waitForURL(`${ui.server.url}/console/contacts/${ui.seed.nurlanova.id}`)
       expect(problems).toEqual([])
       await context.close()
     })
   }
 
   it('says when nothing is found, and Escape closes the list', async () => {
-    const { page, context } = await openConsole(browser)
-    await page.goto(`${server.url}/console/`)
+    const { page, context } = await openConsole(ui.browser)
+    await page.goto(`${ui.server.url}/console/`)
     const box = page.getByRole('combobox', { name: 'Search people and organizations' })
     await box.pressSequentially('Qwertyuiop')
     await expect(page.locator('#search-results').getByRole('option').textContent()).resolves.toBe(

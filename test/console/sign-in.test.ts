@@ -1,29 +1,10 @@
-import type { Browser, Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Page } from 'playwright-core'
+import { afterAll, describe, expect, it } from 'vitest'
 import { signToken } from '../helpers/build-test-app.js'
-import {
-  ensureConsoleBuilt,
-  expectAccessible,
-  launchBrowser,
-  openConsole,
-  screenshot,
-  signInWithToken,
-  startServer,
-  type TestServer,
-  WIDTHS,
-} from './harness.js'
+import { expectAccessible, openConsole, screenshot, signInWithToken, useConsole, WIDTHS } from './harness.js'
 import { CLIENT_ID, RESOURCE, startProvider, type TestProvider } from './oidc-provider.js'
 
-let browser: Browser
-
-beforeAll(async () => {
-  await ensureConsoleBuilt()
-  browser = await launchBrowser()
-}, 120_000)
-
-afterAll(async () => {
-  await browser?.close()
-})
+const ui = useConsole({ server: false })
 
 const storage = (page: Page) =>
   page.evaluate(
@@ -31,24 +12,18 @@ const storage = (page: Page) =>
   ) as Promise<string>
 
 describe('a pasted token', () => {
-  let server: TestServer
-  beforeAll(async () => {
-    server = await startServer()
-  })
-  afterAll(async () => {
-    await server?.close()
-  })
+  const pasted = useConsole({ seed: false, browser: false })
 
   it('signs in for this tab only, never in a URL, and is forgotten on sign-out', async () => {
-    const { page, context, problems } = await openConsole(browser)
+    const { page, context, problems } = await openConsole(ui.browser)
     const urls: string[] = []
     page.on('request', (r) => urls.push(r.url()))
     const token = await signToken({ scope: 'directory:write', sub: 'alice' })
-    await page.goto(`${server.url}/console/sign-in`)
+    await page.goto(`${pasted.server.url}/console/sign-in`)
     await page.getByLabel('Token', { exact: true }).fill(token)
     await page.getByRole('button', { name: 'Sign in with this token' }).click()
     await expect(page.getByTestId('signed-in-as').textContent()).resolves.toBe('alice')
-    expect(page.url()).toBe(`${server.url}/console/`)
+    expect(page.url()).toBe(`${pasted.server.url}/console/`)
     expect(JSON.parse(await storage(page))).toEqual({
       session: { 'pocdir.session': JSON.stringify({ token, via: 'token' }) },
       local: {},
@@ -77,8 +52,8 @@ describe('a pasted token', () => {
       'The service refused the token. Unauthorized: The token signature is not valid',
     ],
   ])('refuses %s, says why next to the field, and stores nothing', async (_name, token, message) => {
-    const { page, context, problems } = await openConsole(browser)
-    await page.goto(`${server.url}/console/sign-in`)
+    const { page, context, problems } = await openConsole(ui.browser)
+    await page.goto(`${pasted.server.url}/console/sign-in`)
     await page.getByLabel('Token', { exact: true }).fill(await token)
     await page.getByRole('button', { name: 'Sign in with this token' }).click()
     const error = page.getByRole('alert')
@@ -96,8 +71,8 @@ describe('a pasted token', () => {
   })
 
   it('drops the session when the token expires', async () => {
-    const { page, context } = await openConsole(browser)
-    await signInWithToken(page, server.url, { scope: 'directory:read', sub: 'brief', expiresIn: 3 })
+    const { page, context } = await openConsole(ui.browser)
+    await signInWithToken(page, pasted.server.url, { scope: 'directory:read', sub: 'brief', expiresIn: 3 })
     await page.getByRole('link', { name: 'Sign in' }).waitFor({ timeout: 6000 })
     expect(JSON.parse(await storage(page))).toEqual({ session: {}, local: {} })
     await context.close()
@@ -106,27 +81,29 @@ describe('a pasted token', () => {
 
 describe('OpenID Connect (Authorization Code with PKCE) against a provider in the test', () => {
   let provider: TestProvider
-  let server: TestServer
-  beforeAll(async () => {
-    provider = await startProvider()
-    server = await startServer({
-      JWT_SECRET: '',
-      JWKS_URL: provider.jwksUrl,
-      JWT_ISSUER: provider.issuer,
-      JWT_AUDIENCE: 'pocdir',
-      OIDC_ISSUER: provider.issuer,
-      OIDC_CLIENT_ID: CLIENT_ID,
-      OIDC_RESOURCE: RESOURCE,
-    })
-    provider.start(server.url)
+  const oidc = useConsole({
+    seed: false,
+    browser: false,
+    env: async () => {
+      provider = await startProvider()
+      return {
+        JWT_SECRET: '',
+        JWKS_URL: provider.jwksUrl,
+        JWT_ISSUER: provider.issuer,
+        JWT_AUDIENCE: 'pocdir',
+        OIDC_ISSUER: provider.issuer,
+        OIDC_CLIENT_ID: CLIENT_ID,
+        OIDC_RESOURCE: RESOURCE,
+      }
+    },
+    started: (server) => provider.start(server.url),
   })
   afterAll(async () => {
-    await server?.close()
     await provider?.close()
   })
 
   it('publishes the provider to the console and allows fetches to it in the CSP', async () => {
-    const res = await fetch(`${server.url}/console/config.json`)
+    const res = await fetch(`${oidc.server.url}/console/config.json`)
     expect(await res.json()).toEqual({
       oidc: {
         issuer: provider.issuer,
@@ -135,16 +112,16 @@ describe('OpenID Connect (Authorization Code with PKCE) against a provider in th
         resource: RESOURCE,
       },
     })
-    const csp = (await fetch(`${server.url}/console/`)).headers.get('content-security-policy')
+    const csp = (await fetch(`${oidc.server.url}/console/`)).headers.get('content-security-policy')
     expect(csp).toContain(`connect-src 'self' ${provider.issuer};`)
   })
 
   for (const width of [WIDTHS.phone, WIDTHS.desktop]) {
     it(`signs in at the provider and back at ${width} px, the token never in a URL`, async () => {
-      const { page, context, problems } = await openConsole(browser, width)
+      const { page, context, problems } = await openConsole(ui.browser, width)
       const urls: string[] = []
       page.on('request', (r) => urls.push(r.url()))
-      await page.goto(`${server.url}/console/sign-in`)
+      await page.goto(`${oidc.server.url}/console/sign-in`)
       await expectAccessible(page)
       await screenshot(page, 'sign-in-oidc')
       await page.getByRole('button', { name: `Sign in with ${new URL(provider.issuer).host}` }).click()
@@ -154,12 +131,12 @@ describe('OpenID Connect (Authorization Code with PKCE) against a provider in th
       await page.locator('button[type="submit"]').click()
       await page.locator('button[type="submit"]', { hasText: /continue/i }).click()
       await expect(page.getByTestId('signed-in-as').textContent()).resolves.toBe('bishkek (KG)')
-      expect(page.url()).toBe(`${server.url}/console/`)
+      expect(page.url()).toBe(`${oidc.server.url}/console/`)
       const { session } = JSON.parse(await storage(page)) as { session: Record<string, string> }
       const stored = JSON.parse(session['pocdir.session'] ?? '{}') as { token: string; via: string }
       expect(stored.via).toBe('oidc')
       // The service accepts the provider's token: a write-scoped read shows restricted details.
-      const res = await fetch(`${server.url}/v1/roles?limit=1`, {
+      const res = await fetch(`${oidc.server.url}/v1/roles?limit=1`, {
         headers: { authorization: `Bearer ${stored.token}` },
       })
       expect(res.status).toBe(200)

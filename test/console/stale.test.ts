@@ -1,38 +1,23 @@
-import type { Browser } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { seedConsoleData } from './fixtures.js'
-import {
-  ensureConsoleBuilt,
-  expectAccessible,
-  launchBrowser,
-  openConsole,
-  screenshot,
-  signInWithToken,
-  startServer,
-  type TestServer,
-  WIDTHS,
-} from './harness.js'
+import { beforeAll, describe, expect, it, vi } from 'vitest'
+import { expectAccessible, openConsole, screenshot, signInWithToken, useConsole, WIDTHS } from './harness.js'
 
-let server: TestServer
-let browser: Browser
-let seed: Awaited<ReturnType<typeof seedConsoleData>>
+const ui = useConsole()
 
 beforeAll(async () => {
-  await ensureConsoleBuilt()
-  server = await startServer()
-  seed = await seedConsoleData(server)
-  browser = await launchBrowser()
-  // Every seeded record is now older than three seconds.
-  await new Promise((r) => setTimeout(r, 3100))
-}, 120_000)
-
-afterAll(async () => {
-  await browser?.close()
-  await server?.close()
-})
+  // The tests use a period of three seconds: they start once the report lists every seeded
+  // record (a wait on that condition, not on a guessed time).
+  const count = (sql: string) => (ui.server.db.$client.prepare(sql).get() as { n: number }).n
+  const records =
+    count('select count(*) as n from contacts where deleted_at is null') +
+    count('select count(*) as n from organizations where deleted_at is null')
+  await vi.waitFor(async () => expect(await staleNames()).toHaveLength(records), {
+    timeout: 30_000,
+    interval: 250,
+  })
+}, 60_000)
 
 async function staleNames(): Promise<string[]> {
-  const res = await server.app.inject({ method: 'GET', url: '/v1/reports/stale?olderThan=PT3S&limit=100' })
+  const res = await ui.server.app.inject({ method: 'GET', url: '/v1/reports/stale?olderThan=PT3S&limit=100' })
   return (res.json() as { items: { name: string }[] }).items.map((i) => i.name)
 }
 
@@ -42,8 +27,8 @@ const rowNames = async (page: import('playwright-core').Page) =>
 describe('the stale records page', () => {
   for (const width of [WIDTHS.phone, WIDTHS.desktop]) {
     it(`lists what the report lists, stalest first, at ${width} px, and passes axe`, async () => {
-      const { page, context, problems } = await openConsole(browser, width)
-      await page.goto(`${server.url}/console/stale?olderThan=PT3S`)
+      const { page, context, problems } = await openConsole(ui.browser, width)
+      await page.goto(`${ui.server.url}/console/stale?olderThan=PT3S`)
       await page.getByTestId('stale').waitFor()
       await expect(rowNames(page)).resolves.toEqual(await staleNames())
       // Anonymous: every verify button is disabled, with the reason.
@@ -56,20 +41,20 @@ describe('the stale records page', () => {
   }
 
   it('uses the default period (P12M) when none is asked for, as the report does', async () => {
-    const { page, context } = await openConsole(browser)
-    await page.goto(`${server.url}/console/stale`)
+    const { page, context } = await openConsole(ui.browser)
+    await page.goto(`${ui.server.url}/console/stale`)
     await page.locator('[data-testid="stale-empty"], [data-testid="stale"]').first().waitFor()
     await expect(page.getByLabel('Period').inputValue()).resolves.toBe('P12M')
-    const res = await server.app.inject({ method: 'GET', url: '/v1/reports/stale?limit=100' })
+    const res = await ui.server.app.inject({ method: 'GET', url: '/v1/reports/stale?limit=100' })
     const expected = (res.json() as { items: { name: string }[] }).items.map((i) => i.name)
     await expect(rowNames(page)).resolves.toEqual(expected)
     await context.close()
   })
 
   it('verifies a record in one click; the report then leaves it out', async () => {
-    const { page, context, problems } = await openConsole(browser)
-    await signInWithToken(page, server.url, { scope: 'directory:write', sub: 'editor' })
-    await page.goto(`${server.url}/console/stale?olderThan=PT3S`)
+    const { page, context, problems } = await openConsole(ui.browser)
+    await signInWithToken(page, ui.server.url, { scope: 'directory:write', sub: 'editor' })
+    await page.goto(`${ui.server.url}/console/stale?olderThan=PT3S`)
     await page.getByTestId('stale').waitFor()
     const before = await staleNames()
     expect(before).toContain('Aida Sadykova')
@@ -79,7 +64,7 @@ describe('the stale records page', () => {
       page.getByRole('button', { name: 'Verified today: Aida Sadykova' }).isDisabled(),
     ).resolves.toBe(true)
     expect(await staleNames()).toEqual(before.filter((n) => n !== 'Aida Sadykova'))
-    const res = await server.app.inject({ method: 'GET', url: `/v1/contacts/${seed.sadykova.id}` })
+    const res = await ui.server.app.inject({ method: 'GET', url: `/v1/contacts/${ui.seed.sadykova.id}` })
     expect((res.json() as { lastVerifiedAt: string }).lastVerifiedAt.slice(0, 10)).toBe(
       new Date().toISOString().slice(0, 10),
     )

@@ -1,44 +1,28 @@
-import type { Browser } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { seedConsoleData } from './fixtures.js'
+import { readFileSync } from 'node:fs'
+import type { Page } from 'playwright-core'
+import { describe, expect, it } from 'vitest'
+import { signToken } from '../helpers/build-test-app.js'
 import {
   adminHeaders,
-  ensureConsoleBuilt,
   expectAccessible,
-  launchBrowser,
   openConsole,
   screenshot,
   signInWithToken,
-  startServer,
-  type TestServer,
+  useConsole,
   WIDTHS,
 } from './harness.js'
 
-let server: TestServer
-let browser: Browser
-let data: Awaited<ReturnType<typeof seedConsoleData>>
-
-beforeAll(async () => {
-  await ensureConsoleBuilt()
-  server = await startServer()
-  data = await seedConsoleData(server)
-  browser = await launchBrowser()
-}, 120_000)
-
-afterAll(async () => {
-  await browser?.close()
-  await server?.close()
-})
+const ui = useConsole()
 
 describe('the state page', () => {
   for (const width of [WIDTHS.phone, WIDTHS.desktop]) {
     it(`shows an anonymous visitor the public view only, with no controls, at ${width} px`, async () => {
-      const { page, context, problems } = await openConsole(browser, width)
+      const { page, context, problems } = await openConsole(ui.browser, width)
       const apiCalls: string[] = []
       page.on('request', (r) => {
         if (new URL(r.url()).pathname.startsWith('/v1/')) apiCalls.push(new URL(r.url()).pathname)
       })
-      await page.goto(`${server.url}/console/states/KG`)
+      await page.goto(`${ui.server.url}/console/states/KG`)
       const holder = page.getByTestId('holder-national-poc')
       await holder.waitFor()
       await expect(holder.locator('a').first().textContent()).resolves.toBe('Бакыт Жумабеков')
@@ -62,8 +46,8 @@ describe('the state page', () => {
   }
 
   it('shows a vacant post as vacant', async () => {
-    const { page, context } = await openConsole(browser)
-    await page.goto(`${server.url}/console/states/FR`)
+    const { page, context } = await openConsole(ui.browser)
+    await page.goto(`${ui.server.url}/console/states/FR`)
     await expect(page.locator('[data-role="national-poc"] .status').textContent()).resolves.toBe('Vacant')
     await expectAccessible(page)
     await screenshot(page, 'state-vacant')
@@ -71,9 +55,9 @@ describe('the state page', () => {
   })
 
   it('shows restricted details to a reader with directory:read', async () => {
-    const { page, context } = await openConsole(browser)
-    await signInWithToken(page, server.url, { scope: 'directory:read', sub: 'reader' })
-    await page.goto(`${server.url}/console/states/KG`)
+    const { page, context } = await openConsole(ui.browser)
+    await signInWithToken(page, ui.server.url, { scope: 'directory:read', sub: 'reader' })
+    await page.goto(`${ui.server.url}/console/states/KG`)
     const holder = page.getByTestId('holder-national-poc')
     await holder.waitFor()
     await expect(holder.locator('.details li').allTextContents()).resolves.toEqual([
@@ -91,11 +75,74 @@ describe('the state page', () => {
   })
 })
 
+describe("the state page's exports", () => {
+  /** Clicks an export button; the file as the browser saved it. */
+  async function download(page: Page, button: string) {
+    const [file] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: button }).click(),
+    ])
+    expect(file.url()).toMatch(/^blob:/)
+    return { name: file.suggestedFilename(), text: readFileSync((await file.path()) as string, 'utf8') }
+  }
+
+  it("saves the state's directory as CSV, the public view for an anonymous visitor", async () => {
+    const { page, context, problems } = await openConsole(ui.browser)
+    await page.goto(`${ui.server.url}/console/states/KG`)
+    await page.getByTestId('holder-national-poc').waitFor()
+    const file = await download(page, 'Export directory (CSV)')
+    const today = new Date().toISOString().slice(0, 10)
+    const api = await ui.server.app.inject({
+      url: `/v1/directory?state=KG&asOf=${today}`,
+      headers: { accept: 'text/csv' },
+    })
+    expect(api.statusCode).toBe(200)
+    expect(file.text).toBe(api.body)
+    expect(file.text).toContain('Жумабеков')
+    expect(file.text).not.toContain('b.zhumabekov@mfa.example.kg')
+    expect(file.name).toBe(
+      /filename="?([^";]+)"?/.exec(String(api.headers['content-disposition']))?.[1] ?? 'directory-KG.csv',
+    )
+    expect(problems).toEqual([])
+    await context.close()
+  })
+
+  it("saves the state's contacts as vCard with the token in a header only, restricted details for a reader", async () => {
+    const { page, context, problems } = await openConsole(ui.browser)
+    const claims = { scope: 'directory:read', sub: 'reader' }
+    await signInWithToken(page, ui.server.url, claims)
+    const urls: string[] = []
+    const authorized: string[] = []
+    page.on('request', (r) => {
+      urls.push(r.url())
+      if (r.headers().authorization) authorized.push(new URL(r.url()).pathname)
+    })
+    await page.goto(`${ui.server.url}/console/states/KG`)
+    await page.getByTestId('holder-national-poc').waitFor()
+    const file = await download(page, 'Export contacts (vCard)')
+    const api = await ui.server.app.inject({
+      url: '/v1/contacts?state=KG',
+      headers: { accept: 'text/vcard', authorization: `Bearer ${await signToken(claims)}` },
+    })
+    expect(api.statusCode).toBe(200)
+    expect(file.text).toBe(api.body)
+    expect(file.text).toContain('FN:Бакыт Жумабеков')
+    expect(file.text).toContain('EMAIL:b.zhumabekov@mfa.example.kg')
+    expect(file.text.match(/BEGIN:VCARD/g)).toHaveLength(
+      (await ui.stored<{ items: unknown[] }>('/v1/contacts?state=KG&limit=100')).items.length,
+    )
+    expect(authorized).toContain('/v1/contacts')
+    expect(urls.filter((u) => /token|eyJ/.test(u))).toEqual([])
+    expect(problems).toEqual([])
+    await context.close()
+  })
+})
+
 describe("handing over Kyrgyzstan's national PoC", () => {
   it('takes 5 actions after sign-in, no id typed, and the page shows the new holder and the succession', async () => {
-    const { page, context, problems } = await openConsole(browser)
-    await signInWithToken(page, server.url, { scope: 'directory:write', sub: 'osce-staff' })
-    await page.goto(`${server.url}/console/states/KG`)
+    const { page, context, problems } = await openConsole(ui.browser)
+    await signInWithToken(page, ui.server.url, { scope: 'directory:write', sub: 'osce-staff' })
+    await page.goto(`${ui.server.url}/console/states/KG`)
     const actions: string[] = []
     // 1. Open the handover form on the post.
     await page.getByRole('button', { name: 'Hand over National point of contact' }).click()
@@ -125,22 +172,23 @@ describe("handing over Kyrgyzstan's national PoC", () => {
     await expect(page.getByTestId('notice').textContent()).resolves.toBe(
       'Aida Sadykova now holds National point of contact.',
     )
+    // Waits on what the page shows, not on time: a loaded machine answers late.
     const holder = page.getByTestId('holder-national-poc')
-    await expect(holder.locator('a').first().textContent()).resolves.toBe('Aida Sadykova')
-    await expect(holder.locator('p.muted').textContent()).resolves.toBe(
-      'Since 2026-11-01 · Note verbale No. 15/101',
-    )
-    await expect(
-      page.getByTestId('succession-national-poc').locator('li').allTextContents(),
-    ).resolves.toEqual([
-      '2026-11-01 – now: Aida Sadykova',
-      '2022-03-01 – 2026-11-01: Бакыт Жумабеков (Rotated to another post)',
-    ])
+    await expect.poll(() => holder.locator('a').first().textContent()).toBe('Aida Sadykova')
+    await expect
+      .poll(() => holder.locator('p.muted').textContent())
+      .toBe('Since 2026-11-01 · Note verbale No. 15/101')
+    await expect
+      .poll(() => page.getByTestId('succession-national-poc').locator('li').allTextContents())
+      .toEqual([
+        '2026-11-01 – now: Aida Sadykova',
+        '2022-03-01 – 2026-11-01: Бакыт Жумабеков (Rotated to another post)',
+      ])
     await screenshot(page, 'state-after-handover')
 
     // The service recorded exactly that: the old tenure ended, the new one started, linked.
-    const old = await server.app.inject({
-      url: `/v1/assignments/${data.kgPoc.id}`,
+    const old = await ui.server.app.inject({
+      url: `/v1/assignments/${ui.seed.kgPoc.id}`,
       headers: await adminHeaders(),
     })
     expect(old.json()).toMatchObject({
@@ -148,8 +196,8 @@ describe("handing over Kyrgyzstan's national PoC", () => {
       endReason: 'Rotated to another post',
       version: 2,
     })
-    const history = await server.app.inject({
-      url: `/v1/assignments/${data.kgPoc.id}/history`,
+    const history = await ui.server.app.inject({
+      url: `/v1/assignments/${ui.seed.kgPoc.id}/history`,
       headers: await adminHeaders(),
     })
     expect((history.json() as { items: { actor: string }[] }).items.map((r) => r.actor)).toContain(
@@ -164,9 +212,9 @@ describe("handing over Kyrgyzstan's national PoC", () => {
   })
 
   it('creates the successor inline when the search finds nobody', async () => {
-    const { page, context, problems } = await openConsole(browser)
-    await signInWithToken(page, server.url, { scope: 'directory:admin', sub: 'osce-admin' })
-    await page.goto(`${server.url}/console/states/KZ`)
+    const { page, context, problems } = await openConsole(ui.browser)
+    await signInWithToken(page, ui.server.url, { scope: 'directory:admin', sub: 'osce-admin' })
+    await page.goto(`${ui.server.url}/console/states/KZ`)
     await page.getByRole('button', { name: 'Hand over National point of contact' }).click()
     const box = page.getByRole('combobox', { name: 'Successor' })
     await box.pressSequentially('Dana Akhmetova')
@@ -185,9 +233,9 @@ describe("handing over Kyrgyzstan's national PoC", () => {
 
 describe('a token limited to Kyrgyzstan', () => {
   it('may hand over in KG but not in KZ, where the control says why', async () => {
-    const { page, context } = await openConsole(browser)
-    await signInWithToken(page, server.url, { scope: 'directory:write', sub: 'bishkek', states: ['KG'] })
-    await page.goto(`${server.url}/console/states/KZ`)
+    const { page, context } = await openConsole(ui.browser)
+    await signInWithToken(page, ui.server.url, { scope: 'directory:write', sub: 'bishkek', states: ['KG'] })
+    await page.goto(`${ui.server.url}/console/states/KZ`)
     const button = page.getByRole('button', { name: 'Hand over National point of contact' })
     await expect(button.isDisabled()).resolves.toBe(true)
     await expect(page.locator('.hint span').last().textContent()).resolves.toBe(
@@ -195,7 +243,7 @@ describe('a token limited to Kyrgyzstan', () => {
     )
     await expectAccessible(page)
     await screenshot(page, 'state-kg-token-on-kz')
-    await page.goto(`${server.url}/console/states/KG`)
+    await page.goto(`${ui.server.url}/console/states/KG`)
     await expect(
       page.getByRole('button', { name: 'Hand over National point of contact' }).isEnabled(),
     ).resolves.toBe(true)

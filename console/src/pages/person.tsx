@@ -1,18 +1,15 @@
-import { useEffect, useState } from 'preact/hooks'
-import { api, describeProblem, type Schemas } from '../api'
-import { contactDenied, stateDenied } from '../records/access'
+import { api, type Schemas } from '../api'
+import { contactDenied } from '../records/access'
 import { ExportButton } from '../records/download'
 import { EditButton } from '../records/edit-button'
 import { EditForm, type FieldSpec } from '../records/edit-form'
 import { fieldLabel, formatInstant, formatValue } from '../records/format'
 import { useNames } from '../records/labels'
-import { ASSIGNMENT_FIELDS, isCurrent } from '../records/tenures'
-import { Timeline } from '../records/timeline'
+import { RecordLoading, TenureEditor, TenuresAndHistory, useRecordPage } from '../records/record-page'
 import { VerifyButton } from '../records/verify'
 import { useSession } from '../session'
 import { useTitle } from '../title'
 
-type Contact = Schemas['Contact']
 type Assignment = Schemas['Assignment']
 
 const CONTACT_FIELDS: readonly FieldSpec[] = [
@@ -29,51 +26,16 @@ const NOTES: FieldSpec = { name: 'notes', kind: 'textarea' }
 /** The person page: details, tenures, history; three API calls to render. */
 export function PersonPage({ id }: { id: string }) {
   const session = useSession()
-  const [contact, setContact] = useState<Contact | null>(null)
-  const [tenures, setTenures] = useState<Assignment[]>([])
-  const [history, setHistory] = useState<Schemas['RevisionList'] | null>(null)
-  const [error, setError] = useState<string | null>(null)
-  const [editing, setEditing] = useState<string | null>(null)
-  const [reload, setReload] = useState(0)
+  const page = useRecordPage('contacts', id)
+  const contact = page.record
   useTitle(contact?.displayName ?? 'Person')
 
-  useEffect(() => {
-    let live = true
-    Promise.all([
-      api.GET('/v1/contacts/{id}', { params: { path: { id } } }),
-      api.GET('/v1/assignments', { params: { query: { contact: id, limit: 500 } } }),
-      api.GET('/v1/contacts/{id}/history', { params: { path: { id }, query: { limit: 100 } } }),
-    ]).then(([c, a, h]) => {
-      if (!live) return
-      if (c.data && typeof c.data === 'object') setContact(c.data)
-      else setError(describeProblem(c.error))
-      if (a.data && typeof a.data === 'object') setTenures(a.data.items)
-      if (h.data) setHistory(h.data)
-    })
-    return () => {
-      live = false
-    }
-  }, [id, reload])
-
   const names = useNames(
-    tenures.flatMap((t) => [['role', t.roleId] as const, ['organization', t.organizationId] as const]),
+    page.tenures.flatMap((t) => [['role', t.roleId] as const, ['organization', t.organizationId] as const]),
   )
 
-  if (!contact) {
-    return (
-      <>
-        <h1>Person</h1>
-        {error ? <p role="alert">{error}</p> : <p>Loading…</p>}
-      </>
-    )
-  }
-  const denied = contactDenied(session, tenures)
-  const current = tenures.filter(isCurrent)
-  const past = tenures.filter((t) => !isCurrent(t))
-  const saved = () => {
-    setEditing(null)
-    setReload((r) => r + 1)
-  }
+  if (!contact) return <RecordLoading title="Person" error={page.error} />
+  const denied = contactDenied(session, page.tenures)
   const hasNotes = 'notes' in contact
   const rows: [string, unknown][] = [
     ['honorific', contact.honorific],
@@ -86,42 +48,27 @@ export function PersonPage({ id }: { id: string }) {
     ['externalId', contact.externalId],
   ]
 
-  const tenure = (t: Assignment) => {
-    const tDenied = stateDenied(session, t.stateCode)
-    return (
-      <li key={t.id} class="tenure">
-        <p>
-          <strong>{names('role', t.roleId)}</strong>
-          {t.isPrimary ? ' (primary)' : ''} at{' '}
-          <a href={`/console/organizations/${t.organizationId}`}>{names('organization', t.organizationId)}</a>
-          {t.stateCode ? (
-            <>
-              {' '}
-              · <a href={`/console/states/${t.stateCode}`}>{t.stateCode}</a>
-            </>
-          ) : null}
-        </p>
-        <p class="muted">
-          {t.startDate} – {t.endDate ?? 'present'}
-          {t.endReason ? ` · ${t.endReason}` : ''}
-          {t.designationRef ? ` · designation ${t.designationRef}` : ''}
-        </p>
-        {editing === t.id ? (
-          <EditForm
-            kind="assignments"
-            record={t}
-            fields={ASSIGNMENT_FIELDS}
-            idPrefix={`tenure-${t.id}`}
-            legend={`Edit tenure: ${names('role', t.roleId)}`}
-            onSaved={saved}
-            onCancel={() => setEditing(null)}
-          />
-        ) : (
-          <EditButton label="Edit tenure" denied={tDenied} id={t.id} onClick={() => setEditing(t.id)} />
-        )}
-      </li>
-    )
-  }
+  const tenure = (t: Assignment) => (
+    <li key={t.id} class="tenure">
+      <p>
+        <strong>{names('role', t.roleId)}</strong>
+        {t.isPrimary ? ' (primary)' : ''} at{' '}
+        <a href={`/console/organizations/${t.organizationId}`}>{names('organization', t.organizationId)}</a>
+        {t.stateCode ? (
+          <>
+            {' '}
+            · <a href={`/console/states/${t.stateCode}`}>{t.stateCode}</a>
+          </>
+        ) : null}
+      </p>
+      <p class="muted">
+        {t.startDate} – {t.endDate ?? 'present'}
+        {t.endReason ? ` · ${t.endReason}` : ''}
+        {t.designationRef ? ` · designation ${t.designationRef}` : ''}
+      </p>
+      <TenureEditor tenure={t} page={page} legend={`Edit tenure: ${names('role', t.roleId)}`} />
+    </li>
+  )
 
   return (
     <>
@@ -133,7 +80,7 @@ export function PersonPage({ id }: { id: string }) {
           id={contact.id}
           version={contact.version}
           denied={denied}
-          onVerified={() => setReload((r) => r + 1)}
+          onVerified={page.refresh}
         />
         <ExportButton
           label="Export vCard"
@@ -150,15 +97,15 @@ export function PersonPage({ id }: { id: string }) {
 
       <section aria-labelledby="details">
         <h2 id="details">Details</h2>
-        {editing === 'contact' ? (
+        {page.editing === 'contact' ? (
           <EditForm
             kind="contacts"
             record={contact}
             fields={hasNotes ? [...CONTACT_FIELDS, NOTES] : CONTACT_FIELDS}
             idPrefix="contact"
             legend="Edit details"
-            onSaved={saved}
-            onCancel={() => setEditing(null)}
+            onSaved={page.saved}
+            onCancel={() => page.setEditing(null)}
           />
         ) : (
           <>
@@ -210,24 +157,13 @@ export function PersonPage({ id }: { id: string }) {
               label="Edit details"
               denied={denied}
               id="contact"
-              onClick={() => setEditing('contact')}
+              onClick={() => page.setEditing('contact')}
             />
           </>
         )}
       </section>
 
-      <section aria-labelledby="tenures">
-        <h2 id="tenures">Tenures</h2>
-        <h3>Current</h3>
-        {current.length ? <ul class="plain">{current.map(tenure)}</ul> : <p>No current tenure.</p>}
-        <h3>Past</h3>
-        {past.length ? <ul class="plain">{past.map(tenure)}</ul> : <p>No past tenure.</p>}
-      </section>
-
-      <section aria-labelledby="history">
-        <h2 id="history">History</h2>
-        {history ? <Timeline revisions={history.items} nextCursor={history.nextCursor} /> : <p>Loading…</p>}
-      </section>
+      <TenuresAndHistory heading="Tenures" headingId="tenures" page={page} renderTenure={tenure} />
     </>
   )
 }

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useState } from 'preact/hooks'
 import { api, describeProblem, type Schemas } from '../api'
 import { HandoverForm } from '../handover-form'
+import { ExportButton } from '../records/download'
 import { canReadRestricted, mayChangeState, useSession } from '../session'
 import { useTitle } from '../title'
 import './state.css'
@@ -112,6 +113,30 @@ export function StatePage({ code }: { code: string }) {
           </button>
         ) : null}
       </div>
+      <div class="toolbar">
+        <ExportButton
+          label="Export directory (CSV)"
+          fallback={`directory-${code}.csv`}
+          fetcher={() =>
+            api.GET('/v1/directory', {
+              params: { query: { state: code, asOf } },
+              headers: { accept: 'text/csv' },
+              parseAs: 'blob',
+            })
+          }
+        />
+        <ExportButton
+          label="Export contacts (vCard)"
+          fallback={`contacts-${code}.vcf`}
+          fetcher={() =>
+            api.GET('/v1/contacts', {
+              params: { query: { state: code } },
+              headers: { accept: 'text/vcard' },
+              parseAs: 'blob',
+            })
+          }
+        />
+      </div>
       {!session ? (
         <p class="hint">
           You see the public view. Sign in to see restricted contact details and to make changes.
@@ -173,11 +198,12 @@ export function StatePage({ code }: { code: string }) {
                               assignment={e.assignment}
                               current={e.contact}
                               onCancel={() => setHandingOver(null)}
-                              onDone={(successor) => {
+                              onDone={async (successor) => {
+                                // The notice is shown once the page shows the new holder and
+                                // the succession, never beside the old holder.
+                                await Promise.all([loadDirectory(), loadSuccession()])
                                 setHandingOver(null)
                                 setNotice(`${successor.displayName} now holds ${role.name}.`)
-                                loadDirectory()
-                                loadSuccession()
                               }}
                             />
                           ) : (
