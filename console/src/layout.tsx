@@ -46,6 +46,10 @@ export function Layout({ children }: { children: ComponentChildren }) {
       <main id="main" tabIndex={-1}>
         {children}
       </main>
+      <footer class="bottom">
+        <a href="/v1/privacy">Privacy notice</a>
+        <a href="/docs">API reference</a>
+      </footer>
     </>
   )
 }

@@ -147,6 +147,10 @@ describe('in the browser', () => {
       const { page, context, problems } = await openConsole(ui.browser, width)
       await page.goto(`${ui.server.url}/console/`)
       await page.getByTestId('totals').waitFor()
+      // Every page links the privacy notice (#17) from its footer.
+      await expect(
+        page.getByRole('contentinfo').getByRole('link', { name: 'Privacy notice' }).getAttribute('href'),
+      ).resolves.toBe('/v1/privacy')
       await expectAccessible(page)
       await screenshot(page, 'overview')
       expect(problems).toEqual([])
