@@ -314,6 +314,28 @@ export const campaignsRoutes: FastifyPluginAsyncZod<{ db: Db; config: Config }> 
 
   const CorrectionParams = z.strictObject({ id: Id })
 
+  /** One review of a stored correction (accept or reject), in the write turn, then logged. */
+  const review = (
+    request: FastifyRequest,
+    id: string,
+    decide: (tx: Parameters<Parameters<Db['transaction']>[0]>[0], correction: CorrectionRow) => CorrectionRow,
+  ) =>
+    writeTurn(db)
+      .run(() =>
+        db.transaction(
+          (tx) => {
+            const correction = findCorrection(tx, id)
+            if (!correction) throw notFound(`No correction ${id}`)
+            return decide(tx, correction)
+          },
+          { behavior: 'immediate' },
+        ),
+      )
+      .then((answered) => {
+        discloseCorrections(request, [answered])
+        return answered
+      })
+
   app.post(
     '/v1/corrections/:id/accept',
     {
@@ -333,21 +355,9 @@ export const campaignsRoutes: FastifyPluginAsyncZod<{ db: Db; config: Config }> 
     },
     async (request) => {
       const principal = requireScope(request, WRITE)
-      return writeTurn(db)
-        .run(() =>
-          db.transaction(
-            (tx) => {
-              const correction = findCorrection(tx, request.params.id)
-              if (!correction) throw notFound(`No correction ${request.params.id}`)
-              return acceptCorrection(tx, principal, correction, request.id)
-            },
-            { behavior: 'immediate' },
-          ),
-        )
-        .then((answered) => {
-          discloseCorrections(request, [answered])
-          return answered
-        })
+      return review(request, request.params.id, (tx, correction) =>
+        acceptCorrection(tx, principal, correction, request.id),
+      )
     },
   )
 
@@ -369,21 +379,9 @@ export const campaignsRoutes: FastifyPluginAsyncZod<{ db: Db; config: Config }> 
     },
     async (request) => {
       const principal = requireScope(request, WRITE)
-      return writeTurn(db)
-        .run(() =>
-          db.transaction(
-            (tx) => {
-              const correction = findCorrection(tx, request.params.id)
-              if (!correction) throw notFound(`No correction ${request.params.id}`)
-              return rejectCorrection(tx, principal, correction, request.body.reason)
-            },
-            { behavior: 'immediate' },
-          ),
-        )
-        .then((answered) => {
-          discloseCorrections(request, [answered])
-          return answered
-        })
+      return review(request, request.params.id, (tx, correction) =>
+        rejectCorrection(tx, principal, correction, request.body.reason),
+      )
     },
   )
 }
