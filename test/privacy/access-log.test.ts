@@ -98,13 +98,17 @@ describe('a restricted read', () => {
     ['/v1/contacts?current=false', 'text/vcard', '/v1/contacts'],
     ['/v1/contacts/:id', 'text/vcard', '/v1/contacts/:id'],
     ['/v1/contacts/:id/history', undefined, '/v1/contacts/:id/history'],
+    ['/v1/contacts/:id/tenures', undefined, '/v1/contacts/:id/tenures'],
+    ['/v1/organizations/:org/tenures', undefined, '/v1/organizations/:id/tenures'],
     ['/v1/changes?after=0&limit=1000', undefined, '/v1/changes'],
     ['/v1/directory?state=KG&asOf=2024-06-01', undefined, '/v1/directory'],
     ['/v1/directory?state=KG&asOf=2024-06-01', 'text/csv', '/v1/directory'],
     ['/v1/contacts?q=aigul.second&current=false', undefined, '/v1/contacts'],
   ])('GET %s (%s) by a reader is logged once, naming the person', async (url, accept, route) => {
     const headers = { ...(await reader()), ...(accept ? { accept } : {}) }
-    const { res, added } = await logged(async () => inject(t, 'GET', url.replace(':id', id), headers))
+    const { res, added } = await logged(async () =>
+      inject(t, 'GET', url.replace(':id', id).replace(':org', String(p.organization.id)), headers),
+    )
     expect(added.map((e) => [e.reader, e.route, e.requestId, e.contactIds])).toEqual([
       [READER, route, res.headers['x-request-id'], [id]],
     ])

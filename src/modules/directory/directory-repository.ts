@@ -17,7 +17,7 @@ export interface DirectoryFilter {
   cursor?: string | undefined
 }
 
-type Entry = {
+export type Entry = {
   assignment: typeof assignments.$inferSelect
   role: typeof roles.$inferSelect
   contact: typeof contacts.$inferSelect
@@ -187,4 +187,38 @@ function entriesOf(db: Db, ids: string[]): Entry[] {
     }),
   )
   return ids.map((id) => byId.get(id) as Entry)
+}
+
+/** Whose tenures to list: a contact's, or an organization's people's. */
+export type TenureOwner = { contactId: string } | { organizationId: string }
+
+/**
+ * Every live tenure (current and ended) of a contact or at an organization, with its role,
+ * contact and organization, in assignment id order (creation order, like `/v1/assignments`):
+ * the (owner, id) indexes walk it, so a page costs the same however many tenures there are.
+ */
+export function listTenures(
+  db: Db,
+  owner: TenureOwner,
+  page: { limit: number; cursor?: string | undefined },
+) {
+  const column = 'contactId' in owner ? 'a.contact_id' : 'a.organization_id'
+  const ownerId = 'contactId' in owner ? owner.contactId : owner.organizationId
+  return paginate(
+    db,
+    page,
+    (e: Entry) => e.assignment.id,
+    (after, take) => {
+      const ids = statement(
+        db,
+        `tenures:${column}:${after !== undefined}`,
+        () =>
+          `select a.id ${JOINS} where ${column} = @ownerId and ${LIVE}` +
+          `${after !== undefined ? ' and a.id > @after' : ''} order by a.id limit @take`,
+      )
+        .pluck()
+        .all({ ownerId, after, take }) as string[]
+      return ids.length === 0 ? [] : entriesOf(db, ids)
+    },
+  )
 }

@@ -4,6 +4,8 @@ import {
   Cursor,
   Id,
   ListLimit,
+  ListQueryBase,
+  listOf,
   MAX_PAGE,
   NextCursor,
   SearchQuery,
@@ -42,3 +44,9 @@ export const Directory = z
     nextCursor: NextCursor,
   })
   .meta({ id: 'Directory' })
+
+/** A contact's or an organization's tenures: paging only (no filters). */
+export const TenuresQuery = z.strictObject({ ...ListQueryBase })
+
+/** Tenures with what a page needs to name them: each a directory entry, current or ended. */
+export const TenureList = listOf(DirectoryEntry, 'TenureList')
