@@ -30,7 +30,7 @@ describe('the person page', () => {
     expect(html).not.toContain('b.zhumabekov@mfa.example.kg')
     expect(html).not.toContain('Prefers calls in the morning')
     await expect(page.getByTestId('contact-details').innerText()).resolves.toBe('phone: +996312620545 public')
-    // The tenure names its role and organization (looked up once each).
+    // The tenure names its role and organization (embedded in the tenures read).
     await page.getByText('Ministry of Foreign Affairs of the Kyrgyz Republic (MFA)').waitFor()
     await expect(page.locator('main button:enabled').allInnerTexts()).resolves.toEqual(['Export vCard'])
     await expect(
@@ -40,27 +40,6 @@ describe('the person page', () => {
       'Sign in with a token that has directory:write to change records.',
     )
     expect(problems).toEqual([])
-    await context.close()
-  })
-
-  it('renders with three API calls; the tenure names come from two look-ups kept for the console load', async () => {
-    const { page, context } = await openConsole(ui.browser)
-    const calls: string[] = []
-    page.on('request', (r) => {
-      const url = new URL(r.url())
-      if (url.pathname.startsWith('/v1/')) calls.push(url.pathname + url.search)
-    })
-    await page.goto(`${ui.server.url}/console/contacts/${ui.seed.nurlanova.id}`)
-    await page.getByTestId('timeline').waitFor()
-    await page.getByText('Ministry of Foreign Affairs of the Republic of Kazakhstan').waitFor()
-    expect(calls.slice(0, 3).sort()).toEqual(
-      [
-        `/v1/contacts/${ui.seed.nurlanova.id}`,
-        `/v1/assignments?contact=${ui.seed.nurlanova.id}&limit=500`,
-        `/v1/contacts/${ui.seed.nurlanova.id}/history?limit=100`,
-      ].sort(),
-    )
-    expect(calls.slice(3).sort()).toEqual([`/v1/organizations/${ui.seed.kzMfa.id}`, '/v1/roles?limit=500'])
     await context.close()
   })
 

@@ -1,16 +1,19 @@
-import { api, type Schemas } from '../api'
+import { api } from '../api'
 import { stateDenied } from '../records/access'
 import { ExportButton } from '../records/download'
 import { EditButton } from '../records/edit-button'
 import { EditForm, type FieldSpec } from '../records/edit-form'
 import { fieldLabel, formatInstant, formatValue } from '../records/format'
-import { useNames } from '../records/labels'
-import { RecordLoading, TenureEditor, TenuresAndHistory, useRecordPage } from '../records/record-page'
+import {
+  RecordLoading,
+  type Tenure,
+  TenureEditor,
+  TenuresAndHistory,
+  useRecordPage,
+} from '../records/record-page'
 import { VerifyButton } from '../records/verify'
 import { useSession } from '../session'
 import { useTitle } from '../title'
-
-type Assignment = Schemas['Assignment']
 
 const KINDS = ['government', 'international', 'regional', 'ngo', 'academic', 'other'] as const
 const FIELDS: readonly FieldSpec[] = [
@@ -22,31 +25,26 @@ const FIELDS: readonly FieldSpec[] = [
   { name: 'contactDetails', kind: 'details' },
 ]
 
-/** The organization page: details, its people's tenures, history; three API calls to render. */
+/** The organization page: details, its people's tenures, history; three API calls to render (see useRecordPage). */
 export function OrganizationPage({ id }: { id: string }) {
   const session = useSession()
   const page = useRecordPage('organizations', id)
   const org = page.record
   useTitle(org?.name ?? 'Organization')
 
-  const names = useNames(
-    page.tenures.flatMap((t) => [['role', t.roleId] as const, ['contact', t.contactId] as const]),
-  )
-
   if (!org) return <RecordLoading title="Organization" error={page.error} />
   const denied = stateDenied(session, org.stateCode)
-  const tenure = (t: Assignment) => (
+  const tenure = ({ assignment: t, role, contact }: Tenure) => (
     <li key={t.id} class="tenure">
       <p>
-        <a href={`/console/contacts/${t.contactId}`}>{names('contact', t.contactId)}</a>,{' '}
-        <strong>{names('role', t.roleId)}</strong>
+        <a href={`/console/contacts/${contact.id}`}>{contact.displayName}</a>, <strong>{role.name}</strong>
         {t.isPrimary ? ' (primary)' : ''}
       </p>
       <p class="muted">
         {t.startDate} – {t.endDate ?? 'present'}
         {t.endReason ? ` · ${t.endReason}` : ''}
       </p>
-      <TenureEditor tenure={t} page={page} legend={`Edit tenure of ${names('contact', t.contactId)}`} />
+      <TenureEditor tenure={t} page={page} legend={`Edit tenure of ${contact.displayName}`} />
     </li>
   )
 

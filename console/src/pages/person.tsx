@@ -1,16 +1,19 @@
-import { api, type Schemas } from '../api'
+import { api } from '../api'
 import { contactDenied } from '../records/access'
 import { ExportButton } from '../records/download'
 import { EditButton } from '../records/edit-button'
 import { EditForm, type FieldSpec } from '../records/edit-form'
 import { fieldLabel, formatInstant, formatValue } from '../records/format'
-import { useNames } from '../records/labels'
-import { RecordLoading, TenureEditor, TenuresAndHistory, useRecordPage } from '../records/record-page'
+import {
+  RecordLoading,
+  type Tenure,
+  TenureEditor,
+  TenuresAndHistory,
+  useRecordPage,
+} from '../records/record-page'
 import { VerifyButton } from '../records/verify'
 import { useSession } from '../session'
 import { useTitle } from '../title'
-
-type Assignment = Schemas['Assignment']
 
 const CONTACT_FIELDS: readonly FieldSpec[] = [
   { name: 'honorific' },
@@ -23,19 +26,18 @@ const CONTACT_FIELDS: readonly FieldSpec[] = [
 ]
 const NOTES: FieldSpec = { name: 'notes', kind: 'textarea' }
 
-/** The person page: details, tenures, history; three API calls to render. */
+/** The person page: details, tenures, history; three API calls to render (see useRecordPage). */
 export function PersonPage({ id }: { id: string }) {
   const session = useSession()
   const page = useRecordPage('contacts', id)
   const contact = page.record
   useTitle(contact?.displayName ?? 'Person')
 
-  const names = useNames(
-    page.tenures.flatMap((t) => [['role', t.roleId] as const, ['organization', t.organizationId] as const]),
-  )
-
   if (!contact) return <RecordLoading title="Person" error={page.error} />
-  const denied = contactDenied(session, page.tenures)
+  const denied = contactDenied(
+    session,
+    page.tenures.map((t) => t.assignment),
+  )
   const hasNotes = 'notes' in contact
   const rows: [string, unknown][] = [
     ['honorific', contact.honorific],
@@ -48,12 +50,14 @@ export function PersonPage({ id }: { id: string }) {
     ['externalId', contact.externalId],
   ]
 
-  const tenure = (t: Assignment) => (
+  const tenure = ({ assignment: t, role, organization }: Tenure) => (
     <li key={t.id} class="tenure">
       <p>
-        <strong>{names('role', t.roleId)}</strong>
+        <strong>{role.name}</strong>
         {t.isPrimary ? ' (primary)' : ''} at{' '}
-        <a href={`/console/organizations/${t.organizationId}`}>{names('organization', t.organizationId)}</a>
+        <a href={`/console/organizations/${organization.id}`}>
+          {organization.acronym ? `${organization.name} (${organization.acronym})` : organization.name}
+        </a>
         {t.stateCode ? (
           <>
             {' '}
@@ -66,7 +70,7 @@ export function PersonPage({ id }: { id: string }) {
         {t.endReason ? ` · ${t.endReason}` : ''}
         {t.designationRef ? ` · designation ${t.designationRef}` : ''}
       </p>
-      <TenureEditor tenure={t} page={page} legend={`Edit tenure: ${names('role', t.roleId)}`} />
+      <TenureEditor tenure={t} page={page} legend={`Edit tenure: ${role.name}`} />
     </li>
   )
 

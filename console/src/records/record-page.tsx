@@ -9,6 +9,8 @@ import { ASSIGNMENT_FIELDS, isCurrent } from './tenures'
 import { Timeline } from './timeline'
 
 type Assignment = Schemas['Assignment']
+/** A tenure as the record pages get it: the assignment with its role, contact and organization. */
+export type Tenure = Schemas['DirectoryEntry']
 type RevisionList = Schemas['RevisionList']
 
 interface Records {
@@ -16,18 +18,21 @@ interface Records {
   organizations: Schemas['Organization']
 }
 
-/** A record page's three calls: the record, its tenures, its history. */
+/**
+ * A record page's three calls: the record, its tenures (each with its role, contact and
+ * organization embedded, so nothing is looked up per tenure), its history.
+ */
 const LOAD = {
   contacts: (id: string) =>
     Promise.all([
       api.GET('/v1/contacts/{id}', { params: { path: { id } } }),
-      api.GET('/v1/assignments', { params: { query: { contact: id, limit: 500 } } }),
+      api.GET('/v1/contacts/{id}/tenures', { params: { path: { id }, query: { limit: 500 } } }),
       api.GET('/v1/contacts/{id}/history', { params: { path: { id }, query: { limit: 100 } } }),
     ]),
   organizations: (id: string) =>
     Promise.all([
       api.GET('/v1/organizations/{id}', { params: { path: { id } } }),
-      api.GET('/v1/assignments', { params: { query: { organization: id, limit: 500 } } }),
+      api.GET('/v1/organizations/{id}/tenures', { params: { path: { id }, query: { limit: 500 } } }),
       api.GET('/v1/organizations/{id}/history', { params: { path: { id }, query: { limit: 100 } } }),
     ]),
 } as const
@@ -38,7 +43,7 @@ const LOAD = {
  */
 export function useRecordPage<K extends keyof Records>(kind: K, id: string) {
   const [record, setRecord] = useState<Records[K] | null>(null)
-  const [tenures, setTenures] = useState<Assignment[]>([])
+  const [tenures, setTenures] = useState<Tenure[]>([])
   const [history, setHistory] = useState<RevisionList | null>(null)
   const [error, setError] = useState<string | null>(null)
   const [editing, setEditing] = useState<string | null>(null)
@@ -120,10 +125,10 @@ export function TenuresAndHistory({
   heading: string
   headingId: string
   page: RecordPage
-  renderTenure: (t: Assignment) => ComponentChildren
+  renderTenure: (t: Tenure) => ComponentChildren
 }) {
-  const current = tenures.filter(isCurrent)
-  const past = tenures.filter((t) => !isCurrent(t))
+  const current = tenures.filter((t) => isCurrent(t.assignment))
+  const past = tenures.filter((t) => !isCurrent(t.assignment))
   return (
     <>
       <section aria-labelledby={headingId}>
