@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import {
+  BooleanString,
   Cursor,
   int32,
   MAX_PAGE,
@@ -10,7 +11,7 @@ import {
 } from '../../lib/schemas.js'
 import { Assignment } from '../assignments/assignments-schemas.js'
 import { Campaign } from '../campaigns/campaigns-schemas.js'
-import { Contact } from '../contacts/contacts-schemas.js'
+import { Contact, DERIVED_DISPLAY_NAME } from '../contacts/contacts-schemas.js'
 import { Organization } from '../organizations/organizations-schemas.js'
 import { Role } from '../roles/roles-schemas.js'
 import { State } from '../states/states-schemas.js'
@@ -167,11 +168,31 @@ export const ChangesQuery = z.strictObject({
   limit: int32(z.coerce.number().int().min(1).max(MAX_FEED_PAGE))
     .default(100)
     .describe('Page size, 1..1000 (default 100)'),
+  names: BooleanString.optional().describe(
+    'true: also answer `names`, the current name of each state, organization, role and contact the ' +
+      "page's revisions are about or point to (the `after` of a contactId, organizationId, roleId, " +
+      'parentId or stateCode change), so a reader can show them without a read per record',
+  ),
 })
+
+/** A record a feed page mentions, by its current name (public in every view). */
+export const FeedName = z
+  .object({
+    entity: z.enum(['state', 'organization', 'role', 'contact']),
+    id: z.string().max(64),
+    name: z.string().max(DERIVED_DISPLAY_NAME),
+  })
+  .meta({ id: 'FeedName' })
 
 export const ChangeFeed = z
   .object({
     items: z.array(Revision).max(MAX_FEED_PAGE),
+    names: z
+      .array(FeedName)
+      // Each revision names its subject and at most four records it points to.
+      .max(MAX_FEED_PAGE * 5)
+      .optional()
+      .describe('With names=true: the live records the items mention, each once; deleted ones are left out'),
     nextAfter: z
       .number()
       .int()
