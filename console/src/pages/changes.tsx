@@ -1,7 +1,6 @@
 import { useEffect, useState } from 'preact/hooks'
 import { useLocation } from 'preact-iso'
 import { api, describeProblem, type Schemas } from '../api'
-import { useNames } from '../records/labels'
 import { Timeline } from '../records/timeline'
 import { useTitle } from '../title'
 
@@ -23,6 +22,8 @@ export function ChangesPage() {
   const [page, setPage] = useState<{
     after: number
     items: Revision[]
+    /** Current names of the records the page mentions, by `entity:id`. */
+    names: Map<string, string>
     nextAfter: number
     head: number
   } | null>(null)
@@ -39,9 +40,19 @@ export function ChangesPage() {
         head = top.data.nextAfter
         after = Math.max(0, head - PAGE)
       }
-      const { data, error } = await api.GET('/v1/changes', { params: { query: { after, limit: PAGE } } })
+      // The page names what it mentions (names=true), so no record is read to show its name.
+      const { data, error } = await api.GET('/v1/changes', {
+        params: { query: { after, limit: PAGE, names: 'true' } },
+      })
       if (!live) return
-      if (data) setPage({ after, items: [...data.items].reverse(), nextAfter: data.nextAfter, head })
+      if (data)
+        setPage({
+          after,
+          items: [...data.items].reverse(),
+          names: new Map((data.names ?? []).map((n) => [`${n.entity}:${n.id}`, n.name])),
+          nextAfter: data.nextAfter,
+          head,
+        })
       else setError(describeProblem(error))
     })()
     return () => {
@@ -49,13 +60,9 @@ export function ChangesPage() {
     }
   }, [asked])
 
-  const names = useNames(
-    (page?.items ?? []).flatMap((r) => {
-      if (r.entity === 'contact' || r.entity === 'organization') return [[r.entity, r.entityId] as const]
-      const contact = tenureContact(r)
-      return contact ? [['contact', contact] as const] : []
-    }),
-  )
+  // A deleted record is not named: it lives on only in history and the feed.
+  const names = (entity: 'contact' | 'organization', id: string) =>
+    page?.names.get(`${entity}:${id}`) ?? `a deleted ${entity === 'contact' ? 'person' : entity}`
   const subject = (r: Revision) => {
     if (r.entity === 'contact')
       return <a href={`/console/contacts/${r.entityId}`}>{names('contact', r.entityId)}</a>
