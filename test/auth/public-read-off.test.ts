@@ -23,7 +23,9 @@ const READS = [
   '/v1/organizations',
   '/v1/contacts',
   '/v1/contacts/{id}',
+  '/v1/contacts/{id}/tenures',
   '/v1/assignments',
+  '/v1/changes?names=true',
 ]
 const url = (path: string) => path.replace('{id}', contactId)
 
