@@ -49,6 +49,7 @@ export const organizations = sqliteTable(
   (t) => [
     // Lists page by id within a filter: (filter, id) reads one page, never sorts a state's rows.
     index('organizations_state_id_idx').on(t.stateCode, t.id),
+    index('organizations_kind_id_idx').on(t.kind, t.id),
     index('organizations_parent_idx').on(t.parentId),
     index('organizations_updated_idx').on(t.updatedAt),
     // The stale report's index (its order, live records only) is an expression index drizzle-kit
@@ -136,6 +137,15 @@ export const assignments = sqliteTable(
     index('assignments_org_id_idx').on(t.organizationId, t.id),
     index('assignments_contact_id_idx').on(t.contactId, t.id),
     index('assignments_updated_idx').on(t.updatedAt),
+    // GET /v1/contacts?state=|organization=|role= pages by contact id through live tenures: the
+    // end date (and, on the narrower two, the role) is checked in the index, not the table.
+    index('assignments_state_contact_idx')
+      .on(t.stateCode, t.contactId, t.roleId, t.endDate)
+      .where(sql`${t.deletedAt} is null`),
+    index('assignments_org_contact_idx')
+      .on(t.organizationId, t.contactId, t.roleId, t.endDate)
+      .where(sql`${t.deletedAt} is null`),
+    index('assignments_role_contact_idx').on(t.roleId, t.contactId, t.endDate).where(sql`${t.deletedAt} is null`),
   ],
 )
 
