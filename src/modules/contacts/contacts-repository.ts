@@ -5,6 +5,7 @@ import { paginate } from '../../lib/pagination.js'
 import { listOrder } from '../../lib/search-index.js'
 import { findLive } from '../../lib/statements.js'
 import { currentTenure } from '../../lib/tenure.js'
+import { updatedSinceFilter } from '../../lib/updated-since.js'
 import type { Tx } from '../../lib/write-path.js'
 import type { ContactListQuery } from './contacts-schemas.js'
 
@@ -58,7 +59,8 @@ export function listContacts(db: Db, filter: ContactFilter, seeRestricted: boole
   const order = listOrder('contact', contacts.id, filter.q, seeRestricted)
   const page = paginate(db, filter, order.keyOf, (after, take) => {
     const where: SQL[] = [isNull(contacts.deletedAt), ...order.where(after)]
-    if (filter.updatedSince) where.push(gte(contacts.updatedAt, filter.updatedSince))
+    if (filter.updatedSince)
+      where.push(updatedSinceFilter(db, contacts.id, contacts.updatedAt, filter.updatedSince))
     if (through)
       where.push(
         inArray(
