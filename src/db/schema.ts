@@ -50,7 +50,7 @@ export const organizations = sqliteTable(
     // Lists page by id within a filter: (filter, id) reads one page, never sorts a state's rows.
     index('organizations_state_id_idx').on(t.stateCode, t.id),
     index('organizations_kind_id_idx').on(t.kind, t.id),
-    index('organizations_parent_idx').on(t.parentId),
+    index('organizations_parent_id_idx').on(t.parentId, t.id),
     // updatedSince: a narrow window's ids are read from the index alone (src/lib/updated-since.ts).
     index('organizations_updated_id_idx').on(t.updatedAt, t.id),
     // The stale report's index (its order, live records only) is an expression index drizzle-kit
