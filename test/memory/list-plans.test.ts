@@ -36,6 +36,7 @@ beforeAll(async () => {
   for (let i = 0; i < 3; i++) {
     const person: Json = await write(t, 'POST', '/v1/contacts', w, { familyName: `Planned ${i}` })
     ids.contact = person.id
+    ids[`contact${i}`] = person.id
     await write(t, 'POST', '/v1/assignments', w, {
       contactId: person.id,
       organizationId: org.id,
@@ -233,6 +234,33 @@ describe('list pages read along an index', () => {
       `/v1/organizations?parent=${ids.org}`,
       ANY_SCAN,
       'organizations_parent_id_idx (parent_id=?',
+    )
+  })
+
+  it('training events and participations updated since: their ids from the updated_at index', async () => {
+    const w = await writer('plan-writer')
+    const event = async (title: string) =>
+      write(t, 'POST', '/v1/training-events', w, {
+        title,
+        kind: 'other',
+        startDate: '2024-03-01',
+        endDate: '2024-03-02',
+      })
+    const first = await event('Round table')
+    await event('Workshop')
+    for (const contactId of [ids.contact0, ids.contact1]) {
+      await write(t, 'POST', '/v1/participations', w, { eventId: first.id, contactId, status: 'attended' })
+    }
+    const since = 'updatedSince=2000-01-01T00:00:00Z'
+    await expectIndexedPages(
+      `/v1/training-events?${since}`,
+      ANY_SCAN,
+      'INDEX training_events_updated_idx (updated_at>?)',
+    )
+    await expectIndexedPages(
+      `/v1/participations?${since}`,
+      ANY_SCAN,
+      'INDEX participations_updated_idx (updated_at>?)',
     )
   })
 })
