@@ -49,8 +49,10 @@ export const organizations = sqliteTable(
   (t) => [
     // Lists page by id within a filter: (filter, id) reads one page, never sorts a state's rows.
     index('organizations_state_id_idx').on(t.stateCode, t.id),
-    index('organizations_parent_idx').on(t.parentId),
-    index('organizations_updated_idx').on(t.updatedAt),
+    index('organizations_kind_id_idx').on(t.kind, t.id),
+    index('organizations_parent_id_idx').on(t.parentId, t.id),
+    // updatedSince: a narrow window's ids are read from the index alone (src/lib/updated-since.ts).
+    index('organizations_updated_id_idx').on(t.updatedAt, t.id),
     // The stale report's index (its order, live records only) is an expression index drizzle-kit
     // cannot write: hand-written in migrations/0006_list_indexes.sql, on contacts too.
     uniqueIndex('organizations_external_id_uq')
@@ -93,7 +95,7 @@ export const contacts = sqliteTable(
     ...versioned,
   },
   (t) => [
-    index('contacts_updated_idx').on(t.updatedAt),
+    index('contacts_updated_id_idx').on(t.updatedAt, t.id),
     uniqueIndex('contacts_external_id_uq')
       .on(t.externalId)
       .where(sql`${t.externalId} is not null and ${t.deletedAt} is null`),
@@ -136,6 +138,17 @@ export const assignments = sqliteTable(
     index('assignments_org_id_idx').on(t.organizationId, t.id),
     index('assignments_contact_id_idx').on(t.contactId, t.id),
     index('assignments_updated_idx').on(t.updatedAt),
+    // GET /v1/contacts?state=|organization=|role= pages by contact id through live tenures: the
+    // end date (and, on the narrower two, the role) is checked in the index, not the table.
+    index('assignments_state_contact_idx')
+      .on(t.stateCode, t.contactId, t.roleId, t.endDate)
+      .where(sql`${t.deletedAt} is null`),
+    index('assignments_org_contact_idx')
+      .on(t.organizationId, t.contactId, t.roleId, t.endDate)
+      .where(sql`${t.deletedAt} is null`),
+    index('assignments_role_contact_idx')
+      .on(t.roleId, t.contactId, t.endDate)
+      .where(sql`${t.deletedAt} is null`),
   ],
 )
 

@@ -1,9 +1,10 @@
-import { and, asc, eq, gt, gte, isNull, lt, ne, or, type SQL } from 'drizzle-orm'
+import { and, asc, eq, gt, isNull, lt, ne, or, type SQL } from 'drizzle-orm'
 import type { Db } from '../../db/client.js'
 import { type AssignmentRow, assignments } from '../../db/schema.js'
 import { paginate } from '../../lib/pagination.js'
 import { findLive } from '../../lib/statements.js'
 import { currentTenure, endedTenure } from '../../lib/tenure.js'
+import { updatedSinceFilter } from '../../lib/updated-since.js'
 import type { Tx } from '../../lib/write-path.js'
 import type { AssignmentListQuery } from './assignments-schemas.js'
 
@@ -63,7 +64,9 @@ export function listAssignments(db: Db, filter: AssignmentFilter) {
       if (filter.contact) where.push(eq(assignments.contactId, filter.contact))
       if (filter.current === true) where.push(currentTenure())
       if (filter.current === false) where.push(endedTenure())
-      if (filter.updatedSince) where.push(gte(assignments.updatedAt, filter.updatedSince))
+      if (filter.updatedSince) {
+        where.push(updatedSinceFilter(db, assignments.id, assignments.updatedAt, filter.updatedSince))
+      }
       return db
         .select()
         .from(assignments)

@@ -1,10 +1,11 @@
-import { and, eq, gte, isNull, type SQL } from 'drizzle-orm'
+import { and, eq, isNull, type SQL } from 'drizzle-orm'
 import type { Db } from '../../db/client.js'
 import { assignments, type OrganizationRow, organizations } from '../../db/schema.js'
 import { paginate } from '../../lib/pagination.js'
 import { listOrder } from '../../lib/search-index.js'
 import { findLive } from '../../lib/statements.js'
 import { currentTenure } from '../../lib/tenure.js'
+import { updatedSinceFilter } from '../../lib/updated-since.js'
 import type { Tx } from '../../lib/write-path.js'
 import type { OrganizationListQuery } from './organizations-schemas.js'
 
@@ -27,7 +28,8 @@ export function listOrganizations(db: Db, query: OrganizationListQuery, seeRestr
     if (query.state) where.push(eq(organizations.stateCode, query.state))
     if (query.kind) where.push(eq(organizations.kind, query.kind))
     if (query.parent) where.push(eq(organizations.parentId, query.parent))
-    if (query.updatedSince) where.push(gte(organizations.updatedAt, query.updatedSince))
+    if (query.updatedSince)
+      where.push(updatedSinceFilter(db, organizations.id, organizations.updatedAt, query.updatedSince))
     return db
       .select({ row: organizations, tier: order.tier })
       .from(organizations)

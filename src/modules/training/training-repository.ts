@@ -12,6 +12,7 @@ import {
 import { paginate } from '../../lib/pagination.js'
 import { invalidField } from '../../lib/problem.js'
 import { findLive } from '../../lib/statements.js'
+import { updatedSinceFilter } from '../../lib/updated-since.js'
 import type { Tx } from '../../lib/write-path.js'
 import type { ParticipationListQuery, TrainingEventListQuery } from './training-schemas.js'
 
@@ -83,7 +84,8 @@ export function listEvents(db: Db, query: TrainingEventListQuery & { limit: numb
       if (query.kind) where.push(eq(trainingEvents.kind, query.kind))
       if (query.from) where.push(gte(trainingEvents.endDate, query.from))
       if (query.to) where.push(lte(trainingEvents.startDate, query.to))
-      if (query.updatedSince) where.push(gte(trainingEvents.updatedAt, query.updatedSince))
+      if (query.updatedSince)
+        where.push(updatedSinceFilter(db, trainingEvents.id, trainingEvents.updatedAt, query.updatedSince))
       return db
         .select()
         .from(trainingEvents)
@@ -106,7 +108,8 @@ export function listParticipations(db: Db, query: ParticipationListQuery) {
       if (query.event) where.push(eq(participations.eventId, query.event))
       if (query.contact) where.push(eq(participations.contactId, query.contact))
       if (query.status) where.push(eq(participations.status, query.status))
-      if (query.updatedSince) where.push(gte(participations.updatedAt, query.updatedSince))
+      if (query.updatedSince)
+        where.push(updatedSinceFilter(db, participations.id, participations.updatedAt, query.updatedSince))
       return db
         .select()
         .from(participations)
