@@ -18,6 +18,7 @@ import { parseImportBody } from '../src/modules/imports/import-parse.js'
 import { runImport } from '../src/modules/imports/import-service.js'
 import { accessLogBench } from './access-log.js'
 import { directoryRows, toCsv } from './dataset.js'
+import { listPageCost } from './list-page-cost.js'
 import { benchWebhooks } from './webhooks.js'
 
 const SECRET = 'bench-secret-0123456789-abcdefghijklmnop'
@@ -365,6 +366,10 @@ async function main() {
       `reads during two exports p99 ≤ 250 ms: ${ok(duringExports.p99 <= 250)}`,
     ].join(' · '),
   )
+
+  // ── List pages over 20 and 20,000 records (issue #11, item 2): bench/list-page-cost.ts.
+  const listsMet = await listPageCost()
+  console.log(`list pages of 20 over 20,000 records ≤ 1.5× over 20: ${ok(listsMet)}`)
 
   // ── Webhooks (issue #15): a section of its own, in bench/webhooks.ts.
   await benchWebhooks()
