@@ -31,9 +31,11 @@ async function token(): Promise<string> {
 
 function startService(dbPath: string): { child: ChildProcess; ready: Promise<void> } {
   const compiled = existsSync('dist/server.js')
+  // BENCH_NODE_ARGS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`) is passed to the service's node.
+  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean)
   const child = spawn(
     process.execPath,
-    compiled ? ['dist/server.js'] : ['--import', 'tsx', 'src/server.ts'],
+    [...nodeArgs, ...(compiled ? ['dist/server.js'] : ['--import', 'tsx', 'src/server.ts'])],
     {
       env: {
         PATH: process.env.PATH ?? '',
