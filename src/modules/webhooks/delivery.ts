@@ -3,7 +3,6 @@ import http from 'node:http'
 import https from 'node:https'
 import type { LookupFunction } from 'node:net'
 import { setImmediate as yieldToEvents } from 'node:timers/promises'
-import type { FastifyBaseLogger } from 'fastify'
 import { Webhook } from 'standardwebhooks'
 import type { WebhookConfig } from '../../config.js'
 import type { Db } from '../../db/client.js'
@@ -140,7 +139,10 @@ export function retryDelay(attempt: number, baseMs: number, maxMs: number, rando
 }
 
 /** Where the loop's warnings and errors go (the app's logger, or the worker's line to it). */
-export type DeliveryLogger = Pick<FastifyBaseLogger, 'warn' | 'error'>
+export interface DeliveryLogger {
+  warn(fields: Record<string, unknown>, msg: string): void
+  error(fields: Record<string, unknown>, msg: string): void
+}
 
 /**
  * Runs `work` in one short write transaction, in the service's write turn (on the request

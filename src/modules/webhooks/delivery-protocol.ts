@@ -1,0 +1,41 @@
+import type { WebhookConfig } from '../../config.js'
+import type { DeliveryRow } from './webhooks-repository.js'
+
+/**
+ * Messages between the request thread and the delivery worker. The write turn is lent through
+ * shared memory (`lease`), so the worker's transaction starts the moment the turn is its own
+ * and the request thread gets it back the moment the transaction ends.
+ */
+export interface DeliveryWorkerData {
+  databasePath: string
+  config: WebhookConfig
+  /** One Int32: the lease's state (LEASE_*). */
+  lease: SharedArrayBuffer
+}
+
+/** No lease asked for. */
+export const LEASE_IDLE = 0
+/** The worker waits for the write turn. */
+export const LEASE_ASKED = 1
+/** The turn is the worker's until it sets the lease back to idle. */
+export const LEASE_GRANTED = 2
+
+/** Request thread to worker. */
+export type DeliveryRequest =
+  | { kind: 'nudge' }
+  | { kind: 'ping'; job: number; webhookId: string; url: string }
+  | { kind: 'stop' }
+
+export interface WireLog {
+  level: 'warn' | 'error'
+  fields: Record<string, unknown>
+  msg: string
+}
+
+/** Worker to request thread. */
+export type DeliveryReply =
+  | { kind: 'turn' }
+  | { kind: 'log'; log: WireLog }
+  | { kind: 'pinged'; job: number; row: DeliveryRow }
+  | { kind: 'ping-failed'; job: number; message: string }
+  | { kind: 'stopped' }
