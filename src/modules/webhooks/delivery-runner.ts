@@ -12,7 +12,7 @@ import {
   LEASE_ASKED,
   LEASE_GRANTED,
 } from './delivery-protocol.js'
-import type { DeliveryRow } from './webhooks-repository.js'
+import { anyActive, type DeliveryRow } from './webhooks-repository.js'
 
 /** What the routes and hooks see of the delivery loop, wherever it runs. */
 export interface Deliveries {
@@ -65,6 +65,7 @@ class ThreadedDeliveries implements Deliveries {
   private nudged = false
   private stopping = false
   private restart: NodeJS.Timeout | undefined
+  private poll: NodeJS.Timeout | undefined
 
   constructor(
     private readonly db: Db,
@@ -73,12 +74,19 @@ class ThreadedDeliveries implements Deliveries {
   ) {}
 
   start(): void {
-    this.spawn()
+    this.wake()
+    // Subscriptions written by another process (the CLI) start the worker too.
+    this.poll = setInterval(() => this.wake(), this.config.pollMs)
+    this.poll.unref()
   }
 
   nudge(): void {
+    if (!this.running) {
+      this.wake()
+      return
+    }
     // Many writes in one turn of the event loop: one message.
-    if (this.nudged || !this.running) return
+    if (this.nudged) return
     this.nudged = true
     setImmediate(() => {
       this.nudged = false
@@ -87,6 +95,7 @@ class ThreadedDeliveries implements Deliveries {
   }
 
   ping(webhookId: string, url: string): Promise<DeliveryRow> {
+    if (!this.running) this.spawn()
     const job = this.nextJob++
     return new Promise((resolve, reject) => {
       this.pings.set(job, { resolve, reject })
@@ -100,6 +109,7 @@ class ThreadedDeliveries implements Deliveries {
   async stop(): Promise<void> {
     this.stopping = true
     clearTimeout(this.restart)
+    clearInterval(this.poll)
     const running = this.running
     if (!running) return
     running.worker.postMessage({ kind: 'stop' } satisfies DeliveryRequest)
@@ -121,8 +131,17 @@ class ThreadedDeliveries implements Deliveries {
     return true
   }
 
+  /**
+   * Starts the worker once a subscription is active: a service without subscriptions (most
+   * test and development instances) spends no thread, memory or start-up on deliveries.
+   */
+  private wake(): void {
+    if (!this.running && !this.stopping && !this.restart && anyActive(this.db)) this.spawn()
+  }
+
   private spawn(): void {
-    if (this.stopping) return
+    this.restart = undefined
+    if (this.stopping || this.running) return
     const lease = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT))
     const workerData: DeliveryWorkerData = {
       databasePath: this.db.$client.name,

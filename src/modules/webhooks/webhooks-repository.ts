@@ -159,6 +159,17 @@ export function dueSubscriptions(db: Tx, nowMs: number): DueSubscription[] {
     .all()
 }
 
+/** Whether any subscription is active (the delivery worker is started only then). */
+export function anyActive(db: Tx): boolean {
+  return (
+    statement(
+      db,
+      'webhook-any-active',
+      () => 'select 1 from webhooks where active = 1 and deleted_at is null limit 1',
+    ).get() !== undefined
+  )
+}
+
 export type NewDelivery = Omit<DeliveryRow, 'id'>
 
 /** Logs an attempt and drops the subscription's entries beyond the newest `keep`. */
