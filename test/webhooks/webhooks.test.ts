@@ -206,6 +206,39 @@ describe.each(modes)('deliveries follow the change feed, $where', (mode) => {
     })
   })
 
+  it('writes made while deliveries run are all accepted; every subscription gets each of them once, in feed order', async () => {
+    const rs = [await receiver(), await receiver(), await receiver(), await receiver()]
+    const subs: Created[] = []
+    for (const r of rs) subs.push(await subscribe(t, { url: r.url }))
+    const start = await head(t)
+    // Three waves of 20 concurrent writes, each while the previous wave's deliveries are out.
+    for (let wave = 0; wave < 3; wave++) {
+      await Promise.all(Array.from({ length: 20 }, () => createOrganization(t)))
+    }
+    const expected = (await feed(t, start)).map((e) => String(e.seq))
+    expect(expected).toHaveLength(60)
+    const auth = await adminAuth()
+    for (const [i, r] of rs.entries()) {
+      await r.until((got) => got.length >= expected.length)
+      expect(r.received.map((x) => x.headers['webhook-id'])).toEqual(expected)
+      const sub = subs[i] as Created
+      const read = await eventually(
+        () => getJson<Json>(t, `/v1/webhooks/${sub.id}`, auth),
+        (w) => (w.delivery as Json).position === Number(expected.at(-1)),
+      )
+      expect(read.delivery).toEqual({
+        position: Number(expected.at(-1)),
+        attempt: 0,
+        nextAttemptAt: null,
+        failingSince: null,
+      })
+      const log = await getJson<{ items: Json[] }>(t, `/v1/webhooks/${sub.id}/deliveries?limit=100`, auth)
+      expect(log.items.map((e) => [String(e.seq), e.attempt, e.status]).reverse()).toEqual(
+        expected.map((seq) => [seq, 1, 204]),
+      )
+    }
+  })
+
   it('a receiver answering 500 is retried with growing delays, then catches up; the log shows each attempt', async () => {
     const r = await receiver()
     r.answer = (n) => (n < 4 ? 500 : 204)

@@ -3,8 +3,9 @@ import type { DeliveryRow } from './webhooks-repository.js'
 
 /**
  * Messages between the request thread and the delivery worker. The write turn is lent through
- * shared memory (`lease`), so the worker's transaction starts the moment the turn is its own
- * and the request thread gets it back the moment the transaction ends.
+ * shared memory (`lease`): the worker asks with a message, the request thread marks the lease
+ * granted when the turn comes and wakes the worker, which hands it back (idle) the moment its
+ * transaction ends.
  */
 export interface DeliveryWorkerData {
   databasePath: string
@@ -39,3 +40,15 @@ export type DeliveryReply =
   | { kind: 'pinged'; job: number; row: DeliveryRow }
   | { kind: 'ping-failed'; job: number; message: string }
   | { kind: 'stopped' }
+
+// Atomics.waitAsync is ES2024 (in Node since 16); the project's lib is ES2023.
+export const waitAsync = (
+  Atomics as unknown as {
+    waitAsync(
+      array: Int32Array,
+      index: number,
+      value: number,
+      timeoutMs?: number,
+    ): { async: false; value: string } | { async: true; value: Promise<string> }
+  }
+).waitAsync

@@ -11,6 +11,7 @@ import {
   type DeliveryWorkerData,
   LEASE_ASKED,
   LEASE_GRANTED,
+  waitAsync,
 } from './delivery-protocol.js'
 import { anyActive, type DeliveryRow } from './webhooks-repository.js'
 
@@ -39,17 +40,6 @@ const WORKER_MEMORY_MB = 64
 const RESTART_MS = 1000
 /** How long a stopping worker gets to store what it delivered. */
 const STOP_MS = 10_000
-
-// Atomics.waitAsync is ES2024 (in Node since 16); the project's lib is ES2023.
-const waitAsync = (
-  Atomics as unknown as {
-    waitAsync(
-      array: Int32Array,
-      index: number,
-      value: number,
-    ): { async: false; value: string } | { async: true; value: Promise<string> }
-  }
-).waitAsync
 
 interface Running {
   worker: Worker
@@ -205,7 +195,7 @@ class ThreadedDeliveries implements Deliveries {
 
   /**
    * Lends the write turn to the worker: its place in the queue is taken like any write route's,
-   * and held only while its transaction runs (or until it dies).
+   * and held only until its transaction ends (or it dies).
    */
   private lend(running: Running): Promise<void> {
     return writeTurn(this.db).run(async () => {

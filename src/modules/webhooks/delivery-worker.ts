@@ -1,5 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads'
 import { openDatabase } from '../../db/client.js'
+import { WriteTurn } from '../../lib/write-turn.js'
 import { type DeliveryLogger, DeliveryLoop, type Writer } from './delivery.js'
 import {
   type DeliveryReply,
@@ -7,6 +8,7 @@ import {
   type DeliveryWorkerData,
   LEASE_ASKED,
   LEASE_IDLE,
+  waitAsync,
 } from './delivery-protocol.js'
 
 /**
@@ -27,24 +29,28 @@ const post = (message: DeliveryReply) => port.postMessage(message)
 const LEASE_WAIT_MS = 120_000
 
 /**
- * Asks for the write turn and blocks this thread (deliveries only) until it is lent, so the
- * transaction runs the moment the turn is ours and the turn goes back the moment it ends.
+ * Asks for the write turn and runs `work` the moment it is lent. The worker keeps delivering
+ * while it waits (its event loop, mostly idle on the network, picks the loan up at once); its
+ * own writes (the ledger, pings) take turns among themselves first, as the lease is one word.
  */
-const write: Writer = async (work) => {
-  Atomics.store(lease, 0, LEASE_ASKED)
-  post({ kind: 'turn' })
-  Atomics.wait(lease, 0, LEASE_ASKED, LEASE_WAIT_MS)
-  // Not lent in time: take the request back (the request thread, lending late, sees it gone).
-  if (Atomics.compareExchange(lease, 0, LEASE_ASKED, LEASE_IDLE) === LEASE_ASKED) {
-    throw new Error(`the write turn was not lent within ${LEASE_WAIT_MS} ms`)
-  }
-  try {
-    return db.transaction((tx) => work(tx), { behavior: 'immediate' })
-  } finally {
-    Atomics.store(lease, 0, LEASE_IDLE)
-    Atomics.notify(lease, 0)
-  }
-}
+const turns = new WriteTurn()
+const write: Writer = (work) =>
+  turns.run(async () => {
+    Atomics.store(lease, 0, LEASE_ASKED)
+    post({ kind: 'turn' })
+    const waiting = waitAsync(lease, 0, LEASE_ASKED, LEASE_WAIT_MS)
+    if (waiting.async) await waiting.value
+    // Not lent in time: take the request back (the request thread, lending late, sees it gone).
+    if (Atomics.compareExchange(lease, 0, LEASE_ASKED, LEASE_IDLE) === LEASE_ASKED) {
+      throw new Error(`the write turn was not lent within ${LEASE_WAIT_MS} ms`)
+    }
+    try {
+      return db.transaction((tx) => work(tx), { behavior: 'immediate' })
+    } finally {
+      Atomics.store(lease, 0, LEASE_IDLE)
+      Atomics.notify(lease, 0)
+    }
+  })
 
 /** Errors cross the thread boundary as the fields pino would have logged. */
 function wireFields(fields: Record<string, unknown>): Record<string, unknown> {

@@ -170,9 +170,9 @@ const WINDOW_ROWS = 2000
  */
 class FeedWindow {
   private rows: RevisionRow[] = []
-  /** `rows` holds every entry with from < seq <= through. */
+  /** `rows` holds every entry with from < seq <= through (webhook revisions aside). */
   private from = 0
-  private through = -1
+  private through = 0
   private readAt = 0
   private readonly payloads = new Map<number, string>()
   private readonly states = new Map<number, string[]>()
@@ -181,33 +181,33 @@ class FeedWindow {
 
   after(position: number, limit: number): RevisionRow[] {
     const fresh = Date.now() - this.readAt < WINDOW_MS
-    if (fresh && position >= this.from && position < this.through) {
-      let lo = 0
-      let hi = this.rows.length
-      while (lo < hi) {
-        const mid = (lo + hi) >> 1
-        if ((this.rows[mid] as RevisionRow).seq <= position) lo = mid + 1
-        else hi = mid
-      }
-      return this.rows.slice(lo, lo + limit)
-    }
-    const rows = listChanges(this.db, position, limit)
-    if (fresh && position === this.through) {
-      this.rows.push(...rows)
-      const over = this.rows.length - WINDOW_ROWS
-      if (over > 0) {
-        this.from = (this.rows[over - 1] as RevisionRow).seq
-        this.rows.splice(0, over)
-      }
-    } else {
-      this.rows = [...rows]
+    if (!fresh || position < this.from || position > this.through) {
+      this.rows = []
       this.from = position
+      this.through = position
       this.readAt = Date.now()
       this.payloads.clear()
       this.states.clear()
     }
-    this.through = rows.at(-1)?.seq ?? Math.max(position, this.through)
-    return rows
+    let lo = 0
+    let hi = this.rows.length
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1
+      if ((this.rows[mid] as RevisionRow).seq <= position) lo = mid + 1
+      else hi = mid
+    }
+    const out = this.rows.slice(lo, lo + limit)
+    if (out.length === limit) return out
+    // The window ends before `limit` entries: what was committed since is read once, for all.
+    const more = listChanges(this.db, this.through, limit - out.length)
+    this.rows.push(...more)
+    this.through = more.at(-1)?.seq ?? this.through
+    const over = this.rows.length - WINDOW_ROWS
+    if (over > 0) {
+      this.from = (this.rows[over - 1] as RevisionRow).seq
+      this.rows.splice(0, over)
+    }
+    return out.concat(more)
   }
 
   payload(row: RevisionRow, includeRestricted: boolean): string {
