@@ -1,13 +1,17 @@
 /**
- * Webhooks section of `npm run bench` (issue #15): write latency with no subscriptions and with
- * 20 active ones, in the same run, on the compiled service (run.ts builds dist/ first). Each
- * round writes with autocannon (POST /v1/organizations, 10 connections) without subscriptions,
- * then creates 20 subscriptions to local receivers and writes again; the deliveries run
- * while the writes do. It prints the medians over rounds, the ratio with/without, and how long
- * the 20 receivers took after the last write to have every change.
+ * Webhooks section of `npm run bench` (issue #15): write and read latency with no subscriptions
+ * and with 20 active ones, in the same run, on the compiled service (run.ts builds dist/ first).
+ * Each round measures, without subscriptions and then with 20 (local receivers answering 204):
+ * writes at a fixed 50 and 200 per second (POST /v1/organizations, autocannon's overallRate)
+ * with reads at a fixed 50 per second beside them (GET /v1/organizations), then writes as fast
+ * as 10 connections go (saturation: every write fans out to 20 signed POSTs on the same cores).
+ * After each phase with subscriptions it waits until the receivers have every change. It prints
+ * the medians over rounds and the ratios 20 subscriptions ÷ none, latency and the CPU the
+ * request thread spent per request (from /proc: on a shared machine latency is mostly the other
+ * tenants, CPU time per request is not).
  */
 import { type ChildProcess, spawn } from 'node:child_process'
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -17,7 +21,8 @@ import { SignJWT } from 'jose'
 
 const SECRET = 'bench-secret-0123456789-abcdefghijklmnop'
 const SUBSCRIPTIONS = 20
-const PORT = '3811'
+/** BENCH_WEBHOOKS_PORT when 3811 is taken (another run on the same machine). */
+const PORT = process.env.BENCH_WEBHOOKS_PORT ?? '3811'
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number
 
@@ -31,9 +36,11 @@ async function token(): Promise<string> {
 
 function startService(dbPath: string): { child: ChildProcess; ready: Promise<void> } {
   const compiled = existsSync('dist/server.js')
+  // BENCH_NODE_ARGS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`) is passed to the service's node.
+  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean)
   const child = spawn(
     process.execPath,
-    compiled ? ['dist/server.js'] : ['--import', 'tsx', 'src/server.ts'],
+    [...nodeArgs, ...(compiled ? ['dist/server.js'] : ['--import', 'tsx', 'src/server.ts'])],
     {
       env: {
         PATH: process.env.PATH ?? '',
@@ -60,17 +67,60 @@ function startService(dbPath: string): { child: ChildProcess; ready: Promise<voi
   return { child, ready }
 }
 
-async function writeLoad(url: string, headers: Record<string, string>, seconds: number) {
+interface Load {
+  rps: number
+  p50: number
+  p99: number
+  total: number
+}
+
+/**
+ * CPU milliseconds the service's main thread (the one serving requests; its thread id is the
+ * process id) has used, from /proc: unlike latency, barely moved by other work on the machine.
+ */
+function requestThreadCpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8')
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  // utime and stime (fields 14 and 15 of stat(5)), in clock ticks of 10 ms.
+  return (Number(fields[11]) + Number(fields[12])) * 10
+}
+
+async function load(
+  url: string,
+  headers: Record<string, string>,
+  seconds: number,
+  options: { write: boolean; rate?: number },
+): Promise<Load> {
   const r = await autocannon({
     url,
-    method: 'POST',
+    method: options.write ? 'POST' : 'GET',
     connections: 10,
     duration: seconds,
-    headers: { ...headers, 'content-type': 'application/json' },
-    body: JSON.stringify({ name: 'Bench ministry', kind: 'government', stateCode: 'KG' }),
+    ...(options.rate ? { overallRate: options.rate } : {}),
+    headers: options.write ? { ...headers, 'content-type': 'application/json' } : headers,
+    ...(options.write
+      ? { body: JSON.stringify({ name: 'Bench ministry', kind: 'government', stateCode: 'KG' }) }
+      : {}),
   })
-  if (r.non2xx > 0 || r.errors > 0) throw new Error(`writes: ${r.non2xx} non-2xx, ${r.errors} errors`)
-  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99 }
+  if (r.non2xx > 0 || r.errors > 0) throw new Error(`${url}: ${r.non2xx} non-2xx, ${r.errors} errors`)
+  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, total: r.requests.total }
+}
+
+/** The phases of a round: writes at a fixed rate (reads beside them), then at saturation. */
+const PHASES = [
+  { name: '50 writes/s', rate: 50 },
+  { name: '200 writes/s', rate: 200 },
+  { name: 'saturation', rate: undefined },
+] as const
+const READ_RATE = 50
+/** Longest wait for the receivers to have every change before the next phase. */
+const CATCH_UP_MS = 180_000
+
+interface Sample {
+  writes: Load
+  reads: Load | null
+  /** Request-thread CPU ms per request answered (writes and reads). */
+  cpu: number
 }
 
 export async function benchWebhooks(rounds = 3, seconds = 5): Promise<void> {
@@ -91,11 +141,42 @@ export async function benchWebhooks(rounds = 3, seconds = 5): Promise<void> {
     await service.ready
     const base = `http://127.0.0.1:${PORT}`
     const auth = { authorization: `Bearer ${await token()}` }
-    const without: Awaited<ReturnType<typeof writeLoad>>[] = []
-    const withSubs: Awaited<ReturnType<typeof writeLoad>>[] = []
-    const catchUp: number[] = []
+    const writes = `${base}/v1/organizations`
+    const reads = `${base}/v1/organizations?limit=20`
+    const pid = service.child.pid as number
+    const phase = async (rate: number | undefined): Promise<Sample> => {
+      const cpu0 = requestThreadCpuMs(pid)
+      const [w, r] = await Promise.all([
+        load(writes, auth, seconds, { write: true, rate }),
+        rate === undefined ? null : load(reads, auth, seconds, { write: false, rate: READ_RATE }),
+      ])
+      const cpu = (requestThreadCpuMs(pid) - cpu0) / (w.total + (r?.total ?? 0))
+      return { writes: w, reads: r, cpu }
+    }
+    const caughtUp = async (ids: string[]): Promise<number> => {
+      // The last write is the feed's head: caught up when every position reaches it.
+      const head = ((await (await fetch(`${base}/v1/changes?after=latest`)).json()) as { nextAfter: number })
+        .nextAfter
+      const t0 = performance.now()
+      while (performance.now() - t0 < CATCH_UP_MS) {
+        const positions = await Promise.all(
+          ids.map(async (id) => {
+            const r = await fetch(`${base}/v1/webhooks/${id}`, { headers: auth })
+            return ((await r.json()) as { delivery: { position: number } }).delivery.position
+          }),
+        )
+        if (positions.every((p) => p >= head)) break
+        await new Promise((r) => setTimeout(r, 50))
+      }
+      return performance.now() - t0
+    }
+    const without: Sample[][] = PHASES.map(() => [])
+    const withSubs: Sample[][] = PHASES.map(() => [])
+    const catchUp: number[][] = PHASES.map(() => [])
+    // Warm-up (JIT, statement caches), not measured.
+    await phase(200)
     for (let round = 0; round < rounds; round++) {
-      without.push(await writeLoad(`${base}/v1/organizations`, auth, seconds))
+      for (const [i, { rate }] of PHASES.entries()) without[i]?.push(await phase(rate))
       const ids: string[] = []
       for (let i = 0; i < SUBSCRIPTIONS; i++) {
         const res = await fetch(`${base}/v1/webhooks`, {
@@ -107,41 +188,49 @@ export async function benchWebhooks(rounds = 3, seconds = 5): Promise<void> {
         ids.push(((await res.json()) as { id: string }).id)
       }
       received = 0
-      const load = await writeLoad(`${base}/v1/organizations`, auth, seconds)
-      withSubs.push(load)
-      // The last write is the feed's head: caught up when every position reaches it.
-      const head = ((await (await fetch(`${base}/v1/changes?after=latest`)).json()) as { nextAfter: number })
-        .nextAfter
-      const t0 = performance.now()
-      for (;;) {
-        const states = await Promise.all(
-          ids.map(async (id) => {
-            const r = await fetch(`${base}/v1/webhooks/${id}`, { headers: auth })
-            return ((await r.json()) as { delivery: { position: number } }).delivery.position
-          }),
-        )
-        if (states.every((p) => p >= head)) break
-        await new Promise((r) => setTimeout(r, 50))
+      for (const [i, { rate }] of PHASES.entries()) {
+        withSubs[i]?.push(await phase(rate))
+        catchUp[i]?.push(await caughtUp(ids))
       }
-      catchUp.push(performance.now() - t0)
       for (const id of ids) await fetch(`${base}/v1/webhooks/${id}`, { method: 'DELETE', headers: auth })
     }
-    const row = (name: string, runs: { rps: number; p50: number; p99: number }[]) => ({
-      name,
-      rps: +median(runs.map((r) => r.rps)).toFixed(0),
-      p50: median(runs.map((r) => r.p50)),
-      p99: median(runs.map((r) => r.p99)),
-    })
-    console.log(
-      `\n── webhooks: writes (POST /v1/organizations, 10 connections, ${rounds} rounds of ${seconds} s) with no subscriptions and with ${SUBSCRIPTIONS} active ones`,
+    const med = (xs: number[]) => +median(xs).toFixed(1)
+    const rows = PHASES.flatMap(({ name }, i) =>
+      (
+        [
+          ['none', without[i] ?? []],
+          [String(SUBSCRIPTIONS), withSubs[i] ?? []],
+        ] as const
+      ).map(([subs, samples]) => ({
+        phase: name,
+        subscriptions: subs,
+        'writes/s': +median(samples.map((s) => s.writes.rps)).toFixed(0),
+        'write p50': med(samples.map((s) => s.writes.p50)),
+        'write p99': med(samples.map((s) => s.writes.p99)),
+        'read p99': samples[0]?.reads ? med(samples.map((s) => s.reads?.p99 ?? 0)) : '–',
+        'thread ms/req': +median(samples.map((s) => s.cpu)).toFixed(3),
+      })),
     )
-    const a = row('no subscriptions', without)
-    const b = row(`${SUBSCRIPTIONS} subscriptions`, withSubs)
-    console.table([a, b])
     console.log(
-      `webhooks: throughput ${(b.rps / a.rps).toFixed(2)}× and p99 ${(b.p99 / a.p99).toFixed(2)}× of the no-subscription run; ` +
-        `receivers had every change ${median(catchUp).toFixed(0)} ms (median) after the last write; ${received} deliveries in the last round`,
+      `\n── webhooks: writes (POST /v1/organizations, 10 connections) and reads (GET /v1/organizations, ${READ_RATE}/s beside fixed-rate writes), ${rounds} rounds of ${seconds} s per phase, with no subscriptions and with ${SUBSCRIPTIONS} active ones`,
     )
+    console.table(rows)
+    for (const [i, { name, rate }] of PHASES.entries()) {
+      const a = rows[2 * i] as (typeof rows)[number]
+      const b = rows[2 * i + 1] as (typeof rows)[number]
+      // A phase where no request of a kind completed (an overloaded machine) has no ratio.
+      const ratio = (x: number | string, y: number | string) =>
+        Number(x) > 0 && Number(y) > 0 ? (Number(x) / Number(y)).toFixed(2) : 'n/a'
+      console.log(
+        `webhooks, ${name}: ${SUBSCRIPTIONS} subscriptions ÷ none: ` +
+          (rate === undefined ? `throughput ${ratio(b['writes/s'], a['writes/s'])}×, ` : '') +
+          `write p50 ${ratio(b['write p50'], a['write p50'])}×, write p99 ${ratio(b['write p99'], a['write p99'])}×` +
+          (rate === undefined ? '' : `, read p99 ${ratio(b['read p99'], a['read p99'])}×`) +
+          `, request-thread CPU per request ${ratio(b['thread ms/req'], a['thread ms/req'])}×` +
+          `; receivers had every change ${median(catchUp[i] ?? []).toFixed(0)} ms (median) after the phase`,
+      )
+    }
+    console.log(`webhooks: ${received} deliveries in the last round`)
   } finally {
     service.child.kill('SIGTERM')
     receiver.close()

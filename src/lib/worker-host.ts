@@ -52,7 +52,10 @@ interface OpenJob {
 // starts from a line of JavaScript that loads the entry through tsx's API.
 const fromSource = import.meta.url.endsWith('.ts')
 
-function startWorker(options: WorkerHostOptions): Worker {
+/** Starts a worker on `options.entry`, from sources (through tsx) or compiled. */
+export function startWorker(
+  options: Pick<WorkerHostOptions, 'entry' | 'workerData' | 'maxOldGenerationSizeMb'>,
+): Worker {
   const resourceLimits = { maxOldGenerationSizeMb: options.maxOldGenerationSizeMb }
   if (!fromSource) return new Worker(options.entry, { workerData: options.workerData, resourceLimits })
   const entry = options.entry.href.replace(/\.js$/, '.ts')

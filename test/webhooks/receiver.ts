@@ -52,7 +52,7 @@ export async function startReceiver(path = '/hook'): Promise<Receiver> {
       server.closeAllConnections()
       server.close(() => resolve())
     })
-  receiver.until = async (predicate, ms = 10_000) => {
+  receiver.until = async (predicate, ms = 30_000) => {
     const end = Date.now() + ms
     while (!predicate(received)) {
       if (Date.now() > end)

@@ -1,8 +1,8 @@
+import { setMaxListeners } from 'node:events'
 import http from 'node:http'
 import https from 'node:https'
 import type { LookupFunction } from 'node:net'
 import { setImmediate as yieldToEvents } from 'node:timers/promises'
-import type { FastifyBaseLogger } from 'fastify'
 import { Webhook } from 'standardwebhooks'
 import type { WebhookConfig } from '../../config.js'
 import type { Db } from '../../db/client.js'
@@ -19,10 +19,13 @@ import {
   type DeliveryRow,
   dueSubscriptions,
   findWebhook,
+  insertDelivery,
   logDelivery,
   type NewDelivery,
+  pruneDeliveries,
   recordFailure,
   signingSecrets,
+  statesOfRevision,
   wants,
 } from './webhooks-repository.js'
 
@@ -135,24 +138,209 @@ export function retryDelay(attempt: number, baseMs: number, maxMs: number, rando
   return Math.round(full * (0.75 + 0.25 * random))
 }
 
+/** Where the loop's warnings and errors go (the app's logger, or the worker's line to it). */
+export interface DeliveryLogger {
+  warn(fields: Record<string, unknown>, msg: string): void
+  error(fields: Record<string, unknown>, msg: string): void
+}
+
+/**
+ * Runs `work` in one short write transaction, in the service's write turn (on the request
+ * thread: `writeTurn`; in the delivery worker: a turn lent by the request thread).
+ */
+export type Writer = <T>(work: (tx: Tx) => T) => Promise<T>
+
+/** The request thread's writer: the service's write turn, then an immediate transaction. */
+export const inTurn =
+  (db: Db): Writer =>
+  (work) =>
+    writeTurn(db).run(() => db.transaction((tx) => work(tx), { behavior: 'immediate' }))
+
+/** How long feed entries read for one subscription are reused for the others. */
+const WINDOW_MS = 1000
+/** Feed entries kept for reuse: subscriptions further behind than this read their own. */
+const WINDOW_ROWS = 2000
+
+/**
+ * The feed as the delivery loop reads it: subscriptions at about the same position (the usual
+ * case: all caught up, following the writes) share one read of each entry, one serialization
+ * per redaction and one computation of its states, instead of one per subscription. Entries
+ * are reused for at most a second after the window was first read, so a revision scrubbed by
+ * an erasure is not sent from memory later than an in-flight delivery would have been.
+ */
+class FeedWindow {
+  private rows: RevisionRow[] = []
+  /** `rows` holds every entry with from < seq <= through (webhook revisions aside). */
+  private from = 0
+  private through = 0
+  private readAt = 0
+  private readonly payloads = new Map<number, string>()
+  private readonly states = new Map<number, string[]>()
+
+  constructor(private readonly db: Db) {}
+
+  after(position: number, limit: number): RevisionRow[] {
+    const fresh = Date.now() - this.readAt < WINDOW_MS
+    if (!fresh || position < this.from || position > this.through) {
+      this.rows = []
+      this.from = position
+      this.through = position
+      this.readAt = Date.now()
+      this.payloads.clear()
+      this.states.clear()
+    }
+    let lo = 0
+    let hi = this.rows.length
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1
+      if ((this.rows[mid] as RevisionRow).seq <= position) lo = mid + 1
+      else hi = mid
+    }
+    const out = this.rows.slice(lo, lo + limit)
+    if (out.length === limit) return out
+    // The window ends before `limit` entries: what was committed since is read once, for all.
+    const more = listChanges(this.db, this.through, limit - out.length)
+    this.rows.push(...more)
+    this.through = more.at(-1)?.seq ?? this.through
+    const over = this.rows.length - WINDOW_ROWS
+    if (over > 0) {
+      this.from = (this.rows[over - 1] as RevisionRow).seq
+      this.rows.splice(0, over)
+    }
+    return out.concat(more)
+  }
+
+  payload(row: RevisionRow, includeRestricted: boolean): string {
+    const key = row.seq * 2 + (includeRestricted ? 1 : 0)
+    let text = this.payloads.get(key)
+    if (text === undefined) {
+      if (this.payloads.size >= 2 * WINDOW_ROWS) this.payloads.clear()
+      text = serializeRevision(presentRevision(row, includeRestricted))
+      this.payloads.set(key, text)
+    }
+    return text
+  }
+
+  statesOf = (row: RevisionRow): string[] => {
+    let codes = this.states.get(row.seq)
+    if (codes === undefined) {
+      if (this.states.size >= WINDOW_ROWS) this.states.clear()
+      codes = statesOfRevision(this.db, row)
+      this.states.set(row.seq, codes)
+    }
+    return codes
+  }
+}
+
+/** What one attempt leaves in the database: a log entry, a new position, a failure or a disable. */
+interface Bookkeeping {
+  webhookId: string
+  entry?: NewDelivery
+  position?: number
+  failure?: { attempt: number; nextAttemptAt: number; since: number }
+  disable?: string
+}
+
+/**
+ * The loop's writes, gathered: every subscription's attempts since the last commit go into one
+ * short transaction (one write turn), not one each. A caller waits for its record's commit
+ * only where the next step reads it back (the end of a drain).
+ */
+class Ledger {
+  private pending: { item: Bookkeeping; done: () => void }[] = []
+  private flushing: Promise<void> | null = null
+
+  constructor(
+    private readonly write: Writer,
+    private readonly keep: number,
+    private readonly log: DeliveryLogger,
+  ) {}
+
+  record(item: Bookkeeping): Promise<void> {
+    return new Promise((done) => {
+      this.pending.push({ item, done })
+      this.flushing ??= this.flush()
+    })
+  }
+
+  /** Every record so far committed (or failed and logged). */
+  async idle(): Promise<void> {
+    while (this.flushing) await this.flushing
+  }
+
+  private async flush(): Promise<void> {
+    try {
+      while (this.pending.length > 0) {
+        // The attempts that end in this turn of the event loop go together.
+        await yieldToEvents()
+        const batch = this.pending.splice(0)
+        try {
+          await this.write((tx) => apply(tx, batch, this.keep))
+        } catch (err) {
+          // Positions not stored are sent again: at least once still holds.
+          this.log.error({ err }, 'webhook delivery bookkeeping failed')
+        }
+        for (const { done } of batch) done()
+      }
+    } finally {
+      this.flushing = null
+    }
+  }
+}
+
+function apply(tx: Tx, batch: { item: Bookkeeping }[], keep: number): void {
+  const live = new Map<string, boolean>()
+  const logged = new Set<string>()
+  for (const { item } of batch) {
+    const id = item.webhookId
+    let exists = live.get(id)
+    if (exists === undefined) {
+      exists = findWebhook(tx, id) !== undefined
+      live.set(id, exists)
+    }
+    // Deleted while the request was out: its log and position are gone with it.
+    if (!exists) continue
+    if (item.entry) {
+      insertDelivery(tx, item.entry)
+      logged.add(id)
+    }
+    if (item.position !== undefined) advance(tx, id, item.position)
+    if (item.failure) {
+      const { attempt, nextAttemptAt, since } = item.failure
+      recordFailure(tx, id, attempt, nextAttemptAt, since)
+    }
+    if (item.disable) disable(tx, id, item.disable)
+  }
+  for (const id of logged) pruneDeliveries(tx, id, keep)
+}
+
 /**
  * The delivery loop: for each active subscription, sends the feed entries after its stored
  * position in order, one request in flight per subscription, and stores the new position
- * after each success. It reads committed data only and writes its bookkeeping in its own short
- * transactions, in the service's write turn, so it never delays a request's write.
+ * after each success. It reads committed data only and writes its bookkeeping in short
+ * batched transactions through `write`, so it never delays a request's write for long. In a
+ * running service it lives in its own worker thread (delivery-runner.ts).
  */
 export class DeliveryLoop {
   private timer: NodeJS.Timeout | undefined
   private timerAt = Number.POSITIVE_INFINITY
   private readonly running = new Map<string, Promise<void>>()
   private readonly aborts = new AbortController()
+  private readonly feed: FeedWindow
+  private readonly ledger: Ledger
   private stopped = false
 
   constructor(
     private readonly db: Db,
     private readonly config: WebhookConfig,
-    private readonly log: FastifyBaseLogger,
-  ) {}
+    private readonly log: DeliveryLogger,
+    private readonly write: Writer = inTurn(db),
+  ) {
+    // One listener per request in flight, one request per subscription: no leak to warn about.
+    setMaxListeners(0, this.aborts.signal)
+    this.feed = new FeedWindow(db)
+    this.ledger = new Ledger(write, config.logKeep, log)
+  }
 
   start(): void {
     this.schedule(0)
@@ -163,11 +351,13 @@ export class DeliveryLoop {
     this.schedule(0)
   }
 
+  /** Aborts the requests in flight and stores what was delivered. */
   async stop(): Promise<void> {
     this.stopped = true
     clearTimeout(this.timer)
     this.aborts.abort()
     await Promise.allSettled(this.running.values())
+    await this.ledger.idle()
   }
 
   private schedule(delayMs: number): void {
@@ -198,99 +388,90 @@ export class DeliveryLoop {
     this.schedule(this.config.pollMs)
   }
 
-  private write<T>(work: (tx: Tx) => T): Promise<T> {
-    return writeTurn(this.db).run(() => this.db.transaction((tx) => work(tx), { behavior: 'immediate' }))
-  }
-
-  /** Sends what a subscription has not had yet, until it is caught up or an attempt fails. */
+  /**
+   * Sends what a subscription has not had yet, until it is caught up or an attempt fails. Its
+   * position is read once and kept here while it runs; it ends when its records are committed,
+   * so the next drain of the same subscription reads them back.
+   */
   private async drain(id: string): Promise<void> {
-    while (!this.stopped) {
-      const webhook = findWebhook(this.db, id)
-      const cursor = cursorOf(this.db, id)
-      if (!webhook?.active || !cursor || cursor.nextAttemptAt > Date.now()) return
-      const rows = listChanges(this.db, cursor.position, BATCH)
-      if (rows.length === 0) return
-      let passed = cursor.position
-      let attempt = cursor.attempt
+    let webhook = findWebhook(this.db, id)
+    const cursor = cursorOf(this.db, id)
+    if (!webhook?.active || !cursor || cursor.nextAttemptAt > Date.now()) return
+    let position = cursor.position
+    let attempt = cursor.attempt
+    let failingSince = cursor.failingSince
+    while (!this.stopped && webhook?.active) {
+      const rows = this.feed.after(position, BATCH)
+      if (rows.length === 0) break
+      const secrets = signingSecrets(this.db, id, new Date())
       for (const row of rows) {
-        if (this.stopped) return
-        if (!wants(this.db, webhook, row)) {
-          passed = row.seq
+        if (this.stopped) break
+        if (!wants(this.db, webhook, row, this.feed.statesOf)) {
+          position = row.seq
           continue
         }
-        if (passed > cursor.position) {
-          const to = passed
-          await this.write((tx) => advance(tx, id, to))
-        }
         attempt += 1
-        if (!(await this.deliver(webhook.id, webhook.url, webhook.includeRestricted, row, attempt))) return
-        attempt = 0
-        passed = row.seq
+        const result = await send(
+          webhook.url,
+          this.config,
+          this.config.timeoutMs,
+          String(row.seq),
+          this.feed.payload(row, webhook.includeRestricted),
+          secrets,
+          this.aborts.signal,
+        )
+        // Cut short by shutdown: not the target's fault; the entry is sent again after the restart.
+        if (this.stopped) break
+        const entry: NewDelivery = {
+          webhookId: id,
+          kind: 'change',
+          seq: row.seq,
+          attempt,
+          at: now(),
+          status: result.status,
+          durationMs: result.durationMs,
+          error: result.error,
+        }
+        if (result.ok) {
+          void this.ledger.record({ webhookId: id, entry, position: row.seq })
+          position = row.seq
+          attempt = 0
+          failingSince = null
+          continue
+        }
+        await this.ledger.record(this.failed(entry, position, failingSince, result))
+        this.log.warn(
+          { webhookId: id, seq: row.seq, attempt, status: result.status, error: result.error },
+          'webhook delivery failed',
+        )
+        return
       }
-      if (passed > cursor.position) {
-        const to = passed
-        await this.write((tx) => advance(tx, id, to))
-      }
+      webhook = findWebhook(this.db, id)
       await yieldToEvents()
     }
+    await this.ledger.record({ webhookId: id, position })
   }
 
-  private async deliver(
-    id: string,
-    url: string,
-    includeRestricted: boolean,
-    row: RevisionRow,
-    attempt: number,
-  ): Promise<boolean> {
-    const payload = serializeRevision(presentRevision(row, includeRestricted))
-    const secrets = signingSecrets(this.db, id, new Date())
-    const result = await send(
-      url,
-      this.config,
-      this.config.timeoutMs,
-      String(row.seq),
-      payload,
-      secrets,
-      this.aborts.signal,
-    )
-    // Cut short by shutdown: not the target's fault; the entry is sent again after the restart.
-    if (this.stopped) return false
-    const entry: NewDelivery = {
-      webhookId: id,
-      kind: 'change',
-      seq: row.seq,
-      attempt,
-      at: now(),
-      status: result.status,
-      durationMs: result.durationMs,
-      error: result.error,
-    }
-    await this.write((tx) => {
-      // Deleted while the request was out: its log and position are gone with it.
-      if (!findWebhook(tx, id)) return
-      logDelivery(tx, entry, this.config.logKeep)
-      if (result.ok) return advance(tx, id, row.seq)
-      if (result.status === 410) return disable(tx, id, `The target answered 410 Gone at ${entry.at}`)
-      const nowMs = Date.now()
-      const since = cursorOf(tx, id)?.failingSince ?? nowMs
-      if (nowMs - since >= this.config.disableAfterMs) {
-        return disable(
-          tx,
-          id,
-          `Deliveries failed continuously since ${new Date(since).toISOString()}; the last error: ${result.error}`,
-        )
+  /** A failed attempt's record: 410 disables, so does failing for too long; otherwise a retry later. */
+  private failed(
+    entry: NewDelivery,
+    position: number,
+    failingSince: number | null,
+    result: SendResult,
+  ): Bookkeeping {
+    const record = { webhookId: entry.webhookId, entry, position }
+    if (result.status === 410) return { ...record, disable: `The target answered 410 Gone at ${entry.at}` }
+    const nowMs = Date.now()
+    const since = failingSince ?? nowMs
+    if (nowMs - since >= this.config.disableAfterMs) {
+      return {
+        ...record,
+        disable: `Deliveries failed continuously since ${new Date(since).toISOString()}; the last error: ${result.error}`,
       }
-      const next = nowMs + retryDelay(attempt, this.config.retryBaseMs, this.config.retryMaxMs)
-      recordFailure(tx, id, attempt, next, since)
-      this.schedule(next - nowMs)
-    })
-    if (!result.ok) {
-      this.log.warn(
-        { webhookId: id, seq: row.seq, attempt, status: result.status, error: result.error },
-        'webhook delivery failed',
-      )
     }
-    return result.ok
+    const next = nowMs + retryDelay(entry.attempt, this.config.retryBaseMs, this.config.retryMaxMs)
+    this.schedule(next - nowMs)
+    return { ...record, failure: { attempt: entry.attempt, nextAttemptAt: next, since } }
   }
 
   /** Sends a signed ping now (whatever the subscription's state) and logs it. */

@@ -2,18 +2,19 @@ import type { FastifyPluginAsync } from 'fastify'
 import fp from 'fastify-plugin'
 import type { WebhookConfig } from '../../config.js'
 import type { Db } from '../../db/client.js'
-import { DeliveryLoop } from './delivery.js'
+import { deliveries } from './delivery-runner.js'
 import { webhooksRoutes } from './webhooks-routes.js'
 
 const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
 
 /**
  * Webhook subscriptions and their delivery loop. The loop starts when the app is ready (unless
- * WEBHOOK_DELIVERY is off), wakes after every successful write so deliveries follow commits
- * closely, and is stopped, in-flight requests aborted, when the app closes.
+ * WEBHOOK_DELIVERY is off), in its own worker thread (delivery-runner.ts), wakes after every
+ * successful write so deliveries follow commits closely, and is stopped, in-flight requests
+ * aborted and what was delivered stored, when the app closes.
  */
 const webhooks: FastifyPluginAsync<{ db: Db; config: WebhookConfig }> = async (app, { db, config }) => {
-  const loop = new DeliveryLoop(db, config, app.log.child({ module: 'webhooks' }))
+  const loop = deliveries(db, config, app.log.child({ module: 'webhooks' }))
   await app.register(webhooksRoutes, { db, config, loop })
   if (!config.delivery) return
   app.addHook('onReady', async () => loop.start())

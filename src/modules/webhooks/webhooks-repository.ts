@@ -159,18 +159,53 @@ export function dueSubscriptions(db: Tx, nowMs: number): DueSubscription[] {
     .all()
 }
 
+/** Whether any subscription is active (the delivery worker is started only then). */
+export function anyActive(db: Tx): boolean {
+  return (
+    statement(
+      db,
+      'webhook-any-active',
+      () => 'select 1 from webhooks where active = 1 and deleted_at is null limit 1',
+    ).get() !== undefined
+  )
+}
+
 export type NewDelivery = Omit<DeliveryRow, 'id'>
 
 /** Logs an attempt and drops the subscription's entries beyond the newest `keep`. */
 export function logDelivery(tx: Tx, entry: NewDelivery, keep: number): DeliveryRow {
   const row = tx.insert(webhookDeliveries).values(entry).returning().get()
+  pruneDeliveries(tx, entry.webhookId, keep)
+  return row
+}
+
+/** Logs attempts without reading them back (the delivery loop's batches). */
+export function insertDelivery(tx: Tx, entry: NewDelivery): void {
+  statement(
+    tx,
+    'webhook-log-insert',
+    () =>
+      'insert into webhook_deliveries (webhook_id, kind, seq, attempt, at, status, duration_ms, error) values (?, ?, ?, ?, ?, ?, ?, ?)',
+  ).run(
+    entry.webhookId,
+    entry.kind,
+    entry.seq,
+    entry.attempt,
+    entry.at,
+    entry.status,
+    entry.durationMs,
+    entry.error,
+  )
+}
+
+/** Drops the subscription's log entries beyond the newest `keep`. */
+export function pruneDeliveries(tx: Tx, webhookId: string, keep: number): void {
   statement(
     tx,
     'webhook-log-prune',
     () =>
       'delete from webhook_deliveries where webhook_id = ? and id <= (select id from webhook_deliveries where webhook_id = ? order by id desc limit 1 offset ?)',
-  ).run(entry.webhookId, entry.webhookId, keep)
-  return row
+  ).run(webhookId, webhookId, keep)
 }
 
 /** The delivery log, newest first. */
@@ -287,12 +322,17 @@ export function statesOfRevision(db: Tx, row: RevisionRow): string[] {
 }
 
 /** Whether the subscription's filters let the change through. */
-export function wants(db: Tx, webhook: WebhookRow, row: RevisionRow): boolean {
+export function wants(
+  db: Tx,
+  webhook: WebhookRow,
+  row: RevisionRow,
+  statesOf: (row: RevisionRow) => string[] = (r) => statesOfRevision(db, r),
+): boolean {
   if (row.entity === 'webhook') return false
   if (webhook.entities && !webhook.entities.includes(row.entity)) return false
   if (webhook.states) {
     const filter = webhook.states
-    return statesOfRevision(db, row).some((code) => filter.includes(code))
+    return statesOf(row).some((code) => filter.includes(code))
   }
   return true
 }

@@ -25,7 +25,7 @@ import { requireScope, requireUnlimited } from '../../plugins/auth.js'
 import { issuesToErrors, validationProblem } from '../../plugins/errors.js'
 import { listHistory } from '../revisions/revisions-repository.js'
 import { findState } from '../states/states-repository.js'
-import type { DeliveryLoop } from './delivery.js'
+import type { Deliveries } from './delivery-runner.js'
 import { resolveTarget, UnresolvedTarget, UnsafeTarget } from './targets.js'
 import {
   currentSecret,
@@ -114,7 +114,7 @@ async function checkTarget(url: string, config: WebhookConfig): Promise<void> {
 export const webhooksRoutes: FastifyPluginAsyncZod<{
   db: Db
   config: WebhookConfig
-  loop: DeliveryLoop
+  loop: Deliveries
 }> = async (app, { db, config, loop }) => {
   const load = (tx: Tx, id: string) => {
     const row = findWebhook(tx, id)

@@ -1,0 +1,210 @@
+import type { Worker } from 'node:worker_threads'
+import type { FastifyBaseLogger } from 'fastify'
+import type { WebhookConfig } from '../../config.js'
+import type { Db } from '../../db/client.js'
+import { startWorker } from '../../lib/worker-host.js'
+import { writeTurn } from '../../lib/write-turn.js'
+import { DeliveryLoop } from './delivery.js'
+import {
+  type DeliveryReply,
+  type DeliveryRequest,
+  type DeliveryWorkerData,
+  LEASE_ASKED,
+  LEASE_GRANTED,
+  waitAsync,
+} from './delivery-protocol.js'
+import { anyActive, type DeliveryRow } from './webhooks-repository.js'
+
+/** What the routes and hooks see of the delivery loop, wherever it runs. */
+export interface Deliveries {
+  start(): void
+  /** A write committed: look for new entries now. */
+  nudge(): void
+  ping(webhookId: string, url: string): Promise<DeliveryRow>
+  stop(): Promise<void>
+}
+
+/**
+ * The delivery loop, off the request thread: in a worker with its own connection. A private
+ * in-memory database (`:memory:`, the tests' default) cannot be opened by a second connection,
+ * and with WEBHOOK_DELIVERY off only pings are sent; both run on the request thread.
+ */
+export function deliveries(db: Db, config: WebhookConfig, log: FastifyBaseLogger): Deliveries {
+  if (db.$client.memory || !config.delivery) return new DeliveryLoop(db, config, log)
+  return new ThreadedDeliveries(db, config, log)
+}
+
+/** The worker's heap: a window of feed entries and the requests in flight. */
+const WORKER_MEMORY_MB = 64
+/** A worker that died is started again after this long. */
+const RESTART_MS = 1000
+/** How long a stopping worker gets to store what it delivered. */
+const STOP_MS = 10_000
+
+interface Running {
+  worker: Worker
+  lease: Int32Array
+  exited: Promise<void>
+  stopped: Promise<void>
+}
+
+class ThreadedDeliveries implements Deliveries {
+  private running: Running | null = null
+  private readonly pings = new Map<number, { resolve(row: DeliveryRow): void; reject(err: Error): void }>()
+  private nextJob = 1
+  private nudged = false
+  private stopping = false
+  private restart: NodeJS.Timeout | undefined
+  private poll: NodeJS.Timeout | undefined
+
+  constructor(
+    private readonly db: Db,
+    private readonly config: WebhookConfig,
+    private readonly log: FastifyBaseLogger,
+  ) {}
+
+  start(): void {
+    this.wake()
+    // Subscriptions written by another process (the CLI) start the worker too.
+    this.poll = setInterval(() => this.wake(), this.config.pollMs)
+    this.poll.unref()
+  }
+
+  nudge(): void {
+    if (!this.running) {
+      this.wake()
+      return
+    }
+    // Many writes in one turn of the event loop: one message.
+    if (this.nudged) return
+    this.nudged = true
+    setImmediate(() => {
+      this.nudged = false
+      this.send({ kind: 'nudge' })
+    })
+  }
+
+  ping(webhookId: string, url: string): Promise<DeliveryRow> {
+    if (!this.running) this.spawn()
+    const job = this.nextJob++
+    return new Promise((resolve, reject) => {
+      this.pings.set(job, { resolve, reject })
+      if (!this.send({ kind: 'ping', job, webhookId, url })) {
+        this.pings.delete(job)
+        reject(new Error('the webhook delivery worker is not running'))
+      }
+    })
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true
+    clearTimeout(this.restart)
+    clearInterval(this.poll)
+    const running = this.running
+    if (!running) return
+    running.worker.postMessage({ kind: 'stop' } satisfies DeliveryRequest)
+    let timer: NodeJS.Timeout | undefined
+    await Promise.race([
+      running.stopped,
+      running.exited,
+      new Promise((resolve) => {
+        timer = setTimeout(resolve, STOP_MS)
+      }),
+    ])
+    clearTimeout(timer)
+    await running.worker.terminate()
+  }
+
+  private send(message: DeliveryRequest): boolean {
+    if (!this.running) return false
+    this.running.worker.postMessage(message)
+    return true
+  }
+
+  /**
+   * Starts the worker once a subscription is active: a service without subscriptions (most
+   * test and development instances) spends no thread, memory or start-up on deliveries.
+   */
+  private wake(): void {
+    if (!this.running && !this.stopping && !this.restart && anyActive(this.db)) this.spawn()
+  }
+
+  private spawn(): void {
+    this.restart = undefined
+    if (this.stopping || this.running) return
+    const lease = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT))
+    const workerData: DeliveryWorkerData = {
+      databasePath: this.db.$client.name,
+      config: this.config,
+      lease: lease.buffer as SharedArrayBuffer,
+    }
+    const worker = startWorker({
+      entry: new URL('./delivery-worker.js', import.meta.url),
+      workerData,
+      maxOldGenerationSizeMb: WORKER_MEMORY_MB,
+    })
+    let onExit = () => {}
+    let onStopped = () => {}
+    const running: Running = {
+      worker,
+      lease,
+      exited: new Promise((resolve) => {
+        onExit = resolve
+      }),
+      stopped: new Promise((resolve) => {
+        onStopped = resolve
+      }),
+    }
+    worker.on('message', (message: DeliveryReply) => {
+      switch (message.kind) {
+        case 'turn':
+          void this.lend(running)
+          break
+        case 'log':
+          this.log[message.log.level](message.log.fields, message.log.msg)
+          break
+        case 'pinged':
+          this.pings.get(message.job)?.resolve(message.row)
+          this.pings.delete(message.job)
+          break
+        case 'ping-failed':
+          this.pings.get(message.job)?.reject(new Error(`webhook ping failed: ${message.message}`))
+          this.pings.delete(message.job)
+          break
+        case 'stopped':
+          onStopped()
+          break
+      }
+    })
+    worker.on('error', (err) => this.log.error({ err }, 'webhook delivery worker failed'))
+    worker.on('exit', (code) => {
+      onExit()
+      if (this.running === running) this.running = null
+      const open = [...this.pings.values()]
+      this.pings.clear()
+      for (const job of open) job.reject(new Error(`the webhook delivery worker exited (code ${code})`))
+      if (this.stopping) return
+      this.log.error({ code }, 'webhook delivery worker exited; starting it again')
+      this.restart = setTimeout(() => this.spawn(), RESTART_MS)
+      this.restart.unref()
+    })
+    // The server keeps the process alive; the worker never does on its own.
+    worker.unref()
+    this.running = running
+  }
+
+  /**
+   * Lends the write turn to the worker: its place in the queue is taken like any write route's,
+   * and held only until its transaction ends (or it dies).
+   */
+  private lend(running: Running): Promise<void> {
+    return writeTurn(this.db).run(async () => {
+      const { lease } = running
+      // Asked and given up in the meantime (the worker waited too long): nothing to lend.
+      if (Atomics.compareExchange(lease, 0, LEASE_ASKED, LEASE_GRANTED) !== LEASE_ASKED) return
+      Atomics.notify(lease, 0)
+      const waiting = waitAsync(lease, 0, LEASE_GRANTED)
+      if (waiting.async) await Promise.race([waiting.value, running.exited])
+    })
+  }
+}

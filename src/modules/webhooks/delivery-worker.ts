@@ -1,0 +1,89 @@
+import { parentPort, workerData } from 'node:worker_threads'
+import { openDatabase } from '../../db/client.js'
+import { WriteTurn } from '../../lib/write-turn.js'
+import { type DeliveryLogger, DeliveryLoop, type Writer } from './delivery.js'
+import {
+  type DeliveryReply,
+  type DeliveryRequest,
+  type DeliveryWorkerData,
+  LEASE_ASKED,
+  LEASE_IDLE,
+  waitAsync,
+} from './delivery-protocol.js'
+
+/**
+ * The delivery worker: the whole delivery loop (feed reads, serialization, signing, HTTP, the
+ * delivery log and positions) on its own thread and its own connection to the service's
+ * database (WAL: it reads the last committed state while requests write). Its writes wait for
+ * the request thread's write turn, lent through shared memory, so a request's write never
+ * meets a locked database.
+ */
+const port = parentPort
+if (!port) throw new Error('delivery-worker.ts runs as a worker thread')
+const data = workerData as DeliveryWorkerData
+const db = openDatabase(data.databasePath)
+const lease = new Int32Array(data.lease)
+const post = (message: DeliveryReply) => port.postMessage(message)
+
+/** Longer than any write turn a request holds (an import's is seconds). */
+const LEASE_WAIT_MS = 120_000
+
+/**
+ * Asks for the write turn and runs `work` the moment it is lent. The worker keeps delivering
+ * while it waits (its event loop, mostly idle on the network, picks the loan up at once); its
+ * own writes (the ledger, pings) take turns among themselves first, as the lease is one word.
+ */
+const turns = new WriteTurn()
+const write: Writer = (work) =>
+  turns.run(async () => {
+    Atomics.store(lease, 0, LEASE_ASKED)
+    post({ kind: 'turn' })
+    const waiting = waitAsync(lease, 0, LEASE_ASKED, LEASE_WAIT_MS)
+    if (waiting.async) await waiting.value
+    // Not lent in time: take the request back (the request thread, lending late, sees it gone).
+    if (Atomics.compareExchange(lease, 0, LEASE_ASKED, LEASE_IDLE) === LEASE_ASKED) {
+      throw new Error(`the write turn was not lent within ${LEASE_WAIT_MS} ms`)
+    }
+    try {
+      return db.transaction((tx) => work(tx), { behavior: 'immediate' })
+    } finally {
+      Atomics.store(lease, 0, LEASE_IDLE)
+      Atomics.notify(lease, 0)
+    }
+  })
+
+/** Errors cross the thread boundary as the fields pino would have logged. */
+function wireFields(fields: Record<string, unknown>): Record<string, unknown> {
+  const { err, ...rest } = fields
+  if (!(err instanceof Error)) return fields
+  return { ...rest, err: { type: err.name, message: err.message, stack: err.stack } }
+}
+
+const log: DeliveryLogger = {
+  warn: (fields, msg) => post({ kind: 'log', log: { level: 'warn', fields: wireFields(fields), msg } }),
+  error: (fields, msg) => post({ kind: 'log', log: { level: 'error', fields: wireFields(fields), msg } }),
+}
+
+const loop = new DeliveryLoop(db, data.config, log, write)
+
+port.on('message', (request: DeliveryRequest) => {
+  switch (request.kind) {
+    case 'nudge':
+      loop.nudge()
+      break
+    case 'ping':
+      loop.ping(request.webhookId, request.url).then(
+        (row) => post({ kind: 'pinged', job: request.job, row }),
+        (err: unknown) => post({ kind: 'ping-failed', job: request.job, message: String(err) }),
+      )
+      break
+    case 'stop':
+      void loop.stop().finally(() => {
+        db.$client.close()
+        post({ kind: 'stopped' })
+      })
+      break
+  }
+})
+
+loop.start()
