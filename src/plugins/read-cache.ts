@@ -2,6 +2,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { LRUCache } from 'lru-cache'
 import type { Db } from '../db/client.js'
+import { shareDisclosed } from '../lib/access-log.js'
 import { feedHead } from '../lib/feed-head.js'
 import { today } from '../lib/tenure.js'
 import { readsRestricted } from './auth.js'
@@ -25,7 +26,7 @@ interface Cached {
   body: Buffer
   headers: Record<string, string>
   /** The contacts whose restricted values the body carries, for the access log of each hit. */
-  contacts: string[] | null
+  contacts: Set<string> | null
 }
 
 /** Headers a cached answer carries again; everything else is per request (x-request-id). */
@@ -85,7 +86,7 @@ const readCache: FastifyPluginAsync<ReadCacheOptions> = async (app, { db, maxByt
     const hit = cache?.get(`${tag} ${request.url}`)
     readCacheLookups.inc({ result: hit ? 'hit' : 'miss' })
     if (hit) {
-      if (hit.contacts) request.disclosedContacts = new Set(hit.contacts)
+      if (hit.contacts) shareDisclosed(request, hit.contacts)
       // Bytes with their content-type: Fastify sends them as they are, no serializer runs.
       return reply.header('etag', etag).headers(hit.headers).send(hit.body)
     }
@@ -103,7 +104,7 @@ const readCache: FastifyPluginAsync<ReadCacheOptions> = async (app, { db, maxByt
           const value = reply.getHeader(name)
           if (value !== undefined) headers[name] = String(value)
         }
-        const contacts = request.disclosedContacts ? [...request.disclosedContacts] : null
+        const contacts = request.disclosedContacts ? new Set(request.disclosedContacts) : null
         cache.set(key, {
           body: typeof payload === 'string' ? Buffer.from(payload) : payload,
           headers,
