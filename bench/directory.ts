@@ -6,6 +6,9 @@
  * first with `npm run build`), or with BENCH_PROFILE=1 under `node --cpu-prof` (profiles in tmp/).
  *
  *   npm run build && BENCH_SECONDS=5 BENCH_ROUNDS=3 npx tsx bench/directory.ts
+ *
+ * BENCH_BEFORE=<folder> also runs <folder>/dist/server.js (another commit's build) in the same
+ * rounds, for before/after ratios on a shared machine.
  */
 import { type ChildProcess, spawn } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync } from 'node:fs'
@@ -25,6 +28,8 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 5)
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50)
 const PROFILE = process.env.BENCH_PROFILE === '1'
 const dbPath = process.env.BENCH_DB ?? 'tmp/bench-directory.db'
+// Ports of their own: other benches on the machine use the 38xx of bench/run.ts.
+const PORT = Number(process.env.BENCH_PORT ?? 47110)
 const children: ChildProcess[] = []
 
 function buildDataSet() {
@@ -85,67 +90,78 @@ async function main() {
     PROFILE
       ? ['--cpu-prof', '--cpu-prof-dir=tmp', `--cpu-prof-name=${name}.cpuprofile`, '--max-semi-space-size=8']
       : ['--max-semi-space-size=8']
-  const cachedPid = await start([...node('cached'), 'dist/server.js'], { ...env, PORT: '3811' }, '/readyz')
-  const uncachedPid = await start(
-    [...node('uncached'), 'dist/server.js'],
-    { ...env, PORT: '3812', READ_CACHE_MB: '0' },
-    '/readyz',
-  )
-  const barePid = await start(
-    [...node('bare'), '--import', 'tsx', 'bench/bare-server.ts'],
-    { DATABASE_PATH: dbPath, PORT: '3813' },
-    '/directory?state=AD',
-  )
+  const page = '?state=KG&limit=50'
+  const bare = {
+    name: 'bare',
+    pid: await start(
+      [...node('bare'), '--import', 'tsx', 'bench/bare-server.ts'],
+      { DATABASE_PATH: dbPath, PORT: String(PORT) },
+      '/directory?state=AD',
+    ),
+    url: `http://127.0.0.1:${PORT}/directory${page}`,
+  }
+  // The service as built in dist/, and with BENCH_BEFORE=<folder> another build of it (its
+  // dist/server.js) in the same rounds: before and after a change, beside the same bare server.
+  const builds: [string, string][] = [['', 'dist/server.js']]
+  if (process.env.BENCH_BEFORE) builds.push(['before ', `${process.env.BENCH_BEFORE}/dist/server.js`])
+  const services: { name: string; pid: number; url: string }[] = []
+  let port = PORT
+  for (const [label, script] of builds) {
+    for (const cached of [true, false]) {
+      const name = `${label}${cached ? 'cached' : 'uncached'}`
+      port++
+      const pid = await start(
+        [...node(name.replace(' ', '-')), script],
+        { ...env, PORT: String(port), ...(cached ? {} : { READ_CACHE_MB: '0' }) },
+        '/readyz',
+      )
+      services.push({ name, pid, url: `http://127.0.0.1:${port}/v1/directory${page}` })
+    }
+  }
   const token = await new SignJWT({ scope: 'directory:read' })
     .setProtectedHeader({ alg: 'HS256' })
     .setSubject('bench')
     .setExpirationTime('1h')
     .sign(new TextEncoder().encode(SECRET))
   const auth = { authorization: `Bearer ${token}` }
-  const page = '?state=KG&limit=50'
-  const cached = `http://127.0.0.1:3811/v1/directory${page}`
-  const uncached = `http://127.0.0.1:3812/v1/directory${page}`
-  const bare = `http://127.0.0.1:3813/directory${page}`
-  const sample = (await (await fetch(uncached, { headers: auth })).json()) as { items: unknown[] }
-  if (sample.items.length !== 50) throw new Error(`expected a page of 50, got ${sample.items.length}`)
-  for (const [url, headers] of [
-    [bare, {}],
-    [cached, auth],
-    [uncached, auth],
-  ] as const) {
-    await autocannon({ url, connections: CONNECTIONS, duration: 2, headers })
+  for (const s of services) {
+    const sample = (await (await fetch(s.url, { headers: auth })).json()) as { items: unknown[] }
+    if (sample.items.length !== 50)
+      throw new Error(`${s.name}: expected a page of 50, got ${sample.items.length}`)
   }
-  const ratios = {
-    cached: [] as number[],
-    uncached: [] as number[],
-    p99: [] as number[],
-    cachedCpu: [] as number[],
-    uncachedCpu: [] as number[],
-  }
+  await autocannon({ url: bare.url, connections: CONNECTIONS, duration: 2 })
+  for (const s of services)
+    await autocannon({ url: s.url, connections: CONNECTIONS, duration: 2, headers: auth })
+
+  const ratios = new Map(
+    services.map((s) => [s.name, { rps: [] as number[], p99: [] as number[], cpu: [] as number[] }]),
+  )
   for (let round = 1; round <= ROUNDS; round++) {
-    const b = await load(barePid, bare)
-    const c = await load(cachedPid, cached, auth)
-    const u = await load(uncachedPid, uncached, auth)
-    ratios.cached.push(c.rps / b.rps)
-    ratios.uncached.push(u.rps / b.rps)
-    ratios.p99.push(u.p99 / b.p99)
-    ratios.cachedCpu.push(b.cpu / c.cpu)
-    ratios.uncachedCpu.push(b.cpu / u.cpu)
-    const cpu = (r: { cpu: number }) => `${r.cpu.toFixed(2)} ms CPU/req`
-    console.log(
-      `round ${round}: bare ${b.rps.toFixed(0)} req/s p99 ${b.p99} ms ${cpu(b)} · cached ${c.rps.toFixed(0)} (${(c.rps / b.rps).toFixed(2)}×) ${cpu(c)} · ` +
-        `uncached ${u.rps.toFixed(0)} (${(u.rps / b.rps).toFixed(2)}×) p99 ${u.p99} ms (${(u.p99 / b.p99).toFixed(2)}×) ${cpu(u)}`,
-    )
+    const b = await load(bare.pid, bare.url)
+    const line = [
+      `round ${round}: bare ${b.rps.toFixed(0)} req/s p99 ${b.p99} ms ${b.cpu.toFixed(2)} ms CPU/req`,
+    ]
+    for (const s of services) {
+      const r = await load(s.pid, s.url, auth)
+      const x = ratios.get(s.name) as { rps: number[]; p99: number[]; cpu: number[] }
+      x.rps.push(r.rps / b.rps)
+      x.p99.push(r.p99 / b.p99)
+      x.cpu.push(b.cpu / r.cpu)
+      line.push(
+        `${s.name} ${r.rps.toFixed(0)} (${(r.rps / b.rps).toFixed(2)}×) p99 ${r.p99} ms (${(r.p99 / b.p99).toFixed(2)}×) ${r.cpu.toFixed(2)} ms CPU/req`,
+      )
+    }
+    console.log(line.join(' · '))
   }
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number
-  console.log(
-    `median ratios: uncached ${median(ratios.uncached).toFixed(2)} (bar ≥ 0.8) · cached ${median(ratios.cached).toFixed(2)} (bar ≥ 3) · uncached p99 ${median(ratios.p99).toFixed(2)} (bar ≤ 1.5)`,
-  )
   // On a shared machine throughput follows the CPU the other processes leave; CPU per request
   // does not: bare CPU/req ÷ service CPU/req is the throughput ratio a quiet machine would show.
-  console.log(
-    `median CPU-per-request ratios (bare ÷ service): uncached ${median(ratios.uncachedCpu).toFixed(2)} · cached ${median(ratios.cachedCpu).toFixed(2)}`,
-  )
+  for (const [name, x] of ratios) {
+    console.log(
+      `${name}: median req/s ratio ${median(x.rps).toFixed(2)} · p99 ratio ${median(x.p99).toFixed(2)} · ` +
+        `CPU-per-request ratio (bare ÷ service) ${median(x.cpu).toFixed(2)}  [bars: uncached ≥ 0.8, cached ≥ 3, p99 ≤ 1.5]`,
+    )
+  }
 }
 
 try {
