@@ -3,7 +3,7 @@ import type { Db } from '../db/client.js'
 import type { ContactRow, RevisionRow } from '../db/schema.js'
 import { canSeeRestricted } from '../plugins/auth.js'
 import { carriesRestricted, revisionCarriesRestricted } from './restricted.js'
-import { statement } from './statements.js'
+import { insertMany, statement } from './statements.js'
 import type { Tx } from './write-path.js'
 import { writeTurn } from './write-turn.js'
 
@@ -32,6 +32,10 @@ declare module 'fastify' {
   }
 }
 
+// Sets of disclosed contacts kept with a cached page and handed to every request it answers
+// (shareDisclosed): never added to in place.
+const shared = new WeakSet<Set<string>>()
+
 /** Records that the answer carries restricted values of these contacts. */
 export function disclose(request: FastifyRequest, contactIds: Iterable<string>): void {
   if (request.routeOptions.config.accessLog !== 'contacts') {
@@ -39,8 +43,19 @@ export function disclose(request: FastifyRequest, contactIds: Iterable<string>):
       `${request.routeOptions.url} discloses contacts but does not declare accessLog: 'contacts'`,
     )
   }
-  request.disclosedContacts ??= new Set()
-  for (const id of contactIds) request.disclosedContacts.add(id)
+  const current = request.disclosedContacts
+  const set = current && !shared.has(current) ? current : new Set(current)
+  for (const id of contactIds) set.add(id)
+  request.disclosedContacts = set
+}
+
+/**
+ * A cached answer discloses what it disclosed when it was read: the same set for every request
+ * it answers (no copy per request), logged like any other answer.
+ */
+export function shareDisclosed(request: FastifyRequest, contacts: Set<string>): void {
+  shared.add(contacts)
+  request.disclosedContacts = contacts
 }
 
 /** Discloses the contacts of an answer, when the reader sees their restricted values. */
@@ -118,8 +133,23 @@ export interface AccessEntry {
   method: string
   route: string
   requestId: string
-  contactIds: string[]
+  contactIds: ReadonlySet<string> | readonly string[]
 }
+
+// The JSON of a shared set (a cached page's contacts), written once however many reads log it.
+const jsonOfSet = new WeakMap<ReadonlySet<string>, string>()
+function contactIdsJson(ids: AccessEntry['contactIds']): string {
+  if (Array.isArray(ids)) return JSON.stringify(ids)
+  const set = ids as ReadonlySet<string>
+  let json = jsonOfSet.get(set)
+  if (json === undefined) {
+    json = JSON.stringify([...set])
+    jsonOfSet.set(set, json)
+  }
+  return json
+}
+
+const COLUMNS = ['at', 'reader', 'method', 'route', 'request_id', 'contact_ids']
 
 const FLUSH_MS = 1000
 const FLUSH_SIZE = 500
@@ -174,15 +204,13 @@ export class AccessLogWriter {
 }
 
 export function writeEntries(db: Db, entries: AccessEntry[]): void {
-  db.transaction((tx) => {
-    const insert = statement(
-      tx,
-      'access-log:insert',
-      () =>
-        'insert into access_log (at, reader, method, route, request_id, contact_ids) values (?, ?, ?, ?, ?, ?)',
-    )
-    for (const e of entries) {
-      insert.run(e.at, e.reader, e.method, e.route, e.requestId, JSON.stringify(e.contactIds))
-    }
-  })
+  const rows = entries.map((e) => [
+    e.at,
+    e.reader,
+    e.method,
+    e.route,
+    e.requestId,
+    contactIdsJson(e.contactIds),
+  ])
+  db.transaction((tx) => insertMany(tx, 'access_log', COLUMNS, rows))
 }

@@ -46,7 +46,7 @@ const accessLogPlugin: FastifyPluginAsync<AccessLogOptions> = async (app, { db, 
       method: request.method,
       route: request.routeOptions.url ?? request.url,
       requestId: request.id,
-      contactIds: [...contacts],
+      contactIds: contacts,
     })
   })
 

@@ -2,6 +2,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { LRUCache } from 'lru-cache'
 import type { Db } from '../db/client.js'
+import { shareDisclosed } from '../lib/access-log.js'
 import { feedHead } from '../lib/feed-head.js'
 import { today } from '../lib/tenure.js'
 import { readsRestricted } from './auth.js'
@@ -21,10 +22,11 @@ declare module 'fastify' {
 }
 
 interface Cached {
-  body: string
+  /** The answer as sent (pages are serialized to bytes; see lib/serializer.ts). */
+  body: Buffer
   headers: Record<string, string>
   /** The contacts whose restricted values the body carries, for the access log of each hit. */
-  contacts: string[] | null
+  contacts: Set<string> | null
 }
 
 /** Headers a cached answer carries again; everything else is per request (x-request-id). */
@@ -44,15 +46,28 @@ export interface ReadCacheOptions {
 const readCache: FastifyPluginAsync<ReadCacheOptions> = async (app, { db, maxBytes }) => {
   const cache =
     maxBytes > 0
-      ? new LRUCache<string, Cached>({ maxSize: maxBytes, sizeCalculation: (c) => c.body.length * 2 + 256 })
+      ? new LRUCache<string, Cached>({ maxSize: maxBytes, sizeCalculation: (c) => c.body.length + 256 })
       : null
   app.decorateRequest('feedTag', null)
 
+  // The media type is negotiated later; the Accept header decides it, so it is part of the tag.
+  // Clients send the same few Accept values: each is encoded once.
+  const media = new Map<string, string>()
+  const mediaPart = (accept: string) => {
+    let part = media.get(accept)
+    if (part === undefined) {
+      part = Buffer.from(accept).toString('base64url').slice(0, 48)
+      if (accept.length <= 256) {
+        if (media.size >= 256) media.clear()
+        media.set(accept, part)
+      }
+    }
+    return part
+  }
+
   const tagOf = (request: FastifyRequest, reply: FastifyReply) => {
     const visibility = readsRestricted(request.principal) ? 'r' : 'p'
-    const accept = request.headers.accept ?? ''
-    // The media type is negotiated later; the Accept header decides it, so it is part of the tag.
-    const media = Buffer.from(accept).toString('base64url').slice(0, 48)
+    const media = mediaPart(request.headers.accept ?? '')
     reply.header('vary', 'Accept, Authorization')
     return `${feedHead(db)}.${today()}.${visibility}.${media}`
   }
@@ -71,9 +86,9 @@ const readCache: FastifyPluginAsync<ReadCacheOptions> = async (app, { db, maxByt
     const hit = cache?.get(`${tag} ${request.url}`)
     readCacheLookups.inc({ result: hit ? 'hit' : 'miss' })
     if (hit) {
-      if (hit.contacts) request.disclosedContacts = new Set(hit.contacts)
-      reply.header('etag', etag).headers(hit.headers)
-      return reply.serializer((s: unknown) => s as string).send(hit.body)
+      if (hit.contacts) shareDisclosed(request, hit.contacts)
+      // Bytes with their content-type: Fastify sends them as they are, no serializer runs.
+      return reply.header('etag', etag).headers(hit.headers).send(hit.body)
     }
   })
 
@@ -81,7 +96,7 @@ const readCache: FastifyPluginAsync<ReadCacheOptions> = async (app, { db, maxByt
     const tag = request.feedTag
     if (tag === null || reply.statusCode !== 200) return payload
     reply.header('etag', `W/"${tag}"`)
-    if (cache && typeof payload === 'string') {
+    if (cache && (typeof payload === 'string' || Buffer.isBuffer(payload))) {
       const key = `${tag} ${request.url}`
       if (!cache.has(key)) {
         const headers: Record<string, string> = {}
@@ -89,8 +104,12 @@ const readCache: FastifyPluginAsync<ReadCacheOptions> = async (app, { db, maxByt
           const value = reply.getHeader(name)
           if (value !== undefined) headers[name] = String(value)
         }
-        const contacts = request.disclosedContacts ? [...request.disclosedContacts] : null
-        cache.set(key, { body: payload, headers, contacts })
+        const contacts = request.disclosedContacts ? new Set(request.disclosedContacts) : null
+        cache.set(key, {
+          body: typeof payload === 'string' ? Buffer.from(payload) : payload,
+          headers,
+          contacts,
+        })
       }
     }
     return payload

@@ -60,13 +60,22 @@ const HELD = 'a.start_date <= @asOf and (a.end_date is null or a.end_date > @asO
  * With a search, the matching holders are few and one query sorts them.
  */
 export function listDirectory(db: Db, filter: DirectoryFilter) {
-  return paginate(db, filter, sortKey, (after, take) => {
-    const ids = filter.search ? searchedIds(db, filter, after, take) : segmentIds(db, filter, after, take)
-    return ids.length === 0 ? [] : entriesOf(db, ids)
-  })
+  return paginate(db, filter, sortKey, (after, take) =>
+    (filter.search ? searchedRows(db, filter, after, take) : segmentRows(db, filter, after, take)).map(
+      toEntry,
+    ),
+  )
 }
 
-function segmentIds(db: Db, filter: DirectoryFilter, after: string | undefined, take: number): string[] {
+type Raw = Record<string, unknown>
+
+// Each query reads the page's full rows as it walks them (the joins are there for the live
+// filters anyway): one statement per segment, no second query for the rows.
+const SELECT = Object.values(columns)
+  .map((c) => c.select)
+  .join(', ')
+
+function segmentRows(db: Db, filter: DirectoryFilter, after: string | undefined, take: number): Raw[] {
   const scope =
     (filter.state ? 'a.state_code = @state and ' : '') +
     (filter.organizationId ? 'a.organization_id = @organizationId and ' : '') +
@@ -77,7 +86,7 @@ function segmentIds(db: Db, filter: DirectoryFilter, after: string | undefined, 
     roleId: filter.roleId,
     asOf: filter.asOf,
   }
-  const ids: string[] = []
+  const rows: Raw[] = []
   let afterRole: string | undefined
   if (after) {
     // The rest of the cursor's role first: its segment from the cursor on, then its others.
@@ -97,13 +106,11 @@ function segmentIds(db: Db, filter: DirectoryFilter, after: string | undefined, 
           db,
           `directory-segment:${scope}:${keyed}`,
           () =>
-            `select a.id ${JOINS} where ${scope}a.role_id = @segmentRole and a.is_primary = @primary and ${LIVE} and ${HELD}` +
+            `select ${SELECT} ${JOINS} where ${scope}a.role_id = @segmentRole and a.is_primary = @primary and ${LIVE} and ${HELD}` +
             `${keyed ? ' and (a.start_date, a.id) > (@start, @id)' : ''} order by a.start_date, a.id limit @take`,
-        )
-          .pluck()
-          .all({ ...params, segmentRole: role, primary, start, id, take: take - ids.length }) as string[]
-        ids.push(...found)
-        if (ids.length === take) return ids
+        ).all({ ...params, segmentRole: role, primary, start, id, take: take - rows.length }) as Raw[]
+        rows.push(...found)
+        if (rows.length === take) return rows
       }
     }
   }
@@ -113,19 +120,17 @@ function segmentIds(db: Db, filter: DirectoryFilter, after: string | undefined, 
     db,
     `directory-roles:${scope}:${afterRole !== undefined}`,
     () =>
-      `select a.id from roles r cross join assignments a on a.role_id = r.id
+      `select ${SELECT} from roles r cross join assignments a on a.role_id = r.id
         join contacts c on c.id = a.contact_id
         join organizations o on o.id = a.organization_id
        where ${scope}r.deleted_at is null and ${LIVE} and ${HELD}${afterRole !== undefined ? ' and r.key > @afterRole' : ''}
        order by r.key, a.is_primary desc, a.start_date, a.id limit @take`,
-  )
-    .pluck()
-    .all({ ...params, afterRole, take: take - ids.length }) as string[]
-  ids.push(...rest)
-  return ids
+  ).all({ ...params, afterRole, take: take - rows.length }) as Raw[]
+  rows.push(...rest)
+  return rows
 }
 
-function searchedIds(db: Db, filter: DirectoryFilter, after: string | undefined, take: number): string[] {
+function searchedRows(db: Db, filter: DirectoryFilter, after: string | undefined, take: number): Raw[] {
   const where = [LIVE, HELD]
   const params: Record<string, unknown> = { asOf: filter.asOf, take }
   if (filter.state) {
@@ -159,35 +164,16 @@ function searchedIds(db: Db, filter: DirectoryFilter, after: string | undefined,
     db,
     `directory-page:${conditions}`,
     () =>
-      `select a.id ${JOINS} where ${conditions} order by r.key, a.is_primary desc, a.start_date, a.id limit @take`,
-  )
-    .pluck()
-    .all(params) as string[]
+      `select ${SELECT} ${JOINS} where ${conditions} order by r.key, a.is_primary desc, a.start_date, a.id limit @take`,
+  ).all(params) as Raw[]
 }
 
-/** The page's full rows by primary key, in the order of `ids`. */
-function entriesOf(db: Db, ids: string[]): Entry[] {
-  const rows = statement(
-    db,
-    'directory-rows',
-    () =>
-      `select ${Object.values(columns)
-        .map((c) => c.select)
-        .join(', ')} ${JOINS} where a.id in (select value from json_each(?))`,
-  ).all(JSON.stringify(ids)) as Record<string, unknown>[]
-  const byId = new Map(
-    rows.map((raw) => {
-      const entry: Entry = {
-        assignment: columns.assignment.read(raw),
-        role: columns.role.read(raw),
-        contact: columns.contact.read(raw),
-        organization: columns.organization.read(raw),
-      }
-      return [entry.assignment.id, entry]
-    }),
-  )
-  return ids.map((id) => byId.get(id) as Entry)
-}
+const toEntry = (raw: Raw): Entry => ({
+  assignment: columns.assignment.read(raw),
+  role: columns.role.read(raw),
+  contact: columns.contact.read(raw),
+  organization: columns.organization.read(raw),
+})
 
 /** Whose tenures to list: a contact's, or an organization's people's. */
 export type TenureOwner = { contactId: string } | { organizationId: string }
@@ -209,16 +195,14 @@ export function listTenures(
     page,
     (e: Entry) => e.assignment.id,
     (after, take) => {
-      const ids = statement(
+      const rows = statement(
         db,
         `tenures:${column}:${after !== undefined}`,
         () =>
-          `select a.id ${JOINS} where ${column} = @ownerId and ${LIVE}` +
+          `select ${SELECT} ${JOINS} where ${column} = @ownerId and ${LIVE}` +
           `${after !== undefined ? ' and a.id > @after' : ''} order by a.id limit @take`,
-      )
-        .pluck()
-        .all({ ownerId, after, take }) as string[]
-      return ids.length === 0 ? [] : entriesOf(db, ids)
+      ).all({ ownerId, after, take }) as Raw[]
+      return rows.map(toEntry)
     },
   )
 }
