@@ -1,5 +1,4 @@
 import { maxHeaderSize } from 'node:http'
-import accepts from '@fastify/accepts'
 import helmet from '@fastify/helmet'
 import Fastify, { type FastifyServerOptions } from 'fastify'
 import { validatorCompiler } from 'fastify-type-provider-zod'
@@ -107,7 +106,6 @@ export async function buildApp({ config, db, logger = false }: AppDeps) {
 
   await app.register(errorsPlugin)
   await app.register(helmet, { global: true })
-  await app.register(accepts)
   await app.register(corsPlugin, { origins: config.corsOrigins })
   await app.register(authPlugin, { jwt: config.jwt, publicRead: config.publicRead })
   await app.register(textHygienePlugin)

@@ -338,7 +338,11 @@ export const searchDocuments = sqliteTable(
     restrictedPlain: text('restricted_plain').notNull(),
     restrictedFolded: text('restricted_folded').notNull(),
   },
-  (t) => [uniqueIndex('search_documents_entity_uq').on(t.entity, t.entityId)],
+  (t) => [
+    uniqueIndex('search_documents_entity_uq').on(t.entity, t.entityId),
+    // The start-up check counts current documents by folding: from this index, not the table.
+    index('search_documents_folding_idx').on(t.folding),
+  ],
 )
 
 /**

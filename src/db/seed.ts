@@ -1,10 +1,16 @@
-import worldCountries, { type Countries } from 'world-countries'
+import { createRequire } from 'node:module'
+import type { Countries } from 'world-countries'
+import { lazy } from '../lib/lazy.js'
 import { createRecord, newId, type WriteContext } from '../lib/write-path.js'
 import type { Db } from './client.js'
 import { roles, states } from './schema.js'
 
-// The package is CommonJS (module.exports = the array); its typings describe an ES default.
-const countries = worldCountries as unknown as Countries
+// The package is CommonJS (module.exports = the array), 1.4 MB of JSON: loaded only when the
+// database was not seeded from this very version (parsing it is about 35 ms of every start-up).
+const countries = lazy<Countries>('world-countries')
+const { version: countriesVersion } = createRequire(import.meta.url)('world-countries/package.json') as {
+  version: string
+}
 
 /** The 57 OSCE participating States (DESIGN.md). */
 export const OSCE_PARTICIPATING = new Set(
@@ -86,8 +92,21 @@ export const DEFAULT_ROLES = [
 
 const SEED: WriteContext = { actor: 'system:seed', requestId: 'seed' }
 
+/**
+ * What a complete seed was made from, kept in `settings` (`seeded-from`): a start-up that finds
+ * the same source skips the seed. A newer package (a new member State) or a new default role
+ * changes it, and the seed runs again, adding only what is absent.
+ */
+export const seedSource = () =>
+  `world-countries ${countriesVersion}; roles ${DEFAULT_ROLES.map(([key]) => key).join(' ')}`
+
+const SEEDED_FROM = 'seeded-from'
+
 /** Loads the states and the default roles that are absent; running it twice changes nothing. */
 export function seed(db: Db): { states: number; roles: number } {
+  const source = seedSource()
+  const seededFrom = db.$client.prepare('select value from settings where name = ?').pluck().get(SEEDED_FROM)
+  if (seededFrom === source) return { states: 0, roles: 0 }
   return db.transaction((tx) => {
     const haveStates = new Set(
       tx
@@ -105,7 +124,7 @@ export function seed(db: Db): { states: number; roles: number } {
     )
     let addedStates = 0
     let addedRoles = 0
-    const members = countries
+    const members = countries()
       .filter((c) => c.unMember || c.cca2 === 'VA')
       .sort((a, b) => a.cca2.localeCompare(b.cca2))
     for (const c of members) {
@@ -132,6 +151,11 @@ export function seed(db: Db): { states: number; roles: number } {
       createRecord(tx, SEED, 'role', { id: newId(), key, name, description, domain })
       addedRoles++
     }
+    db.$client
+      .prepare(
+        'insert into settings (name, value) values (?, ?) on conflict (name) do update set value = excluded.value',
+      )
+      .run(SEEDED_FROM, source)
     return { states: addedStates, roles: addedRoles }
   })
 }

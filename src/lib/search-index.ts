@@ -181,16 +181,17 @@ export function unindexRecord(tx: Tx, entity: SearchedEntity, id: string): void 
  * Indexes live records that have no document or one folded by older rules (a database from
  * before search, or after the folding changed), in one transaction. Runs after migrations.
  */
+/**
+ * Every live record has a current document: answered from indexes alone (each start-up runs
+ * it; scanning the documents themselves took 20–40 ms on 23,000 contacts).
+ */
+export const INDEX_COMPLETE = `select (select count(*) from contacts where deleted_at is null)
+      + (select count(*) from organizations where deleted_at is null)
+      = (select count(*) from search_documents where folding = ?)`
+
 export function ensureSearchIndex(db: Db): number {
   // The usual case, answered from counts: every live record has a current document.
-  const complete = db.$client
-    .prepare(
-      `select (select count(*) from contacts where deleted_at is null)
-            + (select count(*) from organizations where deleted_at is null)
-            = (select count(*) from search_documents where folding = ?)`,
-    )
-    .pluck()
-    .get(FOLDING_VERSION)
+  const complete = db.$client.prepare(INDEX_COMPLETE).pluck().get(FOLDING_VERSION)
   if (complete === 1) return 0
   const stale = <T extends typeof contacts | typeof organizations>(table: T, entity: SearchedEntity) =>
     db

@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import fastifyStatic from '@fastify/static'
-import type { FastifyPluginAsync } from 'fastify'
+import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import type { OidcConfig } from '../config.js'
 import { ProblemError, problemType } from '../lib/problem.js'
 
@@ -48,19 +47,20 @@ const notBuilt = () =>
     { type: problemType('not-ready'), headers: { 'retry-after': '10' } },
   )
 
-/**
- * The staff console at /console/: the files Vite built, with every other path under /console/
- * answered by index.html (the console's own router shows the page), and the public
- * configuration the console reads at start. A client of the public API only: nothing here
- * reads the database.
- */
-const consolePlugin: FastifyPluginAsync<ConsoleOptions> = async (app, { oidc, root = CONSOLE_DIST }) => {
-  const csp = consoleCsp(oidc)
-  app.addHook('onSend', async (_request, reply, payload) => {
-    reply.header('content-security-policy', csp)
-    return payload
-  })
+// Hop-by-hop and length headers belong to the file app's own (injected) response.
+const NOT_FORWARDED = new Set(['connection', 'keep-alive', 'transfer-encoding', 'date', 'content-length'])
 
+/**
+ * The console's files, in a Fastify instance of their own built on the first request for one:
+ * @fastify/static and what it loads (about 20 files, 50–80 ms of CPU) are not needed to answer
+ * the API, so they stay out of start-up (a measured bar), as the documentation app does.
+ */
+async function buildFileApp(root: string): Promise<FastifyInstance> {
+  const [{ default: Fastify }, { default: fastifyStatic }] = await Promise.all([
+    import('fastify'),
+    import('@fastify/static'),
+  ])
+  const app = Fastify({ routerOptions: { ignoreTrailingSlash: true } })
   await app.register(fastifyStatic, {
     root,
     serve: false,
@@ -74,6 +74,51 @@ const consolePlugin: FastifyPluginAsync<ConsoleOptions> = async (app, { oidc, ro
     },
     preCompressed: true,
   })
+  app.get<{ Params: { '*': string } }>('/console/*', async (request, reply) => {
+    const path = request.params['*']
+    // Built files live under assets/; any other path is a page of the console.
+    return reply.sendFile(path.startsWith('assets/') ? path : 'index.html')
+  })
+  await app.ready()
+  return app
+}
+
+/**
+ * The staff console at /console/: the files Vite built, with every other path under /console/
+ * answered by index.html (the console's own router shows the page), and the public
+ * configuration the console reads at start. A client of the public API only: nothing here
+ * reads the database.
+ */
+const consolePlugin: FastifyPluginAsync<ConsoleOptions> = async (app, { oidc, root = CONSOLE_DIST }) => {
+  const csp = consoleCsp(oidc)
+  app.addHook('onSend', async (_request, reply, payload) => {
+    reply.header('content-security-policy', csp)
+    return payload
+  })
+
+  let fileApp: Promise<FastifyInstance> | undefined
+  app.addHook('onClose', async () => {
+    if (fileApp) await (await fileApp).close()
+  })
+  const serveFile = async (request: FastifyRequest, reply: FastifyReply, url: string) => {
+    if (!consoleBuilt(root)) throw notBuilt()
+    fileApp ??= buildFileApp(root).catch((err) => {
+      fileApp = undefined
+      throw err
+    })
+    // Always a GET: for a HEAD, Fastify drops the body here and keeps its length.
+    const res = await (await fileApp).inject({ method: 'GET', url, headers: request.headers })
+    // Errors are the service's own: problem+json, like every other answer.
+    if (res.statusCode === 404) return reply.callNotFound()
+    if (res.statusCode >= 500) throw new Error(`the console's file app answered ${res.statusCode}`)
+    if (res.statusCode >= 400) {
+      throw new ProblemError(res.statusCode, `The console file cannot be served as asked (${res.statusCode})`)
+    }
+    for (const [name, value] of Object.entries(res.headers)) {
+      if (!NOT_FORWARDED.has(name) && value !== undefined) reply.header(name, value)
+    }
+    return reply.code(res.statusCode).send(res.rawPayload.length > 0 ? res.rawPayload : undefined)
+  }
 
   const config = { oidc }
   app.get('/console/config.json', { schema: { hide: true } }, async (_request, reply) => {
@@ -82,17 +127,13 @@ const consolePlugin: FastifyPluginAsync<ConsoleOptions> = async (app, { oidc, ro
   })
 
   // With ignoreTrailingSlash, /console and /console/ are this route; the wildcard needs a name.
-  app.get('/console', { schema: { hide: true } }, async (_request, reply) => {
-    if (!consoleBuilt(root)) throw notBuilt()
-    return reply.sendFile('index.html')
-  })
-  app.get<{ Params: { '*': string } }>('/console/*', { schema: { hide: true } }, async (request, reply) => {
-    if (!consoleBuilt(root)) throw notBuilt()
-    const path = request.params['*']
-    // Built files live under assets/; any other path is a page of the console.
-    if (path.startsWith('assets/')) return reply.sendFile(path)
-    return reply.sendFile('index.html')
-  })
+  app.get('/console', { schema: { hide: true } }, (request, reply) =>
+    serveFile(request, reply, '/console/index.html'),
+  )
+  // The file app sees the request's own (still encoded) URL.
+  app.get('/console/*', { schema: { hide: true } }, (request, reply) =>
+    serveFile(request, reply, request.url),
+  )
 
   // The service's front door points people to the console and the API documentation.
   app.get('/', { schema: { hide: true } }, async (_request, reply) => {

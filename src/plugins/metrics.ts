@@ -1,39 +1,33 @@
 import type { FastifyPluginAsync } from 'fastify'
-import metricsModule from 'fastify-metrics'
 import fp from 'fastify-plugin'
-import promClient, { Counter, Gauge, Histogram, Registry } from 'prom-client'
+import type { Counter, Histogram } from 'prom-client'
 import type { Db } from '../db/client.js'
 
+type CacheResult = 'hit' | 'miss' | 'not-modified'
+
 /**
- * Durations of imports and exports, for the modules to record (process-wide; every app's
- * registry exposes it). Call `observeJob('import', seconds, 'ok')` when one finishes.
+ * The process-wide metrics (every app's registry exposes them), made by the first app that
+ * serves /metrics: prom-client, fastify-metrics and what they load (about 90 files) are loaded
+ * only with METRICS=admin, not at every start-up (a measured bar). Until then nothing reads
+ * them, so observations are dropped.
  */
-export const jobDuration = new Histogram({
-  name: 'pocdir_job_duration_seconds',
-  help: 'Duration of imports and exports',
-  labelNames: ['kind', 'outcome'] as const,
-  buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
-  registers: [],
-})
+let shared: { jobDuration: Histogram<'kind' | 'outcome'>; readCacheLookups: Counter<'result'> } | null = null
 
 /** Conditional and cached reads (src/plugins/read-cache.ts): hits, misses and 304s. */
-export const readCacheLookups = new Counter({
-  name: 'pocdir_read_cache_lookups_total',
-  help: 'Reads of lists, the directory, reports, history and the feed, by how the page cache answered',
-  labelNames: ['result'] as const,
-  registers: [],
-})
+export const readCacheLookups = {
+  inc(labels: { result: CacheResult }): void {
+    shared?.readCacheLookups.inc(labels)
+  },
+}
 
+/** Durations of imports and exports: call `observeJob('import', seconds, 'ok')` when one finishes. */
 export function observeJob(
   kind: 'import' | 'export',
   seconds: number,
   outcome: 'ok' | 'failed' = 'ok',
 ): void {
-  jobDuration.observe({ kind, outcome }, seconds)
+  shared?.jobDuration.observe({ kind, outcome }, seconds)
 }
-
-// A CommonJS module with an ES default export: under NodeNext the function is its .default.
-const fastifyMetrics = metricsModule.default
 
 export interface MetricsOptions {
   db: Db
@@ -45,9 +39,31 @@ export interface MetricsOptions {
  * and export durations, the page cache's hits and misses, and the change feed's head. Each app has its own registry.
  */
 const metrics: FastifyPluginAsync<MetricsOptions> = async (app, { db }) => {
+  const [{ default: promClient }, { default: metricsModule }] = await Promise.all([
+    import('prom-client'),
+    import('fastify-metrics'),
+  ])
+  const { Counter, Gauge, Histogram, Registry } = promClient
+  // A CommonJS module with an ES default export: under NodeNext the function is its .default.
+  const fastifyMetrics = metricsModule.default
+  shared ??= {
+    jobDuration: new Histogram({
+      name: 'pocdir_job_duration_seconds',
+      help: 'Duration of imports and exports',
+      labelNames: ['kind', 'outcome'] as const,
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
+      registers: [],
+    }),
+    readCacheLookups: new Counter({
+      name: 'pocdir_read_cache_lookups_total',
+      help: 'Reads of lists, the directory, reports, history and the feed, by how the page cache answered',
+      labelNames: ['result'] as const,
+      registers: [],
+    }),
+  }
   const registry = new Registry()
-  registry.registerMetric(jobDuration)
-  registry.registerMetric(readCacheLookups)
+  registry.registerMetric(shared.jobDuration)
+  registry.registerMetric(shared.readCacheLookups)
   const head = db.$client.prepare('select coalesce(max(seq), 0) as seq from revisions').pluck()
   new Gauge({
     name: 'pocdir_feed_head_seq',

@@ -55,6 +55,21 @@ describe('the console is served by the service', () => {
     expect(missing.headers.get('content-type')).toBe('application/problem+json')
   })
 
+  it("passes the file's validators through, and answers a HEAD with the headers and no body", async () => {
+    const html = await (await fetch(`${ui.server.url}/console/`)).text()
+    const js = `${ui.server.url}${/\/console\/assets\/index-[\w-]+\.js/.exec(html)?.[0]}`
+    const first = await fetch(js, { headers: { 'accept-encoding': 'identity' } })
+    const body = await first.arrayBuffer()
+    expect(first.headers.get('etag')).toMatch(/^(W\/)?"[^"]+"$/)
+    expect(Date.parse(first.headers.get('last-modified') ?? '')).not.toBeNaN()
+    const head = await fetch(js, { method: 'HEAD', headers: { 'accept-encoding': 'identity' } })
+    expect(head.status).toBe(200)
+    expect(head.headers.get('content-security-policy')).toBe(CSP)
+    expect(head.headers.get('etag')).toBe(first.headers.get('etag'))
+    expect(head.headers.get('content-length')).toBe(String(body.byteLength))
+    expect((await head.arrayBuffer()).byteLength).toBe(0)
+  })
+
   it('never serves files outside the build', async () => {
     for (const path of ['/console/assets/../../package.json', '/console/assets/%2e%2e/%2e%2e/package.json']) {
       const res = await fetch(`${ui.server.url}${path}`)

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { OSCE_PARTICIPATING, seed } from '../../src/db/seed.js'
+import { openDatabase } from '../../src/db/client.js'
+import { runMigrations } from '../../src/db/migrate.js'
+import { OSCE_PARTICIPATING, seed, seedSource } from '../../src/db/seed.js'
 import { buildTestApp, snapshot } from '../helpers/build-test-app.js'
 import { expectProblem, getJson, type Json, listIds, type TestApp } from './fixtures.js'
 
@@ -103,5 +105,36 @@ describe('seed(db) a second time', () => {
     const before = snapshot(t.db)
     expect(seed(t.db)).toEqual({ states: 0, roles: 0 })
     expect(snapshot(t.db)).toBe(before)
+  })
+})
+
+describe('the seed is skipped when the database was seeded from the same source', () => {
+  it('records its source, skips on the same one, and runs again (adding only what is absent) on another', () => {
+    const db = openDatabase(':memory:')
+    try {
+      runMigrations(db)
+      const source = () =>
+        db.$client.prepare("select value from settings where name = 'seeded-from'").pluck().get()
+      expect(source()).toBeUndefined()
+      expect(seed(db)).toEqual({ states: 194, roles: 11 })
+      expect(source()).toBe(seedSource())
+      expect(seedSource()).toMatch(
+        /^world-countries \d+\.\d+\.\d+; roles national-poc mission-poc .* legal-poc$/,
+      )
+      // The same source: nothing is read or written, even a row removed behind the service's back.
+      db.$client.prepare("delete from roles where key = 'legal-poc'").run()
+      const before = snapshot(db)
+      expect(seed(db)).toEqual({ states: 0, roles: 0 })
+      expect(snapshot(db)).toBe(before)
+      // Another source (a newer package, a new default role): the seed runs and adds what is absent.
+      db.$client
+        .prepare("update settings set value = 'world-countries 0.0.1' where name = 'seeded-from'")
+        .run()
+      expect(seed(db)).toEqual({ states: 0, roles: 1 })
+      expect(db.$client.prepare("select count(*) from roles where key = 'legal-poc'").pluck().get()).toBe(1)
+      expect(source()).toBe(seedSource())
+    } finally {
+      db.$client.close()
+    }
   })
 })

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { runMigrations } from '../../src/db/migrate.js'
+import { INDEX_COMPLETE } from '../../src/lib/search-index.js'
 import { FOLDING_VERSION } from '../../src/lib/search-text.js'
 import { bearer, buildTestApp, snapshot } from '../helpers/build-test-app.js'
 import {
@@ -447,6 +448,20 @@ describe('start-up rebuilds missing and stale documents', () => {
     expect(documentOf(t, 'contact', c.gone?.id), 'a deleted record stays out').toBeUndefined()
     expect(await everyone()).toEqual(expected)
     ftsIntegrityCheck(t)
+  })
+
+  it("the start-up check reads indexes only, never the documents' text", () => {
+    const plan = t.db.$client
+      .prepare(`explain query plan ${INDEX_COMPLETE}`)
+      .all(FOLDING_VERSION)
+      .map((row) => (row as { detail: string }).detail)
+      .filter((detail) => detail.startsWith('SCAN') || detail.startsWith('SEARCH'))
+    expect(plan).toEqual([
+      'SCAN CONSTANT ROW',
+      'SCAN contacts USING INDEX contacts_stale_idx',
+      'SCAN organizations USING INDEX organizations_stale_idx',
+      'SEARCH search_documents USING COVERING INDEX search_documents_folding_idx (folding=?)',
+    ])
   })
 
   it('documents folded by an older version are rebuilt', async () => {

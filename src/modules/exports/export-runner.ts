@@ -2,7 +2,6 @@ import { Readable } from 'node:stream'
 import type { Db } from '../../db/client.js'
 import { fromWire, WorkerHost } from '../../lib/worker-host.js'
 import { observeJob } from '../../plugins/metrics.js'
-import { exportChunks } from './export-jobs.js'
 import type { ExportJob, ExportMessage, ExportReply, ExportWorkerData } from './export-protocol.js'
 
 type Host = WorkerHost<ExportMessage, ExportReply>
@@ -52,10 +51,15 @@ export async function exportStream(
   return stream
 }
 
-function startExport(db: Db, job: ExportJob, disclosed: (contactIds: string[]) => void): Promise<Readable> {
+async function startExport(
+  db: Db,
+  job: ExportJob,
+  disclosed: (contactIds: string[]) => void,
+): Promise<Readable> {
   if (db.$client.memory) {
-    const chunks = exportChunks(db, job, disclosed)
-    return Promise.resolve(Readable.from({ [Symbol.iterator]: () => chunks }))
+    // The job's code is the worker's: loaded here only for an in-memory database.
+    const chunks = (await import('./export-jobs.js')).exportChunks(db, job, disclosed)
+    return Readable.from({ [Symbol.iterator]: () => chunks })
   }
   return new Promise<Readable>((resolve, reject) => {
     let stream: Readable | undefined

@@ -1,7 +1,6 @@
 import type { Db } from '../../db/client.js'
 import { fromWire, WorkerHost } from '../../lib/worker-host.js'
 import { observeJob } from '../../plugins/metrics.js'
-import { importRows } from './import-job.js'
 import type { ImportJob, ImportReply, ImportRequest, ImportWorkerData } from './import-protocol.js'
 import type { ImportResult } from './imports-schemas.js'
 
@@ -38,7 +37,11 @@ export function importRunner(db: Db, workerMemoryMb: number): ImportRunner {
 
 function threadedRunner(db: Db, workerMemoryMb: number): ImportRunner {
   if (db.$client.memory) {
-    return { run: async (job) => importRows(db, job), close: async () => {} }
+    // The job's code is the worker's: loaded here only for an in-memory database.
+    return {
+      run: async (job) => (await import('./import-job.js')).importRows(db, job),
+      close: async () => {},
+    }
   }
   const workerData: ImportWorkerData = { databasePath: db.$client.name }
   const host = new WorkerHost<Omit<ImportRequest, 'id'>, ImportReply>({

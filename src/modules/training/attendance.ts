@@ -11,9 +11,7 @@ import { createRecord, newId, updateRecord, type WriteContext } from '../../lib/
 import { writeTurn } from '../../lib/write-turn.js'
 import { type Principal, requireScope } from '../../plugins/auth.js'
 import { mayChangeContact } from '../contacts/contacts-repository.js'
-import { type ImportFormat, parseImportBody } from '../imports/import-parse.js'
-import { Conflicts, rowsRejected } from '../imports/import-service.js'
-import { PersonIndex } from '../imports/person-match.js'
+import type { ImportFormat } from '../imports/import-parse.js'
 import { assignmentAt, findEvent, findParticipationOf } from './training-repository.js'
 import {
   ATTENDANCE_COLUMNS,
@@ -46,6 +44,26 @@ const AttendanceRow = z
   })
 type AttendanceRow = z.infer<typeof AttendanceRow>
 
+/**
+ * The import's parsing, matching and conflict checks, loaded with the first attendance list
+ * rather than at start-up (they are the import worker's code; the request thread needs them
+ * only here).
+ */
+const importTools = async () => {
+  const [parse, service, match] = await Promise.all([
+    import('../imports/import-parse.js'),
+    import('../imports/import-service.js'),
+    import('../imports/person-match.js'),
+  ])
+  return {
+    parseImportBody: parse.parseImportBody,
+    Conflicts: service.Conflicts,
+    rowsRejected: service.rowsRejected,
+    PersonIndex: match.PersonIndex,
+  }
+}
+type ImportTools = Awaited<ReturnType<typeof importTools>>
+
 const FORMATS: Record<string, ImportFormat> = { 'text/csv': 'csv', 'application/json': 'json' }
 
 class DryRunRollback extends Error {
@@ -63,6 +81,7 @@ type Outcome = 'created' | 'updated' | 'unchanged'
  * it may not change are 403, naming them.
  */
 function applyAttendance(
+  { PersonIndex, Conflicts, rowsRejected }: ImportTools,
   db: Db,
   ctx: WriteContext,
   principal: Principal,
@@ -218,6 +237,8 @@ export const attendanceRoutes: FastifyPluginAsyncZod<{ db: Db; config: Config }>
     async (request) => {
       const principal = requireScope(request, 'directory:write')
       if (!findEvent(db, request.params.id)) throw notFound(`No training event ${request.params.id}`)
+      const tools = await importTools()
+      const { parseImportBody, rowsRejected } = tools
       const mediaType = (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? ''
       const parsed = parseImportBody(
         FORMATS[mediaType] ?? 'json',
@@ -238,7 +259,9 @@ export const attendanceRoutes: FastifyPluginAsyncZod<{ db: Db; config: Config }>
       if (errors.length > 0) throw rowsRejected(errors.sort((a, b) => a.row - b.row))
       const ctx = writeContext(request, principal)
       const dryRun = request.query.dryRun ?? false
-      return writeTurn(db).run(() => applyAttendance(db, ctx, principal, request.params.id, rows, dryRun))
+      return writeTurn(db).run(() =>
+        applyAttendance(tools, db, ctx, principal, request.params.id, rows, dryRun),
+      )
     },
   )
 }

@@ -1,0 +1,168 @@
+/**
+ * The start-up and peak-RSS parts of `npm run bench`, alone (issue #11): faster to repeat on a
+ * shared machine than the whole bench. `npx tsx bench/startup-rss.ts`; STARTS (default 8) starts
+ * to ready, then the directory load of the bench on a cached and an uncached service (ROUNDS ×
+ * SECONDS, default 5 × 6) and their peak RSS (VmHWM). BENCH_DB keeps the data set between runs
+ * (built there when missing); NO_BUILD=1 skips compiling dist/.
+ */
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
+import { existsSync, readFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import autocannon from 'autocannon'
+import { SignJWT } from 'jose'
+import { openDatabase } from '../src/db/client.js'
+import { runMigrations } from '../src/db/migrate.js'
+import { seed } from '../src/db/seed.js'
+import { parseImportBody } from '../src/modules/imports/import-parse.js'
+import { runImport } from '../src/modules/imports/import-service.js'
+import { directoryRows, toCsv } from './dataset.js'
+
+const SECRET = 'bench-secret-0123456789-abcdefghijklmnop'
+const STARTS = Number(process.env.STARTS ?? 8)
+const ROUNDS = Number(process.env.ROUNDS ?? 5)
+const SECONDS = Number(process.env.SECONDS ?? 6)
+const dbPath = process.env.BENCH_DB ?? join(tmpdir(), 'pocdir-startup-rss.db')
+const children: ChildProcess[] = []
+// Ports of their own: other benches may run on the machine.
+const BASE_PORT = Number(process.env.BASE_PORT ?? 4711)
+
+function buildDataset() {
+  const db = openDatabase(dbPath)
+  runMigrations(db)
+  seed(db)
+  const states = (db.$client.prepare('select code from states').all() as { code: string }[]).map(
+    (s) => s.code,
+  )
+  const spread = states.filter((s) => s !== 'TJ' && s !== 'LI')
+  const sized = (state: string, people: number, seed: number) =>
+    directoryRows({ states: [state], people, tenuresPerPerson: 1, organizationsPerState: 15, seed }).map(
+      (r, i) => ({
+        ...r,
+        externalId: `${state}-${i}`,
+        email: `holder.${i}@${state.toLowerCase()}.example.gov`,
+      }),
+    )
+  const batches = [
+    directoryRows({ states: spread, people: 20_000, tenuresPerPerson: 2, organizationsPerState: 15 }),
+    sized('TJ', 3_000, 11),
+    sized('LI', 20, 12),
+  ]
+  for (const batch of batches) {
+    runImport(db, { actor: 'bench', requestId: 'bench' }, parseImportBody('csv', toCsv(batch)), {
+      dryRun: false,
+      limitedTo: null,
+      seesRestricted: true,
+    })
+  }
+  db.$client.pragma('wal_checkpoint(TRUNCATE)')
+  db.$client.close()
+}
+
+function start(env: Record<string, string>): { child: ChildProcess; ready: Promise<number> } {
+  const t0 = performance.now()
+  const child = spawn(process.execPath, ['--max-semi-space-size=8', 'dist/server.js'], {
+    env: {
+      PATH: process.env.PATH ?? '',
+      DATABASE_PATH: dbPath,
+      JWT_SECRET: SECRET,
+      RATE_LIMIT_MAX: '0',
+      LOG_LEVEL: 'warn',
+      ...env,
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  })
+  children.push(child)
+  const ready = (async () => {
+    for (;;) {
+      if (child.exitCode !== null)
+        throw new Error(`the service exited (${child.exitCode}) before it was ready`)
+      try {
+        if ((await fetch(`http://127.0.0.1:${env.PORT}/readyz`)).ok) return performance.now() - t0
+      } catch {
+        // not listening yet
+      }
+      await new Promise((r) => setTimeout(r, 10))
+    }
+  })()
+  return { child, ready }
+}
+
+const stop = (child: ChildProcess) =>
+  new Promise<void>((resolve) => {
+    child.once('exit', () => resolve())
+    child.kill('SIGTERM')
+  })
+
+const rssMb = (pid: number | undefined, field: 'VmHWM' | 'VmRSS') =>
+  Number(new RegExp(`${field}:\\s+(\\d+)`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024
+
+/** CPU time (user + system) the process has used, in ms: less at the mercy of a busy machine than wall time. */
+const cpuMs = (pid: number | undefined) => {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? []
+  return (Number(fields[11]) + Number(fields[12])) * 10
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number
+
+async function main() {
+  if (!existsSync(dbPath)) buildDataset()
+  if (!process.env.NO_BUILD) {
+    execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], {
+      stdio: 'inherit',
+    })
+  }
+  const starts: number[] = []
+  const idle: number[] = []
+  const cpu: number[] = []
+  for (let i = 0; i < STARTS; i++) {
+    const s = start({ PORT: String(BASE_PORT) })
+    starts.push(await s.ready)
+    idle.push(rssMb(s.child.pid, 'VmRSS'))
+    cpu.push(cpuMs(s.child.pid))
+    await stop(s.child)
+  }
+  console.log(
+    `start-up to ready: median ${median(starts).toFixed(0)} ms, min ${Math.min(...starts).toFixed(0)} (${starts.map((t) => t.toFixed(0)).join(', ')}); CPU time median ${median(cpu).toFixed(0)} ms, min ${Math.min(...cpu)} ms; RSS when ready ${median(idle).toFixed(0)} MB`,
+  )
+  if (ROUNDS === 0) return
+
+  const cached = start({ PORT: String(BASE_PORT + 1) })
+  const uncached = start({ PORT: String(BASE_PORT + 2), READ_CACHE_MB: '0' })
+  await Promise.all([cached.ready, uncached.ready])
+  const token = await new SignJWT({ scope: 'directory:read' })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject('bench')
+    .setExpirationTime('1h')
+    .sign(new TextEncoder().encode(SECRET))
+  const headers = { authorization: `Bearer ${token}` }
+  const url = (port: number) => `http://127.0.0.1:${port}/v1/directory?state=KG&limit=50`
+  for (const port of [BASE_PORT + 1, BASE_PORT + 2])
+    await autocannon({ url: url(port), connections: 50, duration: 2, headers })
+  for (let round = 1; round <= ROUNDS; round++) {
+    const line: string[] = []
+    for (const [name, port] of [
+      ['cached', BASE_PORT + 1],
+      ['uncached', BASE_PORT + 2],
+    ] as const) {
+      const r = await autocannon({ url: url(port), connections: 50, duration: SECONDS, headers })
+      if (r.non2xx > 0 || r.errors > 0) throw new Error(`${name}: ${r.non2xx} non-2xx, ${r.errors} errors`)
+      line.push(`${name} ${r.requests.average.toFixed(0)} req/s`)
+    }
+    console.log(`round ${round}: ${line.join(' · ')}`)
+  }
+  const c = rssMb(cached.child.pid, 'VmHWM')
+  const u = rssMb(uncached.child.pid, 'VmHWM')
+  console.log(
+    `peak RSS (VmHWM): cached ${c.toFixed(0)} MB, uncached ${u.toFixed(0)} MB; max ${Math.max(c, u).toFixed(0)} MB`,
+  )
+}
+
+main()
+  .catch((err) => {
+    console.error(err)
+    process.exitCode = 1
+  })
+  .finally(() => {
+    for (const child of children) if (child.exitCode === null) child.kill('SIGTERM')
+  })

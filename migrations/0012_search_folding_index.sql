@@ -1,0 +1,1 @@
+CREATE INDEX `search_documents_folding_idx` ON `search_documents` (`folding`);
