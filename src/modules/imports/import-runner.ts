@@ -8,6 +8,8 @@ import type { ImportResult } from './imports-schemas.js'
 export interface ImportRunner {
   /** Parses, validates and applies one import; the caller holds the write turn. */
   run(job: ImportJob): Promise<ImportResult>
+  /** Gets the worker going while an import's body arrives (it loads its modules meanwhile). */
+  warm(): void
   close(): Promise<void>
 }
 
@@ -32,13 +34,14 @@ export function importRunner(db: Db, workerMemoryMb: number): ImportRunner {
         throw err
       }
     },
+    warm: () => runner.warm(),
     close: () => runner.close(),
   }
 }
 
 function threadedRunner(db: Db, workerMemoryMb: number): ImportRunner {
   if (db.$client.memory) {
-    return { run: async (job) => importRows(db, job), close: async () => {} }
+    return { run: async (job) => importRows(db, job), warm: () => {}, close: async () => {} }
   }
   const workerData: ImportWorkerData = { databasePath: db.$client.name }
   const host = new WorkerHost<Omit<ImportRequest, 'id'>, ImportReply>({
@@ -57,6 +60,7 @@ function threadedRunner(db: Db, workerMemoryMb: number): ImportRunner {
         }, reject)
         handle.send({ kind: 'import', job })
       }),
+    warm: () => host.warm(),
     close: () => host.close(),
   }
 }
