@@ -96,6 +96,16 @@ export class WorkerHost<In, Out extends { id: number }> {
     }
   }
 
+  /**
+   * Starts the worker ahead of a job that is coming (an import whose body is still arriving),
+   * so its start overlaps the wait; unused, it stops after the quiet spell like any idle worker.
+   */
+  warm(): void {
+    if (this.worker) return
+    this.running()
+    this.whenIdle()
+  }
+
   /** Stops the worker (open jobs fail). */
   async close(): Promise<void> {
     if (this.idleTimer) clearTimeout(this.idleTimer)

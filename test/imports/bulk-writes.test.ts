@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createRecord, newId, withBulkCreates } from '../../src/lib/write-path.js'
+import { contactFields } from '../../src/modules/contacts/contact-fields.js'
 import { findContact } from '../../src/modules/contacts/contacts-repository.js'
-import { contactFields } from '../../src/modules/contacts/contacts-routes.js'
 import { bearer, buildTestApp, snapshot } from '../helpers/build-test-app.js'
 
 /**

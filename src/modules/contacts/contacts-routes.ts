@@ -6,13 +6,13 @@ import { registerCrudRoutes } from '../../lib/crud-routes.js'
 import { conflict, forbidden } from '../../lib/problem.js'
 import { mustExist } from '../../lib/references.js'
 import { Id } from '../../lib/schemas.js'
-import { toLatin } from '../../lib/search-text.js'
 import { newId } from '../../lib/write-path.js'
 import { csvHeader, csvLines, csvRowsOf, tenuresOf, toVCard } from '../exports/contact-export.js'
 import { closeExports, exportStream } from '../exports/export-runner.js'
 import { findOrganization } from '../organizations/organizations-repository.js'
 import { findRoleByKeyOrId } from '../roles/roles-repository.js'
 import { findState } from '../states/states-repository.js'
+import { contactFields, contactToInput } from './contact-fields.js'
 import {
   findContact,
   findContactByExternalId,
@@ -28,49 +28,6 @@ import {
   ContactListQuery,
   ContactPatch,
 } from './contacts-schemas.js'
-
-const deriveDisplayName = (given: string | null | undefined, family: string) =>
-  given ? `${given} ${family}` : family
-const deriveLatin = (nameOriginal: string | null, displayName: string) => toLatin(nameOriginal ?? displayName)
-
-/** The stored contact as a create body; derived names are left out so a change to their source re-derives them. */
-export function contactToInput(row: ContactRow): ContactInput {
-  const derivedDisplay = deriveDisplayName(row.givenName, row.familyName)
-  return {
-    honorific: row.honorific,
-    givenName: row.givenName,
-    familyName: row.familyName,
-    displayName: row.displayName === derivedDisplay ? undefined : row.displayName,
-    nameOriginal: row.nameOriginal,
-    nameLatin: row.nameLatin === deriveLatin(row.nameOriginal, row.displayName) ? undefined : row.nameLatin,
-    positionTitle: row.positionTitle,
-    languages: row.languages,
-    contactDetails: row.contactDetails,
-    notes: row.notes,
-    externalId: row.externalId,
-  }
-}
-
-/** Validated input to stored fields, deriving displayName and nameLatin when absent. */
-export function contactFields(input: ContactInput, id: string, current: ContactRow | undefined) {
-  const displayName = input.displayName ?? deriveDisplayName(input.givenName, input.familyName)
-  const nameOriginal = input.nameOriginal ?? null
-  return {
-    id,
-    honorific: input.honorific ?? null,
-    givenName: input.givenName ?? null,
-    familyName: input.familyName,
-    displayName,
-    nameOriginal,
-    nameLatin: input.nameLatin ?? deriveLatin(nameOriginal, displayName),
-    positionTitle: input.positionTitle ?? null,
-    languages: [...new Set(input.languages ?? [])],
-    contactDetails: input.contactDetails ?? [],
-    notes: input.notes ?? null,
-    externalId: input.externalId ?? null,
-    lastVerifiedAt: current?.lastVerifiedAt ?? null,
-  }
-}
 
 /** The contacts list with its filters resolved (an unknown state, organization or role is 400). */
 export function listContactsFiltered(

@@ -7,6 +7,8 @@ import type { ImportResult } from './imports-schemas.js'
 export interface ImportRunner {
   /** Parses, validates and applies one import; the caller holds the write turn. */
   run(job: ImportJob): Promise<ImportResult>
+  /** Gets the worker going while an import's body arrives (it loads its modules meanwhile). */
+  warm(): void
   close(): Promise<void>
 }
 
@@ -31,6 +33,7 @@ export function importRunner(db: Db, workerMemoryMb: number): ImportRunner {
         throw err
       }
     },
+    warm: () => runner.warm(),
     close: () => runner.close(),
   }
 }
@@ -40,6 +43,7 @@ function threadedRunner(db: Db, workerMemoryMb: number): ImportRunner {
     // The job's code is the worker's: loaded here only for an in-memory database.
     return {
       run: async (job) => (await import('./import-job.js')).importRows(db, job),
+      warm: () => {},
       close: async () => {},
     }
   }
@@ -60,6 +64,7 @@ function threadedRunner(db: Db, workerMemoryMb: number): ImportRunner {
         }, reject)
         handle.send({ kind: 'import', job })
       }),
+    warm: () => host.warm(),
     close: () => host.close(),
   }
 }

@@ -12,17 +12,20 @@ import {
   roles,
   states,
 } from '../../db/schema.js'
+import { rebuildPays, withoutSecondaryIndexes } from '../../lib/bulk-indexes.js'
 import { phoneNumbers } from '../../lib/contact-details.js'
 import { forbidden, ProblemError, problemType, type RowError } from '../../lib/problem.js'
 import { MAX_DETAILS } from '../../lib/schemas.js'
+import { statement } from '../../lib/statements.js'
 import {
   createRecord,
   newId,
+  type Tx,
   updateRecord,
   type WriteContext,
   withBulkCreates,
 } from '../../lib/write-path.js'
-import { contactFields, contactToInput } from '../contacts/contacts-routes.js'
+import { contactFields, contactToInput } from '../contacts/contact-fields.js'
 import type { ParsedRows } from './import-parse.js'
 import { type ImportResult, ImportRow, ImportRowByKey } from './imports-schemas.js'
 import { PersonIndex } from './person-match.js'
@@ -60,14 +63,20 @@ class Tally {
  * and conflicts with nothing; rows that repeat a value agree.
  */
 export class Conflicts {
-  private readonly first = new Map<string, { row: number; value: string }>()
+  // Per record, per field: the first row that gave a value. Keyed record first, so a row's
+  // fields share one lookup of the record instead of building a key per field.
+  private readonly first = new Map<string, Record<string, { row: number; value: string }>>()
   readonly errors: RowError[] = []
   /** `record` keys the record; `what` names it in the message ("the same person"). */
   note(record: string, what: string, field: string, row: number, value: string | undefined) {
     if (value === undefined) return
-    const key = `${record}|${field}`
-    const first = this.first.get(key)
-    if (!first) this.first.set(key, { row, value })
+    let fields = this.first.get(record)
+    if (!fields) {
+      fields = {}
+      this.first.set(record, fields)
+    }
+    const first = fields[field]
+    if (!first) fields[field] = { row, value }
     else if (first.value !== value) {
       this.errors.push(
         {
@@ -92,6 +101,11 @@ export const rowsRejected = (errors: RowError[]) =>
   })
 
 class DryRunRollback extends Error {}
+
+const revisionCount = (tx: Tx) =>
+  statement(tx, 'revisions:count', () => 'select count(*) from revisions')
+    .pluck()
+    .get() as number
 
 const orgKey = (stateCode: string | null, name: string) =>
   `${stateCode ?? ''}|${name.toLowerCase().replace(/\s+/g, ' ').trim()}`
@@ -306,187 +320,205 @@ export function applyRows(
         const conflicts = new Conflicts()
 
         let done = 0
+        // A large import into a small directory builds the big tables' indexes once at the end.
+        const tenureRows = rows.filter((r) => r.data.startDate !== undefined).length
+        const rebuilt = (
+          [
+            ['contacts', rows.length, people.size],
+            ['assignments', tenureRows, tenures.size],
+            ['revisions', rows.length + tenureRows, revisionCount(tx)],
+          ] as const
+        )
+          .filter(([, adding, existing]) => rebuildPays(adding, existing))
+          .map(([table]) => table)
         // Creates go out as multi-row inserts; updates flush them first (see withBulkCreates).
-        withBulkCreates(tx, () => {
-          for (const { row, data: r, phone } of rows) {
-            if (onProgress && ++done % 500 === 0) onProgress(done, rows.length)
-            // The person.
-            const email: ContactDetail | undefined = r.email
-              ? { type: 'email', value: r.email, label: null, visibility: r.emailVisibility ?? 'restricted' }
-              : undefined
-            const phoneDetail: ContactDetail | undefined = phone
-              ? { type: 'phone', value: phone, label: null, visibility: r.phoneVisibility ?? 'restricted' }
-              : undefined
-            // By externalId; else by email, unless that person is already keyed by another
-            // externalId (and only for a token that may read restricted e-mails).
-            const matched = people.match(r.externalId, r.email, seesRestricted)
-            const keyedById = matched.keyedById
-            let contact = matched.contact
-            const given = {
-              honorific: r.honorific,
-              givenName: r.givenName,
-              familyName: r.familyName,
-              nameOriginal: r.nameOriginal,
-              positionTitle: r.positionTitle,
-              externalId: keyedById ? undefined : r.externalId,
-            }
-            const defined: Partial<typeof given> = {}
-            for (const k in given) {
-              const v = given[k as keyof typeof given]
-              if (v !== undefined) defined[k as keyof typeof given] = v
-            }
-            const assignedIn = contact ? statesOf.get(contact.id) : undefined
-            if (
-              limitedTo &&
-              assignedIn &&
-              ![...assignedIn].some((code) => code && limitedTo.includes(code))
-            ) {
-              outOfScope.push({
-                row,
-                field: matched.field,
-                message: 'matches a person assigned only in states this token may not change',
-              })
-            }
-            const withEmail = contact
-              ? withDetail(contact.contactDetails, email, r.emailVisibility !== undefined)
-              : undefined
-            const details = withEmail && withDetail(withEmail, phoneDetail, r.phoneVisibility !== undefined)
-            if (withEmail && details && details.length > MAX_DETAILS) {
-              // The API's own bound on a record's details holds for imports too.
-              conflicts.errors.push({
-                row,
-                field: withEmail.length > MAX_DETAILS ? 'email' : 'phone',
-                message: `would give the person more than ${MAX_DETAILS} contact details`,
-              })
-            }
-            // What is unchanged for a reader is "updated" where a restricted detail decides it.
-            const unchanged: Outcome =
-              contact && !seesRestricted && turnsOnRestricted(contact, [email, phoneDetail])
-                ? 'updated'
-                : 'unchanged'
-            if (contact && details === contact.contactDetails && sameAsStored(contact, defined)) {
-              // Nothing the row gives differs: the update below would write nothing.
-              tally.note('contacts', contact.id, unchanged)
-            } else if (contact) {
-              const base = contactToInput(contact)
-              const input = {
-                ...base,
-                ...defined,
-                contactDetails: details,
-              }
-              const next = updateRecord(
-                tx,
-                ctx,
-                'contact',
-                contact,
-                contactFields(input, contact.id, contact),
-              )
-              tally.note('contacts', contact.id, next === contact ? unchanged : 'updated')
-              contact = next
-            } else {
-              const input = {
-                ...defined,
+        withoutSecondaryIndexes(tx, rebuilt, () =>
+          withBulkCreates(tx, () => {
+            for (const { row, data: r, phone } of rows) {
+              if (onProgress && ++done % 500 === 0) onProgress(done, rows.length)
+              // The person.
+              const email: ContactDetail | undefined = r.email
+                ? {
+                    type: 'email',
+                    value: r.email,
+                    label: null,
+                    visibility: r.emailVisibility ?? 'restricted',
+                  }
+                : undefined
+              const phoneDetail: ContactDetail | undefined = phone
+                ? { type: 'phone', value: phone, label: null, visibility: r.phoneVisibility ?? 'restricted' }
+                : undefined
+              // By externalId; else by email, unless that person is already keyed by another
+              // externalId (and only for a token that may read restricted e-mails).
+              const matched = people.match(r.externalId, r.email, seesRestricted)
+              const keyedById = matched.keyedById
+              let contact = matched.contact
+              const given = {
+                honorific: r.honorific,
+                givenName: r.givenName,
                 familyName: r.familyName,
-                contactDetails: withDetail(withDetail([], email, false), phoneDetail, false),
+                nameOriginal: r.nameOriginal,
+                positionTitle: r.positionTitle,
+                externalId: keyedById ? undefined : r.externalId,
               }
-              contact = createRecord(tx, ctx, 'contact', contactFields(input, newId(), undefined))
-              tally.note('contacts', contact.id, 'created')
-            }
-            people.remember(contact)
-            const person = `contact:${contact.id}`
-            for (const field of CONTACT_FIELDS)
-              conflicts.note(person, 'the same person', field, row, r[field])
-            if (email && r.emailVisibility) {
-              conflicts.note(
-                `${person}|${email.value}`,
-                "the same person's email",
-                'emailVisibility',
-                row,
-                r.emailVisibility,
-              )
-            }
-            if (phoneDetail && r.phoneVisibility) {
-              conflicts.note(
-                `${person}|${phoneDetail.value}`,
-                "the same person's phone",
-                'phoneVisibility',
-                row,
-                r.phoneVisibility,
-              )
-            }
+              const defined: Partial<typeof given> = {}
+              for (const k in given) {
+                const v = given[k as keyof typeof given]
+                if (v !== undefined) defined[k as keyof typeof given] = v
+              }
+              const assignedIn = contact ? statesOf.get(contact.id) : undefined
+              if (
+                limitedTo &&
+                assignedIn &&
+                ![...assignedIn].some((code) => code && limitedTo.includes(code))
+              ) {
+                outOfScope.push({
+                  row,
+                  field: matched.field,
+                  message: 'matches a person assigned only in states this token may not change',
+                })
+              }
+              const withEmail = contact
+                ? withDetail(contact.contactDetails, email, r.emailVisibility !== undefined)
+                : undefined
+              const details = withEmail && withDetail(withEmail, phoneDetail, r.phoneVisibility !== undefined)
+              if (withEmail && details && details.length > MAX_DETAILS) {
+                // The API's own bound on a record's details holds for imports too.
+                conflicts.errors.push({
+                  row,
+                  field: withEmail.length > MAX_DETAILS ? 'email' : 'phone',
+                  message: `would give the person more than ${MAX_DETAILS} contact details`,
+                })
+              }
+              // What is unchanged for a reader is "updated" where a restricted detail decides it.
+              const unchanged: Outcome =
+                contact && !seesRestricted && turnsOnRestricted(contact, [email, phoneDetail])
+                  ? 'updated'
+                  : 'unchanged'
+              if (contact && details === contact.contactDetails && sameAsStored(contact, defined)) {
+                // Nothing the row gives differs: the update below would write nothing.
+                tally.note('contacts', contact.id, unchanged)
+              } else if (contact) {
+                const base = contactToInput(contact)
+                const input = {
+                  ...base,
+                  ...defined,
+                  contactDetails: details,
+                }
+                const next = updateRecord(
+                  tx,
+                  ctx,
+                  'contact',
+                  contact,
+                  contactFields(input, contact.id, contact),
+                )
+                tally.note('contacts', contact.id, next === contact ? unchanged : 'updated')
+                contact = next
+              } else {
+                const input = {
+                  ...defined,
+                  familyName: r.familyName,
+                  contactDetails: withDetail(withDetail([], email, false), phoneDetail, false),
+                }
+                contact = createRecord(tx, ctx, 'contact', contactFields(input, newId(), undefined))
+                tally.note('contacts', contact.id, 'created')
+              }
+              people.remember(contact)
+              const person = `contact:${contact.id}`
+              for (const field of CONTACT_FIELDS)
+                conflicts.note(person, 'the same person', field, row, r[field])
+              if (email && r.emailVisibility) {
+                conflicts.note(
+                  `${person}|${email.value}`,
+                  "the same person's email",
+                  'emailVisibility',
+                  row,
+                  r.emailVisibility,
+                )
+              }
+              if (phoneDetail && r.phoneVisibility) {
+                conflicts.note(
+                  `${person}|${phoneDetail.value}`,
+                  "the same person's phone",
+                  'phoneVisibility',
+                  row,
+                  r.phoneVisibility,
+                )
+              }
 
-            if (!r.organization || !r.role || !r.startDate) continue
-            // The organization, matched within the state by name.
-            const stateCode = r.stateCode ?? null
-            const kind = r.organizationKind ?? 'government'
-            const key = orgKey(stateCode, r.organization)
-            let org = orgs.get(key)
-            if (!org) {
-              org = createRecord(tx, ctx, 'organization', {
-                id: newId(),
-                name: r.organization,
-                acronym: null,
-                kind,
-                stateCode,
-                parentId: null,
-                website: null,
-                contactDetails: [],
-                externalId: null,
-                lastVerifiedAt: null,
-              })
-              orgs.set(key, org)
-              tally.note('organizations', org.id, 'created')
-            } else if (r.organizationKind && r.organizationKind !== org.kind) {
-              org = updateRecord(tx, ctx, 'organization', org, { kind: r.organizationKind })
-              orgs.set(key, org)
-              tally.note('organizations', org.id, 'updated')
-            } else {
-              tally.note('organizations', org.id, 'unchanged')
-            }
-            conflicts.note(
-              `organization:${org.id}`,
-              'the same organization',
-              'organizationKind',
-              row,
-              r.organizationKind,
-            )
+              if (!r.organization || !r.role || !r.startDate) continue
+              // The organization, matched within the state by name.
+              const stateCode = r.stateCode ?? null
+              const kind = r.organizationKind ?? 'government'
+              const key = orgKey(stateCode, r.organization)
+              let org = orgs.get(key)
+              if (!org) {
+                org = createRecord(tx, ctx, 'organization', {
+                  id: newId(),
+                  name: r.organization,
+                  acronym: null,
+                  kind,
+                  stateCode,
+                  parentId: null,
+                  website: null,
+                  contactDetails: [],
+                  externalId: null,
+                  lastVerifiedAt: null,
+                })
+                orgs.set(key, org)
+                tally.note('organizations', org.id, 'created')
+              } else if (r.organizationKind && r.organizationKind !== org.kind) {
+                org = updateRecord(tx, ctx, 'organization', org, { kind: r.organizationKind })
+                orgs.set(key, org)
+                tally.note('organizations', org.id, 'updated')
+              } else {
+                tally.note('organizations', org.id, 'unchanged')
+              }
+              conflicts.note(
+                `organization:${org.id}`,
+                'the same organization',
+                'organizationKind',
+                row,
+                r.organizationKind,
+              )
 
-            // The tenure.
-            const roleId = roleIds.get(r.role) as string
-            const tKey = tenureKey({
-              contactId: contact.id,
-              roleId,
-              organizationId: org.id,
-              startDate: r.startDate,
-            })
-            const tenure = tenures.get(tKey)
-            if (!tenure) {
-              const created = createRecord(tx, ctx, 'assignment', {
-                id: newId(),
+              // The tenure.
+              const roleId = roleIds.get(r.role) as string
+              const tKey = tenureKey({
                 contactId: contact.id,
                 roleId,
                 organizationId: org.id,
-                stateCode: org.stateCode,
                 startDate: r.startDate,
-                endDate: r.endDate ?? null,
-                endReason: null,
-                isPrimary: false,
-                succeededBy: null,
-                designationRef: null,
-                designationDate: null,
               })
-              tenures.set(tKey, created)
-              tally.note('assignments', created.id, 'created')
-            } else if (r.endDate && r.endDate !== tenure.endDate) {
-              tenures.set(tKey, updateRecord(tx, ctx, 'assignment', tenure, { endDate: r.endDate }))
-              tally.note('assignments', tenure.id, 'updated')
-            } else {
-              tally.note('assignments', tenure.id, 'unchanged')
+              const tenure = tenures.get(tKey)
+              if (!tenure) {
+                const created = createRecord(tx, ctx, 'assignment', {
+                  id: newId(),
+                  contactId: contact.id,
+                  roleId,
+                  organizationId: org.id,
+                  stateCode: org.stateCode,
+                  startDate: r.startDate,
+                  endDate: r.endDate ?? null,
+                  endReason: null,
+                  isPrimary: false,
+                  succeededBy: null,
+                  designationRef: null,
+                  designationDate: null,
+                })
+                tenures.set(tKey, created)
+                tally.note('assignments', created.id, 'created')
+              } else if (r.endDate && r.endDate !== tenure.endDate) {
+                tenures.set(tKey, updateRecord(tx, ctx, 'assignment', tenure, { endDate: r.endDate }))
+                tally.note('assignments', tenure.id, 'updated')
+              } else {
+                tally.note('assignments', tenure.id, 'unchanged')
+              }
+              const assignment = tenures.get(tKey) as AssignmentRow
+              conflicts.note(`assignment:${assignment.id}`, 'the same assignment', 'endDate', row, r.endDate)
             }
-            const assignment = tenures.get(tKey) as AssignmentRow
-            conflicts.note(`assignment:${assignment.id}`, 'the same assignment', 'endDate', row, r.endDate)
-          }
-        })
+          }),
+        )
         if (conflicts.errors.length > 0) throw rowsRejected(conflicts.errors.sort((a, b) => a.row - b.row))
         if (outOfScope.length > 0) {
           throw forbidden(
@@ -503,6 +535,10 @@ export function applyRows(
   const client = db.$client
   const autocheckpoint = client.pragma('wal_autocheckpoint', { simple: true }) as number
   client.pragma('wal_autocheckpoint = 0')
+  // Index builds (see withoutSecondaryIndexes) sort in memory, not in temporary files; the
+  // connection's setting comes back once the import is over.
+  const tempStore = client.pragma('temp_store', { simple: true }) as number
+  client.pragma('temp_store = memory')
   let committed = false
   try {
     apply()
@@ -511,6 +547,7 @@ export function applyRows(
     if (!(err instanceof DryRunRollback)) throw err
   } finally {
     client.pragma(`wal_autocheckpoint = ${autocheckpoint}`)
+    client.pragma(`temp_store = ${tempStore}`)
   }
   if (committed && autocheckpoint > 0) {
     setImmediate(() => {

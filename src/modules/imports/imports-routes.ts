@@ -39,6 +39,11 @@ export const importsRoutes: FastifyPluginAsyncZod<{ db: Db; config: Config }> = 
     {
       bodyLimit: config.importBodyLimit,
       config: { scope: 'directory:import' },
+      // After the token and scope checks (the app's preParsing hook), before the body is read.
+      preParsing: async (_request, _reply, payload) => {
+        runner.warm()
+        return payload
+      },
       schema: {
         tags: ['Imports'],
         operationId: 'importRows',

@@ -16,6 +16,11 @@ export class PersonIndex {
     for (const c of people) this.remember(c)
   }
 
+  /** How many people the index holds. */
+  get size(): number {
+    return this.byId.size
+  }
+
   /** Adds or refreshes a person (after a create or update in the same run). */
   remember(c: ContactRow): void {
     this.byId.set(c.id, c)
