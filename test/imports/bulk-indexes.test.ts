@@ -122,8 +122,8 @@ describe('a 2,000-row import into an empty directory', () => {
     ).toBe(SIZE)
     expect(
       byIndex(
-        "select count(*) from contacts indexed by contacts_updated_idx where updated_at > '2000'",
-        'contacts_updated_idx',
+        "select count(*) from contacts indexed by contacts_updated_id_idx where updated_at > '2000'",
+        'contacts_updated_id_idx',
       ),
     ).toBe(SIZE)
     t.db.$client.prepare(`insert into search_index(search_index, rank) values ('integrity-check', 1)`).run()
@@ -155,7 +155,7 @@ describe('withoutSecondaryIndexes', () => {
     expect(all).toEqual([
       'contacts_external_id_uq',
       'contacts_stale_idx',
-      'contacts_updated_idx',
+      'contacts_updated_id_idx',
       'sqlite_autoindex_contacts_1',
     ])
     const during = t.db.transaction((tx) =>
