@@ -161,6 +161,10 @@ describe('issuesToErrors', () => {
       { path: 'params', message: 'm' },
     ])
     expect(issuesToErrors([])).toEqual([])
+    // Only an unknown-keys issue is split by its keys.
+    expect(issuesToErrors([{ code: 'invalid_key', path: ['m'], message: 'bad key', keys: ['z'] }])).toEqual([
+      { path: 'm', message: 'bad key' },
+    ])
   })
 
   it('validationProblem: 400, the validation type and title, every error in the detail', () => {
@@ -317,7 +321,11 @@ describe('frameworkErrors', () => {
     })
     const errors = lines.filter((l) => l.level >= 50)
     expect(errors).toHaveLength(1)
-    expect(errors[0]).toMatchObject({ msg: 'unexpected framework error', reqId: 'fw-unexpected-1' })
+    expect(errors[0]).toMatchObject({
+      msg: 'unexpected framework error',
+      reqId: 'fw-unexpected-1',
+      err: { type: 'Error', message: 'the router broke: /srv/pocdir/node_modules/find-my-way' },
+    })
   })
 
   it('FST_ERR_BAD_URL is the fixed 400 malformed-request, not the router message; a client error maps as usual', async () => {
