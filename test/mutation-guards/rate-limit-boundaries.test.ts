@@ -43,6 +43,8 @@ describe('which budget a request draws on', () => {
     ['GET', '/verify/not-a-token', {}, HEAVY],
     ['POST', '/v1/imports', {}, HEAVY],
     ['POST', '/v1/contacts', {}, MAX],
+    ['GET', '/v1/contacts?note=/verify/x', {}, MAX],
+    ['GET', '/v1/contacts?note=/v1/imports', {}, MAX],
   ] as const)('%s %s %j: %i', async (method, url, headers, limit) => {
     expect(await limitOf(method, url, headers)).toBe(limit)
   })
