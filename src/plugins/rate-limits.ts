@@ -18,7 +18,6 @@ const LINK_PATHS = /^\/(v1\/verification|verify)\//i
  * their own: one client looping over full exports cannot take the service from everyone else.
  */
 export function isHeavy(request: FastifyRequest): boolean {
-  // Stryker disable next-line ConditionalExpression: the only route under /v1/imports is the POST, and unknown routes draw on no budget
   if (request.method === 'POST' && request.url.startsWith('/v1/imports')) return true
   // Campaign links: no account, so guessing is bounded per address by the smaller budget.
   if (LINK_PATHS.test(request.url)) return true
@@ -34,7 +33,6 @@ const clientOf = (request: FastifyRequest) =>
 const limits: FastifyPluginAsync<RateLimitsOptions> = async (app, { max, heavyMax }) => {
   if (max === 0) return
   await app.register(rateLimit, {
-    // Stryker disable next-line StringLiteral: an empty window falls back to the plugin's default, also one minute
     timeWindow: '1 minute',
     keyGenerator: (request) => `${isHeavy(request) ? 'heavy' : 'any'}|${clientOf(request)}`,
     max: (_request, key) => (key.startsWith('heavy|') ? heavyMax : max),
