@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import { openDatabase } from '../../src/db/client.js'
 import { runMigrations } from '../../src/db/migrate.js'
+import { protectCell, unprotectCell } from '../../src/lib/csv-cells.js'
 import { subtractDuration } from '../../src/lib/duration.js'
 import { applyMergePatch } from '../../src/lib/merge-patch.js'
 import { decodeCursor, encodeCursor, paginate, toPage } from '../../src/lib/pagination.js'
@@ -342,4 +343,22 @@ describe('problem details', () => {
       detail: 'stale',
     })
   })
+})
+
+describe('CSV cells: signed numbers pass, everything else that starts a formula is quoted', () => {
+  it.each(['-1.25', '+1.25', '-.25', '+12.5e3', '-2.5E-12', '+1e+10', '-7e12', '+996312620000'])(
+    '%s is written as it is',
+    (value) => {
+      expect(protectCell(value)).toBe(value)
+      expect(unprotectCell(value)).toBe(value)
+    },
+  )
+
+  it.each(['-1.', '-.', '+1e', '-1e+', '+1.2.3', '-1e5x', '--1', '-1 '])(
+    '%s gets one leading quote',
+    (value) => {
+      expect(protectCell(value)).toBe(`'${value}`)
+      expect(unprotectCell(`'${value}`)).toBe(value)
+    },
+  )
 })
