@@ -1,6 +1,8 @@
+import { createHmac } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import { openDatabase } from '../../src/db/client.js'
 import { runMigrations } from '../../src/db/migrate.js'
+import { protectCell, unprotectCell } from '../../src/lib/csv-cells.js'
 import { subtractDuration } from '../../src/lib/duration.js'
 import { applyMergePatch } from '../../src/lib/merge-patch.js'
 import { decodeCursor, encodeCursor, paginate, toPage } from '../../src/lib/pagination.js'
@@ -159,6 +161,60 @@ describe('cursors and pages', () => {
     expect(problem.message).toBe('cursor: is not a cursor this service issued')
   })
 
+  // A cursor signed with the database's own key (hex in settings) over any payload: what a leaked
+  // key, or an older cursor format, would produce. Signed correctly, it is still refused unless
+  // its payload is an object with a string `k`.
+  const forged = (json: string) => {
+    const hex = db.$client
+      .prepare("select value from settings where name = 'cursor-key'")
+      .pluck()
+      .get() as string
+    const payload = Buffer.from(json).toString('base64url')
+    const mac = createHmac('sha256', Buffer.from(hex, 'hex')).update(payload).digest().subarray(0, 16)
+    return `${payload}.${mac.toString('base64url')}`
+  }
+
+  it('the signature is the first 16 bytes of HMAC-SHA256 under the hex key in settings', () => {
+    expect(forged(JSON.stringify({ k: 'abc' }))).toBe(encodeCursor(db, 'abc'))
+    expect(decodeCursor(db, forged('{"k":"x","other":1}'))).toBe('x')
+  })
+
+  it.each([
+    ['a number', '5'],
+    ['null', 'null'],
+    ['a string', '"abc"'],
+    ['an array', '["abc"]'],
+    ['an object without k', '{}'],
+    ['a number k', '{"k":5}'],
+    ['a null k', '{"k":null}'],
+    ['not JSON', 'nope'],
+  ])('a validly signed payload of %s is a 400 naming cursor', (_name, json) => {
+    const problem = problemOf(() => decodeCursor(db, forged(json)))
+    expect(problem.errors).toEqual([{ path: 'cursor', message: 'is not a cursor this service issued' }])
+  })
+
+  it('a cursor from another database, or with an altered signature, is refused (plain tests)', () => {
+    const other = openDatabase(':memory:')
+    runMigrations(other)
+    const elsewhere = encodeCursor(other, 'abc')
+    expect(problemOf(() => decodeCursor(db, elsewhere)).status).toBe(400)
+    const good = encodeCursor(db, 'abc')
+    const [payload, mac = ''] = good.split('.')
+    const flipped = `${payload}.${mac.slice(0, -1)}${mac.endsWith('A') ? 'B' : 'A'}`
+    expect(problemOf(() => decodeCursor(db, flipped)).status).toBe(400)
+    expect(problemOf(() => decodeCursor(db, `${payload}.${mac}A`)).status).toBe(400)
+    expect(problemOf(() => decodeCursor(db, `${payload}.${mac.slice(0, -1)}`)).status).toBe(400)
+  })
+
+  it('a database without its cursor key says to run the migrations', () => {
+    const bare = openDatabase(':memory:')
+    runMigrations(bare)
+    bare.$client.prepare("delete from settings where name = 'cursor-key'").run()
+    expect(() => encodeCursor(bare, 'abc')).toThrow(
+      new Error('the cursor key is missing: run the migrations'),
+    )
+  })
+
   it('limit rows: last page; limit + 1 rows: a page of limit and a cursor at its last item', () => {
     const key = (n: number) => `k${n}`
     expect(toPage(db, [1, 2], 2, key)).toEqual({ items: [1, 2], nextCursor: null })
@@ -287,4 +343,22 @@ describe('problem details', () => {
       detail: 'stale',
     })
   })
+})
+
+describe('CSV cells: signed numbers pass, everything else that starts a formula is quoted', () => {
+  it.each(['-1.25', '+1.25', '-.25', '+12.5e3', '-2.5E-12', '+1e+10', '-7e12', '+996312620000'])(
+    '%s is written as it is',
+    (value) => {
+      expect(protectCell(value)).toBe(value)
+      expect(unprotectCell(value)).toBe(value)
+    },
+  )
+
+  it.each(['-1.', '-.', '+1e', '-1e+', '+1.2.3', '-1e5x', '--1', '-1 '])(
+    '%s gets one leading quote',
+    (value) => {
+      expect(protectCell(value)).toBe(`'${value}`)
+      expect(unprotectCell(`'${value}`)).toBe(value)
+    },
+  )
 })

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { encodeCursor } from '../../src/lib/pagination.js'
 import { buildTestApp, roleId } from '../helpers/build-test-app.js'
 import { problemBody } from '../helpers/http.js'
-import { getJson, type Headers, type Json, type TestApp, write, writer } from '../memory/support.js'
+import { getJson, type Headers, type Json, listAll, type TestApp, write, writer } from '../memory/support.js'
 
 /**
  * Reports at their edges on a fixed clock (only Date is faked): coverage counts holders on
@@ -127,5 +127,52 @@ describe('stale: a cursor this report did not issue', () => {
     expect(problemBody(res, 400).errors).toEqual([
       { path: 'cursor', message: 'is not a cursor this service issued' },
     ])
+  })
+})
+
+describe('stale: ties at one instant, paged', () => {
+  // Its own app: the stale statements are built on a connection's first stale read, so this
+  // test builds them (and mutation testing counts it as covering them).
+  let t: TestApp
+  beforeAll(async () => {
+    t = await buildTestApp()
+  })
+  afterAll(() => t.close())
+
+  it('same since: contacts before organizations, then by id; every page size gives the same sequence', async () => {
+    // Six records created at one instant (only Date is faked): the tie is broken by entity, then id.
+    vi.setSystemTime(new Date('2031-03-10T10:00:00.000Z'))
+    const w = await writer('reports-tie-writer')
+    const made: Json[] = []
+    for (const n of [1, 2, 3]) {
+      made.push(await write(t, 'POST', '/v1/organizations', w, { name: `Tie Agency ${n}`, kind: 'ngo' }))
+      made.push(await write(t, 'POST', '/v1/contacts', w, { familyName: `Tie ${n}` }))
+    }
+    vi.setSystemTime(new Date('2031-03-10T10:00:02.000Z'))
+    const contacts = made.filter((m) => m.displayName !== undefined).map((m) => m.id as string)
+    const orgs = made.filter((m) => m.displayName === undefined).map((m) => m.id as string)
+    const expected = [...contacts.sort(), ...orgs.sort()]
+    const full = await listAll(t, '/v1/reports/stale?olderThan=PT1S&limit=500')
+    const mine = (items: Json[]) => items.map((i) => i.id as string).filter((id) => expected.includes(id))
+    // The tie is the newest instant, so it ends the report, in exactly this order.
+    expect(full.slice(-6).map((i) => i.id)).toEqual(expected)
+    expect(full.slice(-6).map((i) => i.entity)).toEqual([
+      'contact',
+      'contact',
+      'contact',
+      'organization',
+      'organization',
+      'organization',
+    ])
+    for (const limit of [2, 3, 4]) {
+      const paged = await listAll(t, `/v1/reports/stale?olderThan=PT1S&limit=${limit}`)
+      expect(
+        paged.map((i) => i.id),
+        `limit ${limit}`,
+      ).toEqual(full.map((i) => i.id))
+      expect(mine(paged)).toEqual(expected)
+    }
+    // Strictly older: exactly two seconds old, none of the six is stale.
+    expect(mine(await listAll(t, '/v1/reports/stale?olderThan=PT2S&limit=500'))).toEqual([])
   })
 })

@@ -11,8 +11,8 @@ export function countHolders(
   roleIds: string[],
   day: string,
 ): Map<string, number> {
+  // An empty state or role list needs no shortcut: `in (select value from json_each('[]'))` matches nothing.
   const counts = new Map<string, number>()
-  if (stateCodes.length === 0 || roleIds.length === 0) return counts
   const rows = db.$client
     .prepare(
       `select state_code as stateCode, role_id as roleId, count(*) as n
