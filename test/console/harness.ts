@@ -80,7 +80,19 @@ export async function startServer(env: Record<string, string> = {}) {
   await t.app.listen({ port: 0, host: '127.0.0.1' })
   const address = t.app.server.address()
   if (!address || typeof address === 'string') throw new Error('not listening')
-  return { ...t, url: `http://127.0.0.1:${address.port}` }
+  return {
+    ...t,
+    url: `http://127.0.0.1:${address.port}`,
+    /**
+     * Chromium keeps a preconnected socket that never sends a request; Node counts it as busy
+     * until its headers timeout (60 s), so a graceful close would wait for it. The test is over.
+     */
+    async close() {
+      const closing = t.close()
+      t.app.server.closeAllConnections()
+      await closing
+    },
+  }
 }
 
 export function launchBrowser(): Promise<Browser> {
