@@ -193,7 +193,10 @@ describe.each(modes)('deliveries follow the change feed, $where', (mode) => {
     expect(kg.received.map((r) => verified(subKg.secret, r))).toEqual(expectedKg)
 
     // The log and the position: everything delivered at the first attempt.
-    const log = await getJson<{ items: Json[] }>(t, `/v1/webhooks/${subKg.id}/deliveries`, await adminAuth())
+    const log = await eventually(
+      async () => getJson<{ items: Json[] }>(t, `/v1/webhooks/${subKg.id}/deliveries`, await adminAuth()),
+      (l) => l.items.length >= expectedKg.length,
+    )
     expect(log.items.map((e) => [e.kind, e.seq, e.attempt, e.status, e.error])).toEqual(
       expectedKg.map((e) => ['change', e.seq, 1, 204, null]).reverse(),
     )
@@ -256,7 +259,12 @@ describe.each(modes)('deliveries follow the change feed, $where', (mode) => {
     expect(gaps[1]).toBeGreaterThan(gaps[0] as number)
     expect(gaps[2]).toBeGreaterThan(gaps[1] as number)
     expect(gaps[2]).toBeGreaterThanOrEqual(595)
-    const log = await getJson<{ items: Json[] }>(t, `/v1/webhooks/${sub.id}/deliveries`, await adminAuth())
+    // The receiver sees the last delivery before its log entry is committed: wait for all seven.
+    const auth = await adminAuth()
+    const log = await eventually(
+      () => getJson<{ items: Json[] }>(t, `/v1/webhooks/${sub.id}/deliveries`, auth),
+      (l) => l.items.length >= 7,
+    )
     expect(log.items.map((e) => [e.seq, e.attempt, e.status, e.error]).reverse()).toEqual([
       [first, 1, 500, 'the target answered 500'],
       [first, 2, 500, 'the target answered 500'],
