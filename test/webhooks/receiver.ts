@@ -16,6 +16,13 @@ export interface Receiver {
   answer: (n: number) => number
   /** Milliseconds to hold the n-th request (from 0) before answering; 0 by default. */
   delay: (n: number) => number
+  /**
+   * Whether to reset the connection instead of answering the n-th request (from 0) made on it
+   * (a target closing a kept-alive connection as a request arrives); never by default. A reset
+   * request is counted in `resets`, not in `received`.
+   */
+  reset: (nthOnConnection: number) => boolean
+  resets: number
   /** Headers of every answer (a Location, say). */
   headers: Record<string, string>
   close(): Promise<void>
@@ -29,12 +36,22 @@ export async function startReceiver(path = '/hook'): Promise<Receiver> {
     received,
     answer: (_n: number) => 204,
     delay: (_n: number) => 0,
+    reset: (_n: number) => false,
+    resets: 0,
     headers: {},
   } as Receiver
+  const perConnection = new WeakMap<object, number>()
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = []
     req.on('data', (c: Buffer) => chunks.push(c))
     req.on('end', () => {
+      const nth = perConnection.get(req.socket) ?? 0
+      perConnection.set(req.socket, nth + 1)
+      if (receiver.reset(nth)) {
+        receiver.resets++
+        req.socket.resetAndDestroy()
+        return
+      }
       const n = received.length
       received.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), at: Date.now() })
       setTimeout(() => {

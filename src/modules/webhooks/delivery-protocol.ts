@@ -5,13 +5,16 @@ import type { DeliveryRow } from './webhooks-repository.js'
  * Messages between the request thread and the delivery worker. The write turn is lent through
  * shared memory (`lease`): the worker asks with a message, the request thread marks the lease
  * granted when the turn comes and wakes the worker, which hands it back (idle) the moment its
- * transaction ends.
+ * transaction ends. The request thread's load is published through shared memory too (`load`),
+ * for the worker to yield to requests (delivery-pace.ts).
  */
 export interface DeliveryWorkerData {
   databasePath: string
   config: WebhookConfig
   /** One Int32: the lease's state (LEASE_*). */
   lease: SharedArrayBuffer
+  /** One Int32: the request thread's event-loop utilization, in thousandths, lately. */
+  load: SharedArrayBuffer
 }
 
 /** No lease asked for. */

@@ -5,6 +5,7 @@ import type { Db } from '../../db/client.js'
 import { startWorker } from '../../lib/worker-host.js'
 import { writeTurn } from '../../lib/write-turn.js'
 import { DeliveryLoop } from './delivery.js'
+import { LOAD_SAMPLE_MS } from './delivery-pace.js'
 import {
   type DeliveryReply,
   type DeliveryRequest,
@@ -34,6 +35,22 @@ export function deliveries(db: Db, config: WebhookConfig, log: FastifyBaseLogger
   return new ThreadedDeliveries(db, config, log)
 }
 
+/**
+ * Every LOAD_SAMPLE_MS, stores the share of that time this thread's event loop was busy (in
+ * thousandths) where the worker reads it. A timer that fires late (the loop was busy) measures
+ * the longer time it covers.
+ */
+function sampleLoad(load: Int32Array): NodeJS.Timeout {
+  let last = performance.eventLoopUtilization()
+  const timer = setInterval(() => {
+    const current = performance.eventLoopUtilization()
+    Atomics.store(load, 0, Math.round(performance.eventLoopUtilization(current, last).utilization * 1000))
+    last = current
+  }, LOAD_SAMPLE_MS)
+  timer.unref()
+  return timer
+}
+
 /** The worker's heap: a window of feed entries and the requests in flight. */
 const WORKER_MEMORY_MB = 64
 /** A worker that died is started again after this long. */
@@ -44,6 +61,8 @@ const STOP_MS = 10_000
 interface Running {
   worker: Worker
   lease: Int32Array
+  /** Publishes the request thread's load to the worker. */
+  sampler: NodeJS.Timeout
   exited: Promise<void>
   stopped: Promise<void>
 }
@@ -133,10 +152,12 @@ class ThreadedDeliveries implements Deliveries {
     this.restart = undefined
     if (this.stopping || this.running) return
     const lease = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT))
+    const load = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT))
     const workerData: DeliveryWorkerData = {
       databasePath: this.db.$client.name,
       config: this.config,
       lease: lease.buffer as SharedArrayBuffer,
+      load: load.buffer as SharedArrayBuffer,
     }
     const worker = startWorker({
       entry: new URL('./delivery-worker.js', import.meta.url),
@@ -148,6 +169,7 @@ class ThreadedDeliveries implements Deliveries {
     const running: Running = {
       worker,
       lease,
+      sampler: sampleLoad(load),
       exited: new Promise((resolve) => {
         onExit = resolve
       }),
@@ -178,6 +200,7 @@ class ThreadedDeliveries implements Deliveries {
     })
     worker.on('error', (err) => this.log.error({ err }, 'webhook delivery worker failed'))
     worker.on('exit', (code) => {
+      clearInterval(running.sampler)
       onExit()
       if (this.running === running) this.running = null
       const open = [...this.pings.values()]

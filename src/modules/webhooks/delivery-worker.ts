@@ -2,6 +2,7 @@ import { parentPort, workerData } from 'node:worker_threads'
 import { openDatabase } from '../../db/client.js'
 import { WriteTurn } from '../../lib/write-turn.js'
 import { type DeliveryLogger, DeliveryLoop, type Writer } from './delivery.js'
+import { Pace } from './delivery-pace.js'
 import {
   type DeliveryReply,
   type DeliveryRequest,
@@ -16,13 +17,15 @@ import {
  * delivery log and positions) on its own thread and its own connection to the service's
  * database (WAL: it reads the last committed state while requests write). Its writes wait for
  * the request thread's write turn, lent through shared memory, so a request's write never
- * meets a locked database.
+ * meets a locked database. Deliveries slow to a floor while the request thread is busy
+ * (delivery-pace.ts).
  */
 const port = parentPort
 if (!port) throw new Error('delivery-worker.ts runs as a worker thread')
 const data = workerData as DeliveryWorkerData
 const db = openDatabase(data.databasePath)
 const lease = new Int32Array(data.lease)
+const load = new Int32Array(data.load)
 const post = (message: DeliveryReply) => port.postMessage(message)
 
 /** Longer than any write turn a request holds (an import's is seconds). */
@@ -64,7 +67,7 @@ const log: DeliveryLogger = {
   error: (fields, msg) => post({ kind: 'log', log: { level: 'error', fields: wireFields(fields), msg } }),
 }
 
-const loop = new DeliveryLoop(db, data.config, log, write)
+const loop = new DeliveryLoop(db, data.config, log, write, new Pace(() => Atomics.load(load, 0)))
 
 port.on('message', (request: DeliveryRequest) => {
   switch (request.kind) {

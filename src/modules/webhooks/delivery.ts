@@ -12,6 +12,7 @@ import { newId, now, type Tx, updateRecord } from '../../lib/write-path.js'
 import { writeTurn } from '../../lib/write-turn.js'
 import { listChanges, presentRevision } from '../revisions/revisions-repository.js'
 import { Revision } from '../revisions/revisions-schemas.js'
+import { Pace } from './delivery-pace.js'
 import { type CheckedTarget, resolveTarget, type TargetPolicy } from './targets.js'
 import {
   advance,
@@ -60,9 +61,73 @@ const pinnedLookup =
     else callback(null, target.address, target.family)
   }
 
+/** An idle kept-alive connection is closed after this long (Node's servers close theirs after 5 s). */
+const IDLE_MS = 4000
+/** Targets whose connections are kept; past this, the longest unused target's are dropped. */
+const POOLS = 1000
+
+interface Pool {
+  address: string
+  agent: http.Agent
+}
+
+/**
+ * Kept-alive connections, one pool per target (scheme, host, port) and the address it was
+ * checked to resolve to. When a target resolves to another address, its old pool is retired:
+ * idle connections are closed at once, busy ones when their answer ends, and none is used again.
+ */
+export class Connections {
+  private readonly pools = new Map<string, Pool>()
+
+  agentFor(target: CheckedTarget): http.Agent {
+    const key = target.url.origin
+    const pool = this.pools.get(key)
+    this.pools.delete(key)
+    if (pool?.address === target.address) {
+      // Most recently used last: the first entry is the one to drop.
+      this.pools.set(key, pool)
+      return pool.agent
+    }
+    if (pool) retire(pool.agent)
+    const options = { keepAlive: true, timeout: IDLE_MS, lookup: pinnedLookup(target) }
+    const agent = target.url.protocol === 'https:' ? new https.Agent(options) : new http.Agent(options)
+    this.pools.set(key, { address: target.address, agent })
+    if (this.pools.size > POOLS) {
+      const [oldest, old] = this.pools.entries().next().value as [string, Pool]
+      this.pools.delete(oldest)
+      retire(old.agent)
+    }
+    return agent
+  }
+
+  /** Closes every connection (the loop is stopping). */
+  close(): void {
+    for (const { agent } of this.pools.values()) agent.destroy()
+    this.pools.clear()
+  }
+}
+
+function retire(agent: http.Agent): void {
+  agent.keepSocketAlive = () => false
+  for (const sockets of Object.values(agent.freeSockets)) for (const socket of sockets ?? []) socket.destroy()
+}
+
+/** The errors of a kept-alive connection the target closed while it was idle. */
+const STALE = new Set(['ECONNRESET', 'EPIPE'])
+
+interface Attempt {
+  status: number | null
+  error: string | null
+  /** The request went out on a reused connection that was reset before any answer. */
+  stale: boolean
+}
+
 /**
  * One signed POST (Standard Webhooks): the target is resolved and checked first, the request
- * goes to the checked address, redirects are not followed, the answer is read up to a few KiB.
+ * goes to the checked address on a kept-alive connection to it, redirects are not followed,
+ * the answer is read up to a few KiB. A reused connection reset before any answer (the target
+ * closed it while idle) is not the target's failure: the request is sent once more, on a new
+ * connection.
  */
 export async function send(
   url: string,
@@ -72,15 +137,34 @@ export async function send(
   payload: string,
   secrets: string[],
   signal: AbortSignal,
+  connections: Connections,
 ): Promise<SendResult> {
   const started = performance.now()
-  const elapsed = () => Math.round(performance.now() - started)
   let target: CheckedTarget
   try {
     target = await resolveTarget(url, policy)
   } catch (err) {
-    return { ok: false, status: null, durationMs: elapsed(), error: `refused: ${(err as Error).message}` }
+    return {
+      ok: false,
+      status: null,
+      durationMs: Math.round(performance.now() - started),
+      error: `refused: ${(err as Error).message}`,
+    }
   }
+  return sendTo(target, timeoutMs, msgId, payload, secrets, signal, connections, started)
+}
+
+/** The signed POST to a target already checked (`send`'s second half). */
+export async function sendTo(
+  target: CheckedTarget,
+  timeoutMs: number,
+  msgId: string,
+  payload: string,
+  secrets: string[],
+  signal: AbortSignal,
+  connections: Connections,
+  started = performance.now(),
+): Promise<SendResult> {
   const at = new Date()
   const headers = {
     'content-type': 'application/json',
@@ -90,44 +174,72 @@ export async function send(
     'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
     'webhook-signature': secrets.map((secret) => new Webhook(secret).sign(msgId, at, payload)).join(' '),
   }
+  const deadline = { at: Date.now() + timeoutMs, timeoutMs }
+  let result = await post(target, connections.agentFor(target), headers, payload, deadline, signal)
+  if (result.stale) result = await post(target, false, headers, payload, deadline, signal)
+  const { status, error } = result
+  const ok = error === null && status !== null && status >= 200 && status < 300
+  return {
+    ok,
+    status,
+    durationMs: Math.round(performance.now() - started),
+    error: ok ? null : (error ?? `the target answered ${status}`),
+  }
+}
+
+function post(
+  target: CheckedTarget,
+  agent: http.Agent | false,
+  headers: Record<string, string>,
+  payload: string,
+  /** Both requests of an attempt share its deadline. */
+  deadline: { at: number; timeoutMs: number },
+  signal: AbortSignal,
+): Promise<Attempt> {
   const client = target.url.protocol === 'https:' ? https : http
   return new Promise((resolve) => {
     let settled = false
-    const finish = (status: number | null, error: string | null) => {
+    let answered = false
+    /** `keep`: the answer was read to its end, so the connection may serve the next request. */
+    const finish = (status: number | null, error: string | null, keep = false, stale = false) => {
       if (settled) return
       settled = true
-      clearTimeout(deadline)
-      request.destroy()
-      const ok = error === null && status !== null && status >= 200 && status < 300
-      resolve({
-        ok,
-        status,
-        durationMs: elapsed(),
-        error: ok ? null : (error ?? `the target answered ${status}`),
-      })
+      clearTimeout(timer)
+      if (!keep) request.destroy()
+      resolve({ status, error, stale })
     }
     const request = client.request(target.url, {
       method: 'POST',
       headers,
-      agent: false,
+      agent,
       lookup: pinnedLookup(target),
       signal,
     })
-    const deadline = setTimeout(() => finish(null, `no answer within ${timeoutMs} ms`), timeoutMs)
+    const timer = setTimeout(
+      () => finish(null, `no answer within ${deadline.timeoutMs} ms`),
+      Math.max(0, deadline.at - Date.now()),
+    )
     request.on('response', (response) => {
+      answered = true
       const status = response.statusCode ?? null
       let read = 0
       response.on('data', (chunk: Buffer) => {
         read += chunk.length
         if (read >= RESPONSE_LIMIT) finish(status, null)
       })
-      response.on('end', () => finish(status, null))
+      response.on('end', () => finish(status, null, true))
       response.on('error', () => finish(status, null))
       response.on('close', () => finish(status, null))
     })
-    request.on('error', (err: NodeJS.ErrnoException) =>
-      finish(null, err.name === 'AbortError' ? 'aborted' : `${err.code ?? 'error'}: ${err.message}`),
-    )
+    request.on('error', (err: NodeJS.ErrnoException) => {
+      const stale = request.reusedSocket && !answered && STALE.has(err.code ?? '')
+      finish(
+        null,
+        err.name === 'AbortError' ? 'aborted' : `${err.code ?? 'error'}: ${err.message}`,
+        false,
+        stale,
+      )
+    })
     request.end(payload)
   })
 }
@@ -328,6 +440,7 @@ export class DeliveryLoop {
   private readonly aborts = new AbortController()
   private readonly feed: FeedWindow
   private readonly ledger: Ledger
+  private readonly connections = new Connections()
   private stopped = false
 
   constructor(
@@ -335,6 +448,8 @@ export class DeliveryLoop {
     private readonly config: WebhookConfig,
     private readonly log: DeliveryLogger,
     private readonly write: Writer = inTurn(db),
+    /** The gate before each delivery; on the request thread nothing to yield to, so never busy. */
+    readonly pace: Pace = new Pace(() => 0),
   ) {
     // One listener per request in flight, one request per subscription: no leak to warn about.
     setMaxListeners(0, this.aborts.signal)
@@ -356,8 +471,10 @@ export class DeliveryLoop {
     this.stopped = true
     clearTimeout(this.timer)
     this.aborts.abort()
+    this.pace.stop()
     await Promise.allSettled(this.running.values())
     await this.ledger.idle()
+    this.connections.close()
   }
 
   private schedule(delayMs: number): void {
@@ -410,6 +527,8 @@ export class DeliveryLoop {
           position = row.seq
           continue
         }
+        await this.pace.admit()
+        if (this.stopped) break
         attempt += 1
         const result = await send(
           webhook.url,
@@ -419,6 +538,7 @@ export class DeliveryLoop {
           this.feed.payload(row, webhook.includeRestricted),
           secrets,
           this.aborts.signal,
+          this.connections,
         )
         // Cut short by shutdown: not the target's fault; the entry is sent again after the restart.
         if (this.stopped) break
@@ -486,6 +606,7 @@ export class DeliveryLoop {
       payload,
       signingSecrets(this.db, id, new Date()),
       this.aborts.signal,
+      this.connections,
     )
     const entry: NewDelivery = {
       webhookId: id,
