@@ -9,6 +9,10 @@
  * the medians over rounds and the ratios 20 subscriptions ÷ none, latency and the CPU the
  * request thread spent per request (from /proc: on a shared machine latency is mostly the other
  * tenants, CPU time per request is not).
+ *
+ * Alone (`npm run build && npx tsx bench/webhooks.ts`, BENCH_ROUNDS and BENCH_SECONDS to taste),
+ * with BENCH_BEFORE=<folder> it also runs <folder>/dist/server.js (another commit's build) in the
+ * same run, a round of each in turn, and prints the two side by side.
  */
 import { type ChildProcess, spawn } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
@@ -16,6 +20,7 @@ import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
 import autocannon from 'autocannon'
 import { SignJWT } from 'jose'
 
@@ -34,17 +39,21 @@ async function token(): Promise<string> {
     .sign(new TextEncoder().encode(SECRET))
 }
 
-function startService(dbPath: string): { child: ChildProcess; ready: Promise<void> } {
-  const compiled = existsSync('dist/server.js')
+function startService(
+  dbPath: string,
+  port: string,
+  script = 'dist/server.js',
+): { child: ChildProcess; ready: Promise<void> } {
+  const compiled = existsSync(script)
   // BENCH_NODE_ARGS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`) is passed to the service's node.
   const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean)
   const child = spawn(
     process.execPath,
-    [...nodeArgs, ...(compiled ? ['dist/server.js'] : ['--import', 'tsx', 'src/server.ts'])],
+    [...nodeArgs, ...(compiled ? [script] : ['--import', 'tsx', 'src/server.ts'])],
     {
       env: {
         PATH: process.env.PATH ?? '',
-        PORT,
+        PORT: port,
         JWT_SECRET: SECRET,
         DATABASE_PATH: dbPath,
         RATE_LIMIT_MAX: '0',
@@ -57,7 +66,7 @@ function startService(dbPath: string): { child: ChildProcess; ready: Promise<voi
   const ready = (async () => {
     for (;;) {
       try {
-        if ((await fetch(`http://127.0.0.1:${PORT}/readyz`)).ok) return
+        if ((await fetch(`http://127.0.0.1:${port}/readyz`)).ok) return
       } catch {
         // not listening yet
       }
@@ -121,6 +130,27 @@ interface Sample {
   reads: Load | null
   /** Request-thread CPU ms per request answered (writes and reads). */
   cpu: number
+  /** The whole process's CPU ms (every thread: the delivery worker's too) per request answered. */
+  processCpu: number
+}
+
+/** CPU milliseconds the whole service process (every thread) has used, from /proc. */
+function processCpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  return (Number(fields[11]) + Number(fields[12])) * 10
+}
+
+interface Build {
+  label: string
+  script: string
+  port: string
+  service: { child: ChildProcess; ready: Promise<void> }
+  without: Sample[][]
+  withSubs: Sample[][]
+  catchUp: number[][]
+  /** Deliveries the receivers got in this build's last round. */
+  received: number
 }
 
 export async function benchWebhooks(rounds = 3, seconds = 5): Promise<void> {
@@ -136,24 +166,38 @@ export async function benchWebhooks(rounds = 3, seconds = 5): Promise<void> {
   })
   await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve))
   const hook = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`
-  const service = startService(join(dir, 'webhooks.db'))
-  try {
-    await service.ready
-    const base = `http://127.0.0.1:${PORT}`
-    const auth = { authorization: `Bearer ${await token()}` }
-    const writes = `${base}/v1/organizations`
-    const reads = `${base}/v1/organizations?limit=20`
-    const pid = service.child.pid as number
-    const phase = async (rate: number | undefined): Promise<Sample> => {
-      const cpu0 = requestThreadCpuMs(pid)
-      const [w, r] = await Promise.all([
-        load(writes, auth, seconds, { write: true, rate }),
-        rate === undefined ? null : load(reads, auth, seconds, { write: false, rate: READ_RATE }),
-      ])
-      const cpu = (requestThreadCpuMs(pid) - cpu0) / (w.total + (r?.total ?? 0))
-      return { writes: w, reads: r, cpu }
+  const scripts: [string, string][] = [['new', 'dist/server.js']]
+  if (process.env.BENCH_BEFORE) scripts.push(['before', `${process.env.BENCH_BEFORE}/dist/server.js`])
+  const builds: Build[] = scripts.map(([label, script], i) => {
+    const port = String(Number(PORT) + i)
+    return {
+      label,
+      script,
+      port,
+      service: startService(join(dir, `webhooks-${label}.db`), port, script),
+      without: PHASES.map(() => []),
+      withSubs: PHASES.map(() => []),
+      catchUp: PHASES.map(() => []),
+      received: 0,
     }
-    const caughtUp = async (ids: string[]): Promise<number> => {
+  })
+  try {
+    const auth = { authorization: `Bearer ${await token()}` }
+    for (const build of builds) await build.service.ready
+    const phase = async (base: string, pid: number, rate: number | undefined): Promise<Sample> => {
+      const cpu0 = requestThreadCpuMs(pid)
+      const all0 = processCpuMs(pid)
+      const [w, r] = await Promise.all([
+        load(`${base}/v1/organizations`, auth, seconds, { write: true, rate }),
+        rate === undefined
+          ? null
+          : load(`${base}/v1/organizations?limit=20`, auth, seconds, { write: false, rate: READ_RATE }),
+      ])
+      const n = w.total + (r?.total ?? 0)
+      const cpu = (requestThreadCpuMs(pid) - cpu0) / n
+      return { writes: w, reads: r, cpu, processCpu: (processCpuMs(pid) - all0) / n }
+    }
+    const caughtUp = async (base: string, ids: string[]): Promise<number> => {
       // The last write is the feed's head: caught up when every position reaches it.
       const head = ((await (await fetch(`${base}/v1/changes?after=latest`)).json()) as { nextAfter: number })
         .nextAfter
@@ -170,70 +214,87 @@ export async function benchWebhooks(rounds = 3, seconds = 5): Promise<void> {
       }
       return performance.now() - t0
     }
-    const without: Sample[][] = PHASES.map(() => [])
-    const withSubs: Sample[][] = PHASES.map(() => [])
-    const catchUp: number[][] = PHASES.map(() => [])
     // Warm-up (JIT, statement caches), not measured.
-    await phase(200)
+    for (const build of builds)
+      await phase(`http://127.0.0.1:${build.port}`, build.service.child.pid as number, 200)
     for (let round = 0; round < rounds; round++) {
-      for (const [i, { rate }] of PHASES.entries()) without[i]?.push(await phase(rate))
-      const ids: string[] = []
-      for (let i = 0; i < SUBSCRIPTIONS; i++) {
-        const res = await fetch(`${base}/v1/webhooks`, {
-          method: 'POST',
-          headers: { ...auth, 'content-type': 'application/json' },
-          body: JSON.stringify({ url: `${hook}?n=${i}` }),
-        })
-        if (res.status !== 201) throw new Error(`subscribe: ${res.status} ${await res.text()}`)
-        ids.push(((await res.json()) as { id: string }).id)
+      // With two builds, each round runs both, in turn (which one first alternates).
+      const order = round % 2 === 0 ? builds : [...builds].reverse()
+      for (const build of order) {
+        const base = `http://127.0.0.1:${build.port}`
+        const pid = build.service.child.pid as number
+        for (const [i, { rate }] of PHASES.entries()) build.without[i]?.push(await phase(base, pid, rate))
+        const ids: string[] = []
+        for (let i = 0; i < SUBSCRIPTIONS; i++) {
+          const res = await fetch(`${base}/v1/webhooks`, {
+            method: 'POST',
+            headers: { ...auth, 'content-type': 'application/json' },
+            body: JSON.stringify({ url: `${hook}?n=${i}` }),
+          })
+          if (res.status !== 201) throw new Error(`subscribe: ${res.status} ${await res.text()}`)
+          ids.push(((await res.json()) as { id: string }).id)
+        }
+        received = 0
+        for (const [i, { rate }] of PHASES.entries()) {
+          build.withSubs[i]?.push(await phase(base, pid, rate))
+          build.catchUp[i]?.push(await caughtUp(base, ids))
+        }
+        build.received = received
+        for (const id of ids) await fetch(`${base}/v1/webhooks/${id}`, { method: 'DELETE', headers: auth })
       }
-      received = 0
-      for (const [i, { rate }] of PHASES.entries()) {
-        withSubs[i]?.push(await phase(rate))
-        catchUp[i]?.push(await caughtUp(ids))
-      }
-      for (const id of ids) await fetch(`${base}/v1/webhooks/${id}`, { method: 'DELETE', headers: auth })
     }
     const med = (xs: number[]) => +median(xs).toFixed(1)
-    const rows = PHASES.flatMap(({ name }, i) =>
-      (
-        [
-          ['none', without[i] ?? []],
-          [String(SUBSCRIPTIONS), withSubs[i] ?? []],
-        ] as const
-      ).map(([subs, samples]) => ({
-        phase: name,
-        subscriptions: subs,
-        'writes/s': +median(samples.map((s) => s.writes.rps)).toFixed(0),
-        'write p50': med(samples.map((s) => s.writes.p50)),
-        'write p99': med(samples.map((s) => s.writes.p99)),
-        'read p99': samples[0]?.reads ? med(samples.map((s) => s.reads?.p99 ?? 0)) : '–',
-        'thread ms/req': +median(samples.map((s) => s.cpu)).toFixed(3),
-      })),
-    )
+    const rowsOf = (build: Build) =>
+      PHASES.flatMap(({ name }, i) =>
+        (
+          [
+            ['none', build.without[i] ?? []],
+            [String(SUBSCRIPTIONS), build.withSubs[i] ?? []],
+          ] as const
+        ).map(([subs, samples]) => ({
+          build: build.label,
+          phase: name,
+          subscriptions: subs,
+          'writes/s': +median(samples.map((s) => s.writes.rps)).toFixed(0),
+          'write p50': med(samples.map((s) => s.writes.p50)),
+          'write p99': med(samples.map((s) => s.writes.p99)),
+          'read p99': samples[0]?.reads ? med(samples.map((s) => s.reads?.p99 ?? 0)) : '–',
+          'thread ms/req': +median(samples.map((s) => s.cpu)).toFixed(3),
+          'process ms/req': +median(samples.map((s) => s.processCpu)).toFixed(3),
+        })),
+      )
     console.log(
       `\n── webhooks: writes (POST /v1/organizations, 10 connections) and reads (GET /v1/organizations, ${READ_RATE}/s beside fixed-rate writes), ${rounds} rounds of ${seconds} s per phase, with no subscriptions and with ${SUBSCRIPTIONS} active ones`,
     )
-    console.table(rows)
-    for (const [i, { name, rate }] of PHASES.entries()) {
-      const a = rows[2 * i] as (typeof rows)[number]
-      const b = rows[2 * i + 1] as (typeof rows)[number]
-      // A phase where no request of a kind completed (an overloaded machine) has no ratio.
-      const ratio = (x: number | string, y: number | string) =>
-        Number(x) > 0 && Number(y) > 0 ? (Number(x) / Number(y)).toFixed(2) : 'n/a'
-      console.log(
-        `webhooks, ${name}: ${SUBSCRIPTIONS} subscriptions ÷ none: ` +
-          (rate === undefined ? `throughput ${ratio(b['writes/s'], a['writes/s'])}×, ` : '') +
-          `write p50 ${ratio(b['write p50'], a['write p50'])}×, write p99 ${ratio(b['write p99'], a['write p99'])}×` +
-          (rate === undefined ? '' : `, read p99 ${ratio(b['read p99'], a['read p99'])}×`) +
-          `, request-thread CPU per request ${ratio(b['thread ms/req'], a['thread ms/req'])}×` +
-          `; receivers had every change ${median(catchUp[i] ?? []).toFixed(0)} ms (median) after the phase`,
-      )
+    // A phase where no request of a kind completed (an overloaded machine) has no ratio.
+    const ratio = (x: number | string, y: number | string) =>
+      Number(x) > 0 && Number(y) > 0 ? (Number(x) / Number(y)).toFixed(2) : 'n/a'
+    for (const build of builds) {
+      const rows = rowsOf(build)
+      console.table(rows)
+      const tag = builds.length > 1 ? `webhooks (${build.label} = ${build.script})` : 'webhooks'
+      for (const [i, { name, rate }] of PHASES.entries()) {
+        const a = rows[2 * i] as (typeof rows)[number]
+        const b = rows[2 * i + 1] as (typeof rows)[number]
+        console.log(
+          `${tag}, ${name}: ${SUBSCRIPTIONS} subscriptions ÷ none: ` +
+            (rate === undefined ? `throughput ${ratio(b['writes/s'], a['writes/s'])}×, ` : '') +
+            `write p50 ${ratio(b['write p50'], a['write p50'])}×, write p99 ${ratio(b['write p99'], a['write p99'])}×` +
+            (rate === undefined ? '' : `, read p99 ${ratio(b['read p99'], a['read p99'])}×`) +
+            `, request-thread CPU per request ${ratio(b['thread ms/req'], a['thread ms/req'])}×` +
+            `; receivers had every change ${median(build.catchUp[i] ?? []).toFixed(0)} ms (median) after the phase`,
+        )
+      }
+      console.log(`${tag}: ${build.received} deliveries in the last round`)
     }
-    console.log(`webhooks: ${received} deliveries in the last round`)
   } finally {
-    service.child.kill('SIGTERM')
+    for (const build of builds) build.service.child.kill('SIGTERM')
     receiver.close()
     rmSync(dir, { recursive: true, force: true })
   }
+}
+
+// Run alone: `npx tsx bench/webhooks.ts` (after `npm run build`).
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  await benchWebhooks(Number(process.env.BENCH_ROUNDS ?? 3), Number(process.env.BENCH_SECONDS ?? 5))
 }
