@@ -149,6 +149,11 @@ interface Build {
   without: Sample[][]
   withSubs: Sample[][]
   catchUp: number[][]
+  /**
+   * CPU ms spent off the request thread (the delivery worker, mostly) per delivery, from the
+   * start of a phase with subscriptions until the receivers have every change.
+   */
+  perDelivery: number[][]
   /** Deliveries the receivers got in this build's last round. */
   received: number
 }
@@ -178,6 +183,7 @@ export async function benchWebhooks(rounds = 3, seconds = 5): Promise<void> {
       without: PHASES.map(() => []),
       withSubs: PHASES.map(() => []),
       catchUp: PHASES.map(() => []),
+      perDelivery: PHASES.map(() => []),
       received: 0,
     }
   })
@@ -236,8 +242,11 @@ export async function benchWebhooks(rounds = 3, seconds = 5): Promise<void> {
         }
         received = 0
         for (const [i, { rate }] of PHASES.entries()) {
+          const [thread0, all0, received0] = [requestThreadCpuMs(pid), processCpuMs(pid), received]
           build.withSubs[i]?.push(await phase(base, pid, rate))
           build.catchUp[i]?.push(await caughtUp(base, ids))
+          const offThread = processCpuMs(pid) - all0 - (requestThreadCpuMs(pid) - thread0)
+          build.perDelivery[i]?.push(offThread / Math.max(1, received - received0))
         }
         build.received = received
         for (const id of ids) await fetch(`${base}/v1/webhooks/${id}`, { method: 'DELETE', headers: auth })
@@ -282,7 +291,8 @@ export async function benchWebhooks(rounds = 3, seconds = 5): Promise<void> {
             `write p50 ${ratio(b['write p50'], a['write p50'])}×, write p99 ${ratio(b['write p99'], a['write p99'])}×` +
             (rate === undefined ? '' : `, read p99 ${ratio(b['read p99'], a['read p99'])}×`) +
             `, request-thread CPU per request ${ratio(b['thread ms/req'], a['thread ms/req'])}×` +
-            `; receivers had every change ${median(build.catchUp[i] ?? []).toFixed(0)} ms (median) after the phase`,
+            `; receivers had every change ${median(build.catchUp[i] ?? []).toFixed(0)} ms (median) after the phase` +
+            `; CPU off the request thread per delivery ${median(build.perDelivery[i] ?? []).toFixed(3)} ms`,
         )
       }
       console.log(`${tag}: ${build.received} deliveries in the last round`)
