@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { DeliveryLoop, inTurn } from '../../src/modules/webhooks/delivery.js'
-import { BUSY_LOAD, Pace } from '../../src/modules/webhooks/delivery-pace.js'
+import { BUSY_LOAD, LOAD_SAMPLE_MS, Pace } from '../../src/modules/webhooks/delivery-pace.js'
+import { sampleLoad } from '../../src/modules/webhooks/delivery-runner.js'
 import { bearer, buildTestApp } from '../helpers/build-test-app.js'
 import { createOrganization, getJson, type Json, type TestApp } from '../resources/fixtures.js'
 import { type Receiver, startReceiver } from './receiver.js'
@@ -65,4 +66,31 @@ describe('deliveries yield to requests', () => {
     expect(r.received.map((x) => x.headers['webhook-id'])).toEqual([...busy, ...quietAgain])
     expect(pace.counts).toEqual({ free: 3, paced: 4 })
   })
+
+  it('the load the worker reads: busy while this thread computes without a pause, not busy once it waits', async () => {
+    const load = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT))
+    const sampler = sampleLoad(load)
+    try {
+      // Three sample periods of synchronous work (the timer cannot fire), then one sample.
+      const until = performance.now() + 3 * LOAD_SAMPLE_MS
+      while (performance.now() < until) {
+        // busy
+      }
+      await new Promise((resolve) => setTimeout(resolve, 0))
+      await waitForSample(load, (value) => value >= BUSY_LOAD)
+      expect(Atomics.load(load, 0)).toBeGreaterThanOrEqual(BUSY_LOAD)
+      // Idle: the next samples cover a loop that only waits.
+      await waitForSample(load, (value) => value < BUSY_LOAD)
+      expect(Atomics.load(load, 0)).toBeLessThan(BUSY_LOAD)
+    } finally {
+      clearInterval(sampler)
+    }
+  })
 })
+
+/** Waits (idle) until the published load satisfies `done`, for at most fifty samples. */
+async function waitForSample(load: Int32Array, done: (value: number) => boolean): Promise<void> {
+  for (let i = 0; i < 50 && !done(Atomics.load(load, 0)); i++) {
+    await new Promise((resolve) => setTimeout(resolve, LOAD_SAMPLE_MS / 2))
+  }
+}

@@ -40,7 +40,7 @@ export function deliveries(db: Db, config: WebhookConfig, log: FastifyBaseLogger
  * thousandths) where the worker reads it. A timer that fires late (the loop was busy) measures
  * the longer time it covers.
  */
-function sampleLoad(load: Int32Array): NodeJS.Timeout {
+export function sampleLoad(load: Int32Array): NodeJS.Timeout {
   let last = performance.eventLoopUtilization()
   const timer = setInterval(() => {
     const current = performance.eventLoopUtilization()
