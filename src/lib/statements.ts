@@ -96,7 +96,7 @@ export function findLive<T extends Table>(
 
 const MANY = 100
 
-/** Inserts rows a hundred per statement (far fewer statements on bulk writes), the rest one by one. */
+/** Inserts rows a hundred per statement (far fewer statements on bulk writes), the rest in one more. */
 export function insertMany(tx: Tx, table: string, columns: string[], rows: unknown[][]): void {
   const values = (n: number) =>
     Array(n)
@@ -104,11 +104,19 @@ export function insertMany(tx: Tx, table: string, columns: string[], rows: unkno
       .join(', ')
   const into = `insert into "${table}" (${columns.map((c) => `"${c}"`).join(', ')}) values `
   let i = 0
+  // One parameter array for every statement of the call (an import binds millions of values).
+  const params: unknown[] = rows.length >= MANY ? new Array(MANY * columns.length) : []
   for (; i + MANY <= rows.length; i += MANY) {
-    statement(tx, `many:${table}:${columns.join(',')}`, () => into + values(MANY)).run(
-      rows.slice(i, i + MANY).flat(),
+    let p = 0
+    for (let r = i; r < i + MANY; r++) for (const value of rows[r] as unknown[]) params[p++] = value
+    statement(tx, `many:${table}:${columns.join(',')}`, () => into + values(MANY)).run(params)
+  }
+  // The rest in one statement too (one prepared per count, as flushes leave different remainders).
+  const rest = rows.length - i
+  if (rest === 1) statement(tx, `one:${table}:${columns.join(',')}`, () => into + values(1)).run(rows[i])
+  else if (rest > 1) {
+    statement(tx, `${rest}:${table}:${columns.join(',')}`, () => into + values(rest)).run(
+      rows.slice(i).flat(),
     )
   }
-  for (; i < rows.length; i++)
-    statement(tx, `one:${table}:${columns.join(',')}`, () => into + values(1)).run(rows[i])
 }

@@ -1,5 +1,6 @@
+import { UUID } from 'uuidv7'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createRecord, newId, withBulkCreates } from '../../src/lib/write-path.js'
+import { createRecord, newId, uuidText, withBulkCreates } from '../../src/lib/write-path.js'
 import { contactFields } from '../../src/modules/contacts/contact-fields.js'
 import { findContact } from '../../src/modules/contacts/contacts-repository.js'
 import { bearer, buildTestApp, snapshot } from '../helpers/build-test-app.js'
@@ -127,5 +128,28 @@ describe('bulk mode guards', () => {
     expect(
       t.db.$client.prepare("select count(*) from contacts where family_name = 'After'").pluck().get(),
     ).toBe(1)
+  })
+})
+
+describe('record ids', () => {
+  it("are the uuidv7 library's canonical text of the same bytes", () => {
+    const samples = [
+      new Uint8Array(16),
+      new Uint8Array(16).fill(0xff),
+      Uint8Array.from({ length: 16 }, (_, i) => i * 17),
+      ...Array.from({ length: 50 }, () => crypto.getRandomValues(new Uint8Array(16))),
+    ]
+    for (const bytes of samples) expect(uuidText(bytes)).toBe(UUID.ofInner(bytes).toString())
+    expect(uuidText(Uint8Array.from({ length: 16 }, (_, i) => i * 17))).toBe(
+      '00112233-4455-6677-8899-aabbccddeeff',
+    )
+  })
+
+  it('are version 7, distinct and increasing', () => {
+    const ids = Array.from({ length: 1000 }, () => newId())
+    for (const id of ids)
+      expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/)
+    expect(new Set(ids).size).toBe(1000)
+    expect([...ids].sort()).toEqual(ids)
   })
 })
