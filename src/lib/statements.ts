@@ -96,7 +96,7 @@ export function findLive<T extends Table>(
 
 const MANY = 100
 
-/** Inserts rows a hundred per statement (far fewer statements on bulk writes), the rest in one more. */
+/** Inserts rows a hundred per statement (far fewer statements on bulk writes), the rest in a few more. */
 export function insertMany(tx: Tx, table: string, columns: string[], rows: unknown[][]): void {
   const values = (n: number) =>
     Array(n)
@@ -111,12 +111,13 @@ export function insertMany(tx: Tx, table: string, columns: string[], rows: unkno
     for (let r = i; r < i + MANY; r++) for (const value of rows[r] as unknown[]) params[p++] = value
     statement(tx, `many:${table}:${columns.join(',')}`, () => into + values(MANY)).run(params)
   }
-  // The rest in one statement too (one prepared per count, as flushes leave different remainders).
-  const rest = rows.length - i
-  if (rest === 1) statement(tx, `one:${table}:${columns.join(',')}`, () => into + values(1)).run(rows[i])
-  else if (rest > 1) {
-    statement(tx, `${rest}:${table}:${columns.join(',')}`, () => into + values(rest)).run(
-      rows.slice(i).flat(),
+  // The rest in statements of 64, 32, ..., 1 rows: few statements, and few to prepare (one
+  // statement per remainder count cost more to prepare, on every flush, than it saved).
+  for (let n = 64; n >= 1; n /= 2) {
+    if (i + n > rows.length) continue
+    statement(tx, `${n}:${table}:${columns.join(',')}`, () => into + values(n)).run(
+      rows.slice(i, i + n).flat(),
     )
+    i += n
   }
 }

@@ -1,5 +1,7 @@
 import { UUID } from 'uuidv7'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { openDatabase } from '../../src/db/client.js'
+import { insertMany } from '../../src/lib/statements.js'
 import { createRecord, newId, uuidText, withBulkCreates } from '../../src/lib/write-path.js'
 import { contactFields } from '../../src/modules/contacts/contact-fields.js'
 import { findContact } from '../../src/modules/contacts/contacts-repository.js'
@@ -151,5 +153,26 @@ describe('record ids', () => {
       expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/)
     expect(new Set(ids).size).toBe(1000)
     expect([...ids].sort()).toEqual(ids)
+  })
+})
+
+describe('multi-row inserts', () => {
+  it('write every row once, in order, whatever is left after the hundreds (0, 1, 63, 99, 100, 227 rows)', () => {
+    const db = openDatabase(':memory:')
+    db.$client.exec('create table t (seq integer primary key, a text, b integer)')
+    let seq = 0
+    for (const count of [0, 1, 63, 99, 100, 227]) {
+      const before = seq
+      const rows = Array.from({ length: count }, () => {
+        seq++
+        return [seq, `row ${seq}`, seq * 2]
+      })
+      insertMany(db, 't', ['seq', 'a', 'b'], rows)
+      expect(
+        db.$client.prepare('select seq, a, b from t where seq > ? order by seq').raw().all(before),
+      ).toEqual(rows)
+    }
+    expect(db.$client.prepare('select count(*) from t').pluck().get()).toBe(490)
+    db.$client.close()
   })
 })
