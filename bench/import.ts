@@ -5,12 +5,18 @@
  *
  *   npx tsx bench/import.ts   # builds dist/ first; IMPORT_ROUNDS=5, IMPORT_BENCH_PORT=3813
  *
+ * BENCH_BEFORE=<folder> also runs another build in the same rounds (a copy of an earlier
+ * commit's `dist/` and `migrations/` in that folder, e.g. under tmp/, so it resolves this
+ * checkout's node_modules): old and new are then compared on the same machine at the same time.
+ * BENCH_NODE_ARGS adds node options to the services (`--cpu-prof --cpu-prof-dir=tmp/prof`
+ * profiles the request thread and the import worker, each to its own file). NO_BUILD=1 skips tsc.
+ *
  * Each round starts a fresh service (`node dist/server.js`, as `npm run bench` does) on an empty
  * migrated and seeded database and times the POST /v1/imports of the CSV from request to
  * answer, then the same for bench/bare-import-server.ts. Both servers start before the clock.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { SignJWT } from 'jose'
@@ -64,19 +70,38 @@ async function stop(child: ChildProcess): Promise<void> {
   children.delete(child)
 }
 
-async function timedPost(url: string, headers: Record<string, string>, body: string): Promise<number> {
+/** CPU time (user + system, every thread) a process has used, in ms (Linux, 10 ms ticks). */
+function cpuMs(pid: number | undefined): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? []
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100
+}
+
+/**
+ * Wall time from request to answer, and the server's CPU time meanwhile: on a shared machine
+ * the wall time swings with the load, the CPU time far less (bench/README.md).
+ */
+async function timedPost(
+  url: string,
+  headers: Record<string, string>,
+  body: string,
+  server: ChildProcess,
+): Promise<{ ms: number; cpu: number }> {
+  const cpu0 = cpuMs(server.pid)
   const t0 = performance.now()
   const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'text/csv', ...headers }, body })
   const text = await res.text()
   const ms = performance.now() - t0
+  const cpu = cpuMs(server.pid) - cpu0
   if (!res.ok) throw new Error(`${url}: ${res.status} ${text}`)
-  return ms
+  return { ms, cpu }
 }
 
 async function main() {
-  execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], {
-    stdio: 'inherit',
-  })
+  if (!process.env.NO_BUILD) {
+    execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], {
+      stdio: 'inherit',
+    })
+  }
   const codes = emptyDb('rows.db').states
   // The rows `npm run bench` imports.
   const csv = toCsv(
@@ -87,41 +112,62 @@ async function main() {
     .setSubject('bench')
     .setExpirationTime('1h')
     .sign(new TextEncoder().encode(SECRET))
-  const ratios: number[] = []
+  const builds: [string, string][] = [['service', 'dist/server.js']]
+  if (process.env.BENCH_BEFORE) builds.push(['before', join(process.env.BENCH_BEFORE, 'dist/server.js')])
+  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean)
+  const ratios = new Map<string, { wall: number[]; cpu: number[] }>(
+    builds.map(([name]) => [name, { wall: [], cpu: [] }]),
+  )
   for (let round = 1; round <= ROUNDS; round++) {
-    const service = await serve(
-      ['--max-semi-space-size=8', 'dist/server.js'],
-      {
-        DATABASE_PATH: emptyDb(`service-${round}.db`).path,
-        JWT_SECRET: SECRET,
-        RATE_LIMIT_MAX: '0',
-        LOG_LEVEL: 'warn',
-        PORT: String(PORT),
-      },
-      `http://127.0.0.1:${PORT}/readyz`,
-    )
-    const ours = await timedPost(
-      `http://127.0.0.1:${PORT}/v1/imports`,
-      { authorization: `Bearer ${token}` },
-      csv,
-    )
-    await stop(service)
+    const times = new Map<string, { ms: number; cpu: number }>()
+    for (const [name, entry] of round % 2 === 1 ? builds : [...builds].reverse()) {
+      const service = await serve(
+        ['--max-semi-space-size=8', ...nodeArgs, entry],
+        {
+          DATABASE_PATH: emptyDb(`${name}-${round}.db`).path,
+          JWT_SECRET: SECRET,
+          RATE_LIMIT_MAX: '0',
+          LOG_LEVEL: 'warn',
+          PORT: String(PORT),
+        },
+        `http://127.0.0.1:${PORT}/readyz`,
+      )
+      times.set(
+        name,
+        await timedPost(
+          `http://127.0.0.1:${PORT}/v1/imports`,
+          { authorization: `Bearer ${token}` },
+          csv,
+          service,
+        ),
+      )
+      await stop(service)
+    }
     const bare = await serve(
       ['--import', 'tsx', 'bench/bare-import-server.ts'],
       { DATABASE_PATH: emptyDb(`bare-${round}.db`).path, PORT: String(PORT + 2) },
       `http://127.0.0.1:${PORT + 2}/readyz`,
     )
-    const base = await timedPost(`http://127.0.0.1:${PORT + 2}/import`, {}, csv)
+    const base = await timedPost(`http://127.0.0.1:${PORT + 2}/import`, {}, csv, bare)
     await stop(bare)
-    ratios.push(ours / base)
+    const line = [...times].map(([name, { ms, cpu }]) => {
+      ratios.get(name)?.wall.push(ms / base.ms)
+      ratios.get(name)?.cpu.push(cpu / base.cpu)
+      return `${name} ${ms.toFixed(0)} ms, CPU ${cpu.toFixed(0)} ms (ratios ${(ms / base.ms).toFixed(2)}, CPU ${(cpu / base.cpu).toFixed(2)})`
+    })
     console.log(
-      `round ${round}: service ${ours.toFixed(0)} ms, bare import server ${base.toFixed(0)} ms, ratio ${(ours / base).toFixed(2)}`,
+      `round ${round}: bare import server ${base.ms.toFixed(0)} ms, CPU ${base.cpu.toFixed(0)} ms; ${line.join('; ')}`,
     )
   }
-  const sorted = [...ratios].sort((a, b) => a - b)
-  console.log(
-    `import of 20,000 rows over HTTP ÷ bare import server: median ${sorted[Math.floor(sorted.length / 2)]?.toFixed(2)} (min ${sorted[0]?.toFixed(2)}, max ${sorted.at(-1)?.toFixed(2)}; bar ≤ 4)`,
-  )
+  const summary = (list: number[]) => {
+    const sorted = [...list].sort((a, b) => a - b)
+    return `median ${sorted[Math.floor(sorted.length / 2)]?.toFixed(2)} (min ${sorted[0]?.toFixed(2)}, max ${sorted.at(-1)?.toFixed(2)})`
+  }
+  for (const [name, { wall, cpu }] of ratios) {
+    console.log(
+      `${name}: import of 20,000 rows over HTTP ÷ bare import server: wall ${summary(wall)}; CPU ${summary(cpu)}; bar ≤ 4`,
+    )
+  }
 }
 
 main()

@@ -73,7 +73,11 @@ function latinTokens(text: string, letters: RegExp, map: Record<string, string>)
     .filter((t) => t.length > 0)
 }
 
+// Whether any rule of foldToken applies; most tokens need none, and each replace allocates.
+const FOLDS = /dj|zh|kh|ts|y|([a-z])\1/
+
 export function foldToken(token: string): string {
+  if (!FOLDS.test(token)) return token
   return token
     .replace(/dzh|dj|zh/g, 'j')
     .replace(/kh/g, 'h')

@@ -96,7 +96,7 @@ export function findLive<T extends Table>(
 
 const MANY = 100
 
-/** Inserts rows a hundred per statement (far fewer statements on bulk writes), the rest one by one. */
+/** Inserts rows a hundred per statement (far fewer statements on bulk writes), the rest in a few more. */
 export function insertMany(tx: Tx, table: string, columns: string[], rows: unknown[][]): void {
   const values = (n: number) =>
     Array(n)
@@ -104,11 +104,20 @@ export function insertMany(tx: Tx, table: string, columns: string[], rows: unkno
       .join(', ')
   const into = `insert into "${table}" (${columns.map((c) => `"${c}"`).join(', ')}) values `
   let i = 0
+  // One parameter array for every statement of the call (an import binds millions of values).
+  const params: unknown[] = rows.length >= MANY ? new Array(MANY * columns.length) : []
   for (; i + MANY <= rows.length; i += MANY) {
-    statement(tx, `many:${table}:${columns.join(',')}`, () => into + values(MANY)).run(
-      rows.slice(i, i + MANY).flat(),
-    )
+    let p = 0
+    for (let r = i; r < i + MANY; r++) for (const value of rows[r] as unknown[]) params[p++] = value
+    statement(tx, `many:${table}:${columns.join(',')}`, () => into + values(MANY)).run(params)
   }
-  for (; i < rows.length; i++)
-    statement(tx, `one:${table}:${columns.join(',')}`, () => into + values(1)).run(rows[i])
+  // The rest in statements of 64, 32, ..., 1 rows: few statements, and few to prepare (one
+  // statement per remainder count cost more to prepare, on every flush, than it saved).
+  for (let n = 64; n >= 1; n /= 2) {
+    if (i + n > rows.length) continue
+    statement(tx, `${n}:${table}:${columns.join(',')}`, () => into + values(n)).run(
+      rows.slice(i, i + n).flat(),
+    )
+    i += n
+  }
 }

@@ -64,7 +64,21 @@ const ids = new V7Generator({
     return randomWords[randomCursor++] as number
   },
 })
-export const newId = (): string => ids.generate().toString()
+// An id's canonical 8-4-4-4-12 text built in one string: the library's toString adds a character
+// at a time (dozens of intermediate strings per id, and an import makes tens of thousands of ids).
+const HEX = [...'0123456789abcdef'].map((c) => c.charCodeAt(0))
+const idChars: number[] = new Array(36).fill('-'.charCodeAt(0))
+export function uuidText(bytes: Uint8Array): string {
+  let at = 0
+  for (let i = 0; i < 16; i++) {
+    if (i === 4 || i === 6 || i === 8 || i === 10) at++
+    const b = bytes[i] as number
+    idChars[at++] = HEX[b >>> 4] as number
+    idChars[at++] = HEX[b & 15] as number
+  }
+  return String.fromCharCode(...idChars)
+}
+export const newId = (): string => uuidText(ids.generate().bytes)
 export const now = (): string => new Date().toISOString()
 
 /** True when an If-Match or If-None-Match list names `version` (or is `*`). */
@@ -127,7 +141,10 @@ const INSERT_SQL = Object.fromEntries(
  * flush: code inside bulk mode must not use them. A throw discards the queue, so bulk mode
  * belongs inside a transaction that the throw rolls back.
  */
-const BULK_LIMIT = 2_000
+// A few hundred rows a flush: the queued rows (revision JSON above all) are then still young
+// garbage at the next scavenge, not copied and promoted to the old generation as a batch of
+// thousands was.
+const BULK_LIMIT = 400
 // foreign keys first
 const ENTITY_ORDER: EntityName[] = [
   'state',

@@ -1,5 +1,8 @@
+import { UUID } from 'uuidv7'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createRecord, newId, withBulkCreates } from '../../src/lib/write-path.js'
+import { openDatabase } from '../../src/db/client.js'
+import { insertMany } from '../../src/lib/statements.js'
+import { createRecord, newId, uuidText, withBulkCreates } from '../../src/lib/write-path.js'
 import { contactFields } from '../../src/modules/contacts/contact-fields.js'
 import { findContact } from '../../src/modules/contacts/contacts-repository.js'
 import { bearer, buildTestApp, snapshot } from '../helpers/build-test-app.js'
@@ -127,5 +130,49 @@ describe('bulk mode guards', () => {
     expect(
       t.db.$client.prepare("select count(*) from contacts where family_name = 'After'").pluck().get(),
     ).toBe(1)
+  })
+})
+
+describe('record ids', () => {
+  it("are the uuidv7 library's canonical text of the same bytes", () => {
+    const samples = [
+      new Uint8Array(16),
+      new Uint8Array(16).fill(0xff),
+      Uint8Array.from({ length: 16 }, (_, i) => i * 17),
+      ...Array.from({ length: 50 }, () => crypto.getRandomValues(new Uint8Array(16))),
+    ]
+    for (const bytes of samples) expect(uuidText(bytes)).toBe(UUID.ofInner(bytes).toString())
+    expect(uuidText(Uint8Array.from({ length: 16 }, (_, i) => i * 17))).toBe(
+      '00112233-4455-6677-8899-aabbccddeeff',
+    )
+  })
+
+  it('are version 7, distinct and increasing', () => {
+    const ids = Array.from({ length: 1000 }, () => newId())
+    for (const id of ids)
+      expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/)
+    expect(new Set(ids).size).toBe(1000)
+    expect([...ids].sort()).toEqual(ids)
+  })
+})
+
+describe('multi-row inserts', () => {
+  it('write every row once, in order, whatever is left after the hundreds (0, 1, 63, 99, 100, 227 rows)', () => {
+    const db = openDatabase(':memory:')
+    db.$client.exec('create table t (seq integer primary key, a text, b integer)')
+    let seq = 0
+    for (const count of [0, 1, 63, 99, 100, 227]) {
+      const before = seq
+      const rows = Array.from({ length: count }, () => {
+        seq++
+        return [seq, `row ${seq}`, seq * 2]
+      })
+      insertMany(db, 't', ['seq', 'a', 'b'], rows)
+      expect(
+        db.$client.prepare('select seq, a, b from t where seq > ? order by seq').raw().all(before),
+      ).toEqual(rows)
+    }
+    expect(db.$client.prepare('select count(*) from t').pluck().get()).toBe(490)
+    db.$client.close()
   })
 })

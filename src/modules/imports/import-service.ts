@@ -63,31 +63,42 @@ class Tally {
  * and conflicts with nothing; rows that repeat a value agree.
  */
 export class Conflicts {
-  // Per record, per field: the first row that gave a value. Keyed record first, so a row's
-  // fields share one lookup of the record instead of building a key per field.
-  private readonly first = new Map<string, Record<string, { row: number; value: string }>>()
+  // Per record: the first row that named it, the values rows gave (first giver wins), and only
+  // where a later row gave a field first, that row's number. Keyed record first so a row's
+  // fields share one lookup; two objects per record rather than one per field (an import notes
+  // every field of every record, and all of it lives until the import ends).
+  private readonly first = new Map<
+    string,
+    { row: number; values: Record<string, string>; rows?: Record<string, number> }
+  >()
   readonly errors: RowError[] = []
   /** `record` keys the record; `what` names it in the message ("the same person"). */
   note(record: string, what: string, field: string, row: number, value: string | undefined) {
     if (value === undefined) return
-    let fields = this.first.get(record)
-    if (!fields) {
-      fields = {}
-      this.first.set(record, fields)
+    let seen = this.first.get(record)
+    if (!seen) {
+      seen = { row, values: {} }
+      this.first.set(record, seen)
     }
-    const first = fields[field]
-    if (!first) fields[field] = { row, value }
-    else if (first.value !== value) {
+    const firstValue = seen.values[field]
+    if (firstValue === undefined) {
+      seen.values[field] = value
+      if (row !== seen.row) {
+        seen.rows ??= {}
+        seen.rows[field] = row
+      }
+    } else if (firstValue !== value) {
+      const firstRow = seen.rows?.[field] ?? seen.row
       this.errors.push(
         {
-          row: first.row,
+          row: firstRow,
           field,
           message: `row ${row} gives ${what} another ${field} (${JSON.stringify(value)})`,
         },
         {
           row,
           field,
-          message: `row ${first.row} gives ${what} another ${field} (${JSON.stringify(first.value)})`,
+          message: `row ${firstRow} gives ${what} another ${field} (${JSON.stringify(firstValue)})`,
         },
       )
     }
