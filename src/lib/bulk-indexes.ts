@@ -21,7 +21,8 @@ export function withoutSecondaryIndexes<T>(tx: Tx, tables: readonly string[], wo
          and tbl_name in (select value from json_each(?))`,
     )
     .all(JSON.stringify(tables)) as { name: string; sql: string }[]
-  const dropped = indexes.filter((i) => !/^\s*create\s+unique\s/i.test(i.sql))
+  // SQLite stores the statement's first keywords normalized: `CREATE UNIQUE INDEX`, single spaces.
+  const dropped = indexes.filter((i) => !/^create unique /i.test(i.sql))
   for (const { name } of dropped) client.exec(`drop index "${name.replaceAll('"', '""')}"`)
   const result = work()
   for (const { sql } of dropped) client.exec(sql)

@@ -8,6 +8,17 @@ export const phoneNumbers = lazy<typeof import('libphonenumber-js')>('libphonenu
 const Email = z.email()
 const Url = z.url({ protocol: /^https?$/ })
 
+/** Refuses the detail's value with `message`. */
+function invalid(ctx: z.RefinementCtx, message: string): never {
+  ctx.addIssue({
+    // Stryker disable next-line StringLiteral: the issue code is zod's own; errors[] carry path and message only
+    code: 'custom',
+    path: ['value'],
+    message,
+  })
+  return z.NEVER
+}
+
 /**
  * One contact detail as clients send it. Emails are lower-cased, phone numbers become E.164
  * (libphonenumber), websites must be http(s) URLs. Visibility defaults to restricted.
@@ -22,25 +33,15 @@ export const ContactDetailIn = z
   .transform((d, ctx): ContactDetail => {
     let value = d.value
     if (d.type === 'email') {
-      if (!Email.safeParse(value).success) {
-        ctx.addIssue({ code: 'custom', path: ['value'], message: 'is not a valid email address' })
-        return z.NEVER
-      }
+      if (!Email.safeParse(value).success) return invalid(ctx, 'is not a valid email address')
       value = value.toLowerCase()
     } else if (d.type === 'phone' || d.type === 'mobile' || d.type === 'fax') {
       const phone = phoneNumbers().parsePhoneNumberFromString(value)
-      if (!phone?.isValid()) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['value'],
-          message: 'is not a valid international phone number (e.g. +996 312 123456)',
-        })
-        return z.NEVER
-      }
+      if (!phone?.isValid())
+        return invalid(ctx, 'is not a valid international phone number (e.g. +996 312 123456)')
       value = phone.number
     } else if (d.type === 'website' && !Url.safeParse(value).success) {
-      ctx.addIssue({ code: 'custom', path: ['value'], message: 'is not an http(s) URL' })
-      return z.NEVER
+      return invalid(ctx, 'is not an http(s) URL')
     }
     return { type: d.type, value, label: d.label ?? null, visibility: d.visibility }
   })

@@ -42,9 +42,8 @@ export function illFormedText(value: unknown, prefix = '', limit = 20): FieldErr
     if (step.badKey) errors.push({ path: pathOf(step), message: KEY_MESSAGE })
     else if (typeof v === 'string') {
       if (!isWellFormed(v)) errors.push({ path: pathOf(step), message: MESSAGE })
-    } else if (Array.isArray(v)) {
-      for (let i = v.length - 1; i >= 0; i--) stack.push({ value: v[i], parent: step, key: String(i) })
     } else if (v !== null && typeof v === 'object') {
+      // Arrays too: their entries are their indexes, in order.
       const entries = Object.entries(v)
       for (let i = entries.length - 1; i >= 0; i--) {
         const [key, item] = entries[i] as [string, unknown]

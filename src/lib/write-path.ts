@@ -57,6 +57,7 @@ const randomWords = new Uint32Array(1024)
 let randomCursor = randomWords.length
 const ids = new V7Generator({
   nextUint32: () => {
+    // Stryker disable next-line ConditionalExpression: refilling on every call gives random words too, only slower
     if (randomCursor >= randomWords.length) {
       crypto.getRandomValues(randomWords)
       randomCursor = 0
@@ -103,6 +104,7 @@ export function diff(before: Record<string, unknown>, after: Record<string, unkn
     const a = after[field] ?? null
     // Same value, or two different strings: no need to serialise to compare.
     if (a === b) continue
+    // Stryker disable next-line all: a fast path; for two strings the JSON comparison below answers the same
     if (typeof a === 'string' && typeof b === 'string') {
       changes[field] = { before: b, after: a }
       continue
@@ -168,10 +170,11 @@ const queues = new WeakMap<object, Queue>()
 export function withBulkCreates<T>(tx: Tx, work: () => T): T {
   const client = clientOf(tx)
   if (queues.has(client)) throw new Error('bulk mode is already on for this connection')
-  queues.set(client, { records: new Map(), revisions: [], documents: [] })
+  const queue: Queue = { records: new Map(), revisions: [], documents: [] }
+  queues.set(client, queue)
   try {
     const result = work()
-    flushCreates(tx)
+    flushCreates(tx, queue)
     return result
   } finally {
     queues.delete(client)
@@ -181,10 +184,8 @@ export function withBulkCreates<T>(tx: Tx, work: () => T): T {
 
 const REVISION_COLUMNS = ['at', 'actor', 'action', 'entity', 'entity_id', 'request_id', 'changes', 'version']
 
-function flushCreates(tx: Tx): void {
+function flushCreates(tx: Tx, queue: Queue): void {
   beforeNextStatement(tx, undefined)
-  const queue = queues.get(clientOf(tx))
-  if (!queue || (queue.revisions.length === 0 && queue.documents.length === 0)) return
   for (const entity of ENTITY_ORDER) {
     const rows = queue.records.get(entity)
     if (rows?.length) {
@@ -230,6 +231,7 @@ export function appendRevision(
   }
   statement(
     tx,
+    // Stryker disable next-line StringLiteral: a statement cache key; any key no other statement uses is the same
     'revision',
     () =>
       'insert into revisions (at, actor, action, entity, entity_id, request_id, changes, version, reason) values (?, ?, ?, ?, ?, ?, ?, ?, ?)',
@@ -251,17 +253,13 @@ export function createRecord<E extends EntityName>(
     deletedAt: null,
   }
   const columns = COLUMNS[entity]
-  const params = new Array(columns.length)
-  for (let i = 0; i < columns.length; i++) {
-    const c = columns[i] as (typeof columns)[number]
-    params[i] = c.toDriver(row[c.field])
-  }
+  const params = columns.map((c) => c.toDriver(row[c.field]))
   const queue = queues.get(clientOf(tx))
   if (queue) {
     const rows = queue.records.get(entity) ?? []
     rows.push(params)
     queue.records.set(entity, rows)
-    beforeNextStatement(tx, () => flushCreates(tx))
+    beforeNextStatement(tx, () => flushCreates(tx, queue))
   } else {
     statement(tx, `insert:${entity}`, () => INSERT_SQL[entity]).run(params)
   }
@@ -274,14 +272,16 @@ export function createRecord<E extends EntityName>(
   appendRevision(tx, ctx, 'create', entity, key, changes, at, 1)
   if (queue) {
     if (isSearched(entity)) queue.documents.push({ entity, row: row as RowOf<typeof entity> })
-    if (queue.revisions.length >= BULK_LIMIT) flushCreates(tx)
+    if (queue.revisions.length >= BULK_LIMIT) flushCreates(tx, queue)
   } else if (isSearched(entity)) {
+    // Stryker disable next-line BooleanLiteral: `isNew` only skips looking for the old document a new record cannot have
     indexRecord(tx, entity, row as RowOf<typeof entity>, true)
   }
   return row as unknown as RowOf<E>
 }
 
 function setColumns(tx: Tx, entity: EntityName, key: string, set: Record<string, unknown>): void {
+  // Stryker disable next-line MethodExpression: the order only makes the statement cache key canonical
   const fields = Object.keys(set).sort()
   const columns = fields.map((f) => {
     const column = COLUMNS[entity].find((c) => c.field === f)
@@ -309,7 +309,7 @@ export function updateRecord<E extends EntityName>(
   if (Object.keys(changes).length === 0) return current
   const at = now()
   const set: Record<string, unknown> = { version: current.version + 1, updatedAt: at }
-  for (const field of Object.keys(changes)) set[field] = changes[field]?.after
+  for (const [field, change] of Object.entries(changes)) set[field] = change.after
   const key = keyOf(entity, current as Record<string, unknown>)
   setColumns(tx, entity, key, set)
   appendRevision(tx, ctx, 'update', entity, key, changes, at, current.version + 1)
@@ -331,6 +331,7 @@ export function deleteRecord<E extends EntityName>(
   const key = keyOf(entity, current as Record<string, unknown>)
   setColumns(tx, entity, key, { deletedAt: at, updatedAt: at, version: current.version + 1 })
   appendRevision(tx, ctx, 'delete', entity, key, {}, at, current.version + 1)
+  // Stryker disable next-line ConditionalExpression: other entities have no document to remove (a lookup finds none)
   if (isSearched(entity)) unindexRecord(tx, entity, key)
 }
 
