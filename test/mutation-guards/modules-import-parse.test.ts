@@ -187,6 +187,18 @@ describe('NDJSON', () => {
     })
   })
 
+  it('a BOM inside a value is kept, also when the body does not start with one', () => {
+    expect(parseImportBody('ndjson', '{"email":"a\uFEFFb"}\n').rows).toEqual([
+      { row: 1, cells: { email: 'a\uFEFFb' } },
+    ])
+    expect(parseImportBody('json', '[{"email":"a\uFEFFb"}]').rows).toEqual([
+      { row: 1, cells: { email: 'a\uFEFFb' } },
+    ])
+    expect(parseImportBody('csv', 'email\na\uFEFFb\n').rows).toEqual([
+      { row: 1, cells: { email: 'a\uFEFFb' } },
+    ])
+  })
+
   it('a BOM is dropped at the start only, kept inside a value', () => {
     expect(parseImportBody('ndjson', '\uFEFF{"email":"a\uFEFFb"}\n').rows).toEqual([
       { row: 1, cells: { email: 'a\uFEFFb' } },
