@@ -19,6 +19,7 @@ import { runMigrations } from '../src/db/migrate.js'
 import { states } from '../src/db/schema.js'
 import { seed } from '../src/db/seed.js'
 import { directoryRows, toCsv } from './dataset.js'
+import { SERVICE_FLAGS } from './service-flags.js'
 
 const SECRET = 'bench-secret-0123456789-abcdefghijklmnop'
 const ROUNDS = Number(process.env.IMPORT_ROUNDS ?? 5)
@@ -90,7 +91,7 @@ async function main() {
   const ratios: number[] = []
   for (let round = 1; round <= ROUNDS; round++) {
     const service = await serve(
-      ['--max-semi-space-size=8', 'dist/server.js'],
+      [...SERVICE_FLAGS, 'dist/server.js'],
       {
         DATABASE_PATH: emptyDb(`service-${round}.db`).path,
         JWT_SECRET: SECRET,

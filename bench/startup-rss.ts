@@ -20,6 +20,7 @@ import { seed } from '../src/db/seed.js'
 import { parseImportBody } from '../src/modules/imports/import-parse.js'
 import { runImport } from '../src/modules/imports/import-service.js'
 import { directoryRows, toCsv } from './dataset.js'
+import { SERVICE_FLAGS } from './service-flags.js'
 
 const SECRET = 'bench-secret-0123456789-abcdefghijklmnop'
 const STARTS = Number(process.env.STARTS ?? 8)
@@ -30,9 +31,11 @@ const children: ChildProcess[] = []
 // Ports of their own: other benches may run on the machine.
 const BASE_PORT = Number(process.env.BASE_PORT ?? 4711)
 const BASELINE = process.env.BASELINE
-const builds: { name: string; script: string }[] = [
-  { name: 'new', script: 'dist/server.js' },
-  ...(BASELINE ? [{ name: 'old', script: BASELINE }] : []),
+// The baseline runs with the flags of its time (BASELINE_FLAGS, space-separated).
+const BASELINE_FLAGS = (process.env.BASELINE_FLAGS ?? '--max-semi-space-size=8').split(' ').filter(Boolean)
+const builds: { name: string; script: string; flags: string[] }[] = [
+  { name: 'new', script: 'dist/server.js', flags: SERVICE_FLAGS },
+  ...(BASELINE ? [{ name: 'old', script: BASELINE, flags: BASELINE_FLAGS }] : []),
 ]
 
 function buildDataset() {
@@ -70,9 +73,10 @@ function buildDataset() {
 function start(
   env: Record<string, string>,
   script = 'dist/server.js',
+  flags = SERVICE_FLAGS,
 ): { child: ChildProcess; ready: Promise<number> } {
   const t0 = performance.now()
-  const child = spawn(process.execPath, ['--max-semi-space-size=8', script], {
+  const child = spawn(process.execPath, [...flags, script], {
     env: {
       PATH: process.env.PATH ?? '',
       DATABASE_PATH: dbPath,
@@ -128,7 +132,7 @@ async function main() {
   for (let i = 0; i < STARTS; i++) {
     // Alternating builds, and which goes first, so drift falls on both.
     for (const build of i % 2 === 0 ? builds : [...builds].reverse()) {
-      const s = start({ PORT: String(BASE_PORT) }, build.script)
+      const s = start({ PORT: String(BASE_PORT) }, build.script, build.flags)
       const m = starts.get(build.name) as Starts
       m.wall.push(await s.ready)
       m.idle.push(rssMb(s.child.pid, 'VmRSS'))
@@ -157,7 +161,12 @@ async function main() {
         PORT: String(port),
         ...(mode === 'uncached' ? { READ_CACHE_MB: '0' } : {}),
       }
-      return { name: `${build.name} ${mode}`, port, ...start(env, build.script), rps: [] as number[] }
+      return {
+        name: `${build.name} ${mode}`,
+        port,
+        ...start(env, build.script, build.flags),
+        rps: [] as number[],
+      }
     }),
   )
   await Promise.all(services.map((s) => s.ready))
