@@ -13,7 +13,7 @@ export const migrationsFolder = fileURLToPath(new URL('../../migrations', import
  * every migration file (start-up is a measured bar). Anything unexpected answers false, and
  * drizzle's migrator then decides and reports as before.
  */
-function upToDate(db: Db): boolean {
+export function upToDate(db: Db): boolean {
   try {
     const journal = JSON.parse(readFileSync(`${migrationsFolder}/meta/_journal.json`, 'utf8')) as {
       entries: { when: number }[]
