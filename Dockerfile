@@ -72,6 +72,7 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=15s --retries=3 \
 
 # node runs as PID 1 and receives SIGTERM directly: the server stops accepting connections,
 # finishes in-flight requests (up to 10 s) and closes the database.
-# A young generation of at most 8 MB per semi-space keeps memory under load well below
-# 200 MB at the same throughput (npm run bench measures the service started this way).
-CMD ["node", "--max-semi-space-size=8", "dist/server.js"]
+# A young generation of at most 8 MB per semi-space, and a 512 MB old generation (V8 then lets
+# the heap grow about 1.4x between full collections instead of up to 4x), keep memory under load
+# well below 200 MB at the same throughput (npm run bench measures the service started this way).
+CMD ["node", "--max-semi-space-size=8", "--max-old-space-size=512", "dist/server.js"]

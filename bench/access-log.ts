@@ -15,6 +15,7 @@ import { join } from 'node:path'
 import autocannon from 'autocannon'
 import Database from 'better-sqlite3'
 import { SignJWT } from 'jose'
+import { SERVICE_FLAGS } from './service-flags.js'
 
 export interface AccessLogBenchOptions {
   dbPath: string
@@ -39,7 +40,7 @@ export interface AccessLogBenchResult {
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number
 
 function serve(script: string, env: Record<string, string>): { child: ChildProcess; ready: Promise<void> } {
-  const args = script.endsWith('.ts') ? ['--import', 'tsx', script] : ['--max-semi-space-size=8', script]
+  const args = script.endsWith('.ts') ? ['--import', 'tsx', script] : [...SERVICE_FLAGS, script]
   const child = spawn(process.execPath, args, {
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'ignore', 'inherit'],

@@ -21,6 +21,7 @@ import { seed } from '../src/db/seed.js'
 import { parseImportBody } from '../src/modules/imports/import-parse.js'
 import { runImport } from '../src/modules/imports/import-service.js'
 import { directoryRows, toCsv } from './dataset.js'
+import { SERVICE_FLAGS } from './service-flags.js'
 
 const SECRET = 'bench-secret-0123456789-abcdefghijklmnop'
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
@@ -88,8 +89,8 @@ async function main() {
   const env = { DATABASE_PATH: dbPath, JWT_SECRET: SECRET, RATE_LIMIT_MAX: '0', LOG_LEVEL: 'warn' }
   const node = (name: string) =>
     PROFILE
-      ? ['--cpu-prof', '--cpu-prof-dir=tmp', `--cpu-prof-name=${name}.cpuprofile`, '--max-semi-space-size=8']
-      : ['--max-semi-space-size=8']
+      ? ['--cpu-prof', '--cpu-prof-dir=tmp', `--cpu-prof-name=${name}.cpuprofile`, ...SERVICE_FLAGS]
+      : SERVICE_FLAGS
   const page = '?state=KG&limit=50'
   const bare = {
     name: 'bare',

@@ -25,6 +25,7 @@ import { runMigrations } from '../src/db/migrate.js'
 import { states } from '../src/db/schema.js'
 import { seed } from '../src/db/seed.js'
 import { directoryRows, toCsv } from './dataset.js'
+import { SERVICE_FLAGS } from './service-flags.js'
 
 const SECRET = 'bench-secret-0123456789-abcdefghijklmnop'
 const ROUNDS = Number(process.env.IMPORT_ROUNDS ?? 5)
@@ -122,7 +123,7 @@ async function main() {
     const times = new Map<string, { ms: number; cpu: number }>()
     for (const [name, entry] of round % 2 === 1 ? builds : [...builds].reverse()) {
       const service = await serve(
-        ['--max-semi-space-size=8', ...nodeArgs, entry],
+        [...SERVICE_FLAGS, ...nodeArgs, entry],
         {
           DATABASE_PATH: emptyDb(`${name}-${round}.db`).path,
           JWT_SECRET: SECRET,

@@ -19,6 +19,7 @@ import { runImport } from '../src/modules/imports/import-service.js'
 import { accessLogBench } from './access-log.js'
 import { directoryRows, toCsv } from './dataset.js'
 import { listPageCost } from './list-page-cost.js'
+import { SERVICE_FLAGS } from './service-flags.js'
 import { benchWebhooks } from './webhooks.js'
 
 const SECRET = 'bench-secret-0123456789-abcdefghijklmnop'
@@ -38,7 +39,7 @@ const children: ChildProcess[] = []
 function start(script: string, env: Record<string, string>): { child: ChildProcess; ready: Promise<number> } {
   const t0 = performance.now()
   // The service runs compiled and with the Docker image's node flags; the bare server through tsx.
-  const args = script.endsWith('.js') ? ['--max-semi-space-size=8', script] : ['--import', 'tsx', script]
+  const args = script.endsWith('.js') ? [...SERVICE_FLAGS, script] : ['--import', 'tsx', script]
   const child = spawn(process.execPath, args, {
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],

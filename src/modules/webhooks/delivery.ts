@@ -3,10 +3,10 @@ import http from 'node:http'
 import https from 'node:https'
 import type { LookupFunction } from 'node:net'
 import { setImmediate as yieldToEvents } from 'node:timers/promises'
-import { Webhook } from 'standardwebhooks'
 import type { WebhookConfig } from '../../config.js'
 import type { Db } from '../../db/client.js'
 import type { RevisionRow } from '../../db/schema.js'
+import { lazy } from '../../lib/lazy.js'
 import { serializerCompiler } from '../../lib/serializer.js'
 import { newId, now, type Tx, updateRecord } from '../../lib/write-path.js'
 import { writeTurn } from '../../lib/write-turn.js'
@@ -36,6 +36,8 @@ export const SYSTEM_ACTOR = 'pocdir:webhooks'
 const BATCH = 50
 /** Bytes of a target's answer read before the connection is dropped. */
 const RESPONSE_LIMIT = 4096
+// Only a process that delivers signs: the request thread hands deliveries to a worker.
+const standardWebhooks = lazy<typeof import('standardwebhooks')>('standardwebhooks')
 
 // The feed's own serializer over the feed's own schema: a delivery's body is byte for byte
 // the entry /v1/changes shows.
@@ -139,6 +141,7 @@ export async function send(
   signal: AbortSignal,
   connections: Connections,
 ): Promise<SendResult> {
+  const { Webhook } = standardWebhooks()
   const started = performance.now()
   let target: CheckedTarget
   try {
