@@ -141,7 +141,6 @@ export async function send(
   signal: AbortSignal,
   connections: Connections,
 ): Promise<SendResult> {
-  const { Webhook } = standardWebhooks()
   const started = performance.now()
   let target: CheckedTarget
   try {
@@ -168,6 +167,7 @@ export async function sendTo(
   connections: Connections,
   started = performance.now(),
 ): Promise<SendResult> {
+  const { Webhook } = standardWebhooks()
   const at = new Date()
   const headers = {
     'content-type': 'application/json',
