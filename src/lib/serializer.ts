@@ -59,10 +59,10 @@ function pageSerializer(json: JsonSchema): Serialize | null {
   if (properties?.items?.type !== 'array' || !properties.items.items) return null
   const required = new Set(root.required)
   const withDefs = (sub: JsonSchema) => ({ ...sub, $defs: defs })
-  const parts = Object.entries(properties).map(([key, sub], i) => ({
+  const parts = Object.entries(properties).map(([key, sub]) => ({
     key,
     required: required.has(key),
-    name: `${i === 0 ? '' : ','}${JSON.stringify(key)}:`,
+    name: `,${JSON.stringify(key)}:`,
     whole: compileJson(withDefs(sub)),
     // Stryker disable next-line all: items one by one is the fast path; the whole-array serializer writes the same text
     item: key === 'items' && sub.items ? compileJson(withDefs(sub.items)) : null,
@@ -81,7 +81,7 @@ function pageSerializer(json: JsonSchema): Serialize | null {
         if (part.required) throw new Error(`"${part.key}" is required!`)
         continue
       }
-      const name = first ? part.name.replace(/^,/, '') : part.name
+      const name = first ? part.name.slice(1) : part.name
       first = false
       const writeItem = part.item
       // Stryker disable next-line ConditionalExpression: the whole-array serializer writes the same text, only slower
