@@ -76,7 +76,9 @@ const readCache: FastifyPluginAsync<ReadCacheOptions> = async (app, { db, maxByt
   }
 
   app.addHook('preHandler', async (request, reply) => {
-    if (!request.routeOptions.config.feedCached || request.method !== 'GET') return
+    // HEAD is how a client checks freshness without the body: it carries the same tag as GET.
+    if (!request.routeOptions.config.feedCached || (request.method !== 'GET' && request.method !== 'HEAD'))
+      return
     const tag = tagOf(request, reply)
     request.feedTag = tag
     const etag = `W/"${tag}"`
@@ -100,7 +102,7 @@ const readCache: FastifyPluginAsync<ReadCacheOptions> = async (app, { db, maxByt
     const tag = request.feedTag
     if (tag === null || reply.statusCode !== 200) return payload
     reply.header('etag', `W/"${tag}"`)
-    if (cache && (typeof payload === 'string' || Buffer.isBuffer(payload))) {
+    if (cache && request.method === 'GET' && (typeof payload === 'string' || Buffer.isBuffer(payload))) {
       const key = `${tag} ${request.url}`
       // Stryker disable next-line ConditionalExpression: storing a hit's own bytes again changes nothing
       if (!cache.has(key)) {

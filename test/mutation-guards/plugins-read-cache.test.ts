@@ -178,3 +178,26 @@ describe('a cached answer', () => {
     expect(await entries()).toHaveLength(2)
   })
 })
+
+describe('HEAD', () => {
+  it('carries the same tag as GET, answers 304 to it, and never fills the cache', async () => {
+    const id = await createContact('Headcheck')
+    const url = '/v1/contacts?limit=3&q=headcheck'
+    const first = await t.app.inject({ method: 'HEAD', url })
+    expect(first.statusCode).toBe(200)
+    expect(first.body).toBe('')
+    expect(first.headers.etag).toBe(`W/"${head()}.${today()}.p."`)
+    // The HEAD stored nothing: a GET after a change underneath reads the database.
+    renameUnderneath(id, 'Headcheckrenamed')
+    const got = await get(url)
+    expect(got.headers.etag).toBe(first.headers.etag)
+    expect(got.json().items.map((c: { familyName: string }) => c.familyName)).toEqual(['Headcheckrenamed'])
+    const again = await t.app.inject({
+      method: 'HEAD',
+      url,
+      headers: { 'if-none-match': String(first.headers.etag) },
+    })
+    expect(again.statusCode).toBe(304)
+    expect(again.headers.etag).toBe(first.headers.etag)
+  })
+})
