@@ -615,8 +615,7 @@ describe('withBulkCreates', () => {
     withBulkCreates(db, () => {
       for (let i = 1; i <= 401; i++) {
         create(db, 'contact', { ...CONTACT, id: `c-${String(i).padStart(5, '0')}` })
-        if (i >= 399)
-          seen.push(count(db, 'contacts'), count(db, 'revisions'), count(db, 'search_documents'))
+        if (i >= 399) seen.push(count(db, 'contacts'), count(db, 'revisions'), count(db, 'search_documents'))
       }
     })
     expect(seen).toEqual([0, 0, 0, 400, 400, 400, 400, 400, 400])
