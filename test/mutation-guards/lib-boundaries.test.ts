@@ -18,21 +18,12 @@ import {
   statusTitle,
   unauthorized,
 } from '../../src/lib/problem.js'
+import { problemOf } from '../helpers/problem-of.js'
 
 /** The small pure pieces of src/lib, pinned at their edges with exact values. */
 const at = (iso: string) => new Date(iso)
 const minus = (duration: string, from: string) =>
   subtractDuration(duration, at(from), 'query.olderThan').toISOString()
-
-function problemOf(fn: () => unknown): ProblemError {
-  try {
-    fn()
-  } catch (err) {
-    expect(err).toBeInstanceOf(ProblemError)
-    return err as ProblemError
-  }
-  throw new Error('did not throw')
-}
 
 describe('subtractDuration: calendar arithmetic', () => {
   it.each([

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { ContactDetail, RevisionRow } from '../../src/db/schema.js'
 import { ContactDetailIn, ContactDetailsIn, visibleDetails } from '../../src/lib/contact-details.js'
-import { ProblemError } from '../../src/lib/problem.js'
 import { mustExist } from '../../src/lib/references.js'
 import {
   carriesRestricted,
@@ -10,6 +9,7 @@ import {
   revisionCarriesRestricted,
 } from '../../src/lib/restricted.js'
 import { illFormedText, isWellFormed, refuseIllFormedText } from '../../src/lib/text-hygiene.js'
+import { problemOf } from '../helpers/problem-of.js'
 
 /**
  * The small rules of src/lib that decide privacy and what text is accepted, with exact values:
@@ -17,16 +17,6 @@ import { illFormedText, isWellFormed, refuseIllFormedText } from '../../src/lib/
  * in an input (text-hygiene.ts), a missing reference (references.ts), contact details as
  * clients send them (contact-details.ts).
  */
-
-function problemOf(fn: () => unknown): ProblemError {
-  try {
-    fn()
-  } catch (err) {
-    expect(err).toBeInstanceOf(ProblemError)
-    return err as ProblemError
-  }
-  throw new Error('did not throw')
-}
 
 const detail = (
   visibility: 'public' | 'restricted',

@@ -4,7 +4,6 @@ import { describe, expect, it } from 'vitest'
 import { type Db, openDatabase } from '../../src/db/client.js'
 import { runMigrations } from '../../src/db/migrate.js'
 import type { EntityName } from '../../src/db/schema.js'
-import { ProblemError } from '../../src/lib/problem.js'
 import { statement } from '../../src/lib/statements.js'
 import {
   assertIfMatch,
@@ -19,6 +18,7 @@ import {
   updateRecord,
   withBulkCreates,
 } from '../../src/lib/write-path.js'
+import { problemOf } from '../helpers/problem-of.js'
 
 /**
  * The write path (src/lib/write-path.ts) called directly on a real migrated SQLite database:
@@ -219,16 +219,6 @@ const createRevision = (entity: string, key: string, fields: Record<string, unkn
   version: 1,
   reason: null,
 })
-
-function problemOf(fn: () => unknown): ProblemError {
-  try {
-    fn()
-  } catch (err) {
-    expect(err).toBeInstanceOf(ProblemError)
-    return err as ProblemError
-  }
-  throw new Error('did not throw')
-}
 
 describe('entity tags', () => {
   it('etagMatches: quoted, weak, any, in lists with spaces; nothing else', () => {

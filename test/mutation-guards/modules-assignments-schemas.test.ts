@@ -1,7 +1,6 @@
-import { readFileSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { OPENAPI_FILE, renderOpenApi } from '../../scripts/generate-openapi.js'
 import { buildTestApp, roleId, snapshot } from '../helpers/build-test-app.js'
+import { expectGeneratedAsCommitted } from '../helpers/contract-part.js'
 import { createContact, createOrganization, writer } from '../resources/fixtures.js'
 
 /**
@@ -11,31 +10,25 @@ import { createContact, createOrganization, writer } from '../resources/fixtures
  * query's role is one to 64 characters. A refused request writes nothing.
  */
 
-type Doc = { paths: Record<string, unknown>; components: { schemas: Record<string, unknown> } }
-
 describe('the assignments in the contract', () => {
   it('their operations and schemas are generated exactly as committed', async () => {
-    const generated = JSON.parse(await renderOpenApi()) as Doc
-    const committed = JSON.parse(readFileSync(OPENAPI_FILE, 'utf8')) as Doc
-    const paths = Object.keys(committed.paths).filter((p) => p.startsWith('/v1/assignments'))
-    expect(paths).toEqual([
-      '/v1/assignments',
-      '/v1/assignments/{id}',
-      '/v1/assignments/{id}/history',
-      '/v1/assignments/{id}/handover',
-    ])
-    for (const p of paths) expect(generated.paths[p], p).toEqual(committed.paths[p])
-    for (const s of [
-      'Assignment',
-      'AssignmentCreateInput',
-      'AssignmentPatchInput',
-      'AssignmentList',
-      'HandoverInput',
-      'HandoverResult',
-    ]) {
-      expect(committed.components.schemas[s], s).toBeDefined()
-      expect(generated.components.schemas[s], s).toEqual(committed.components.schemas[s])
-    }
+    await expectGeneratedAsCommitted({
+      prefix: '/v1/assignments',
+      paths: [
+        '/v1/assignments',
+        '/v1/assignments/{id}',
+        '/v1/assignments/{id}/history',
+        '/v1/assignments/{id}/handover',
+      ],
+      schemas: [
+        'Assignment',
+        'AssignmentCreateInput',
+        'AssignmentPatchInput',
+        'AssignmentList',
+        'HandoverInput',
+        'HandoverResult',
+      ],
+    })
   })
 })
 

@@ -1,7 +1,6 @@
-import { readFileSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { OPENAPI_FILE, renderOpenApi } from '../../scripts/generate-openapi.js'
 import { bearer, buildTestApp } from '../helpers/build-test-app.js'
+import { expectGeneratedAsCommitted } from '../helpers/contract-part.js'
 
 /**
  * The reports' schemas (src/modules/reports/reports-schemas.ts, trained-coverage-schemas.ts):
@@ -9,19 +8,13 @@ import { bearer, buildTestApp } from '../helpers/build-test-app.js'
  * defaults and bounds hold at the last allowed value and one past it.
  */
 
-type Doc = { paths: Record<string, unknown>; components: { schemas: Record<string, unknown> } }
-
 describe('the reports in the contract', () => {
   it('their operations and schemas are generated exactly as committed', async () => {
-    const generated = JSON.parse(await renderOpenApi()) as Doc
-    const committed = JSON.parse(readFileSync(OPENAPI_FILE, 'utf8')) as Doc
-    const paths = Object.keys(committed.paths).filter((p) => p.startsWith('/v1/reports'))
-    expect(paths).toEqual(['/v1/reports/coverage', '/v1/reports/stale', '/v1/reports/trained-coverage'])
-    for (const p of paths) expect(generated.paths[p], p).toEqual(committed.paths[p])
-    for (const s of ['Coverage', 'StaleRecords', 'TrainedCoverage']) {
-      expect(committed.components.schemas[s], s).toBeDefined()
-      expect(generated.components.schemas[s], s).toEqual(committed.components.schemas[s])
-    }
+    await expectGeneratedAsCommitted({
+      prefix: '/v1/reports',
+      paths: ['/v1/reports/coverage', '/v1/reports/stale', '/v1/reports/trained-coverage'],
+      schemas: ['Coverage', 'StaleRecords', 'TrainedCoverage'],
+    })
   })
 })
 

@@ -1,5 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads'
 import { openDatabase } from '../../db/client.js'
+import { lowerThisThreadPriority } from '../../lib/thread-priority.js'
 import { WriteTurn } from '../../lib/write-turn.js'
 import { type DeliveryLogger, DeliveryLoop, type Writer } from './delivery.js'
 import { Pace } from './delivery-pace.js'
@@ -22,6 +23,8 @@ import {
  */
 const port = parentPort
 if (!port) throw new Error('delivery-worker.ts runs as a worker thread')
+// Deliveries run at the lowest CPU priority: a delivery can wait, a request should not.
+lowerThisThreadPriority(19)
 const data = workerData as DeliveryWorkerData
 const db = openDatabase(data.databasePath)
 const lease = new Int32Array(data.lease)
