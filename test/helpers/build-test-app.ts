@@ -1,5 +1,5 @@
 import { SignJWT } from 'jose'
-import { buildApp } from '../../src/app.js'
+import { type AppDeps, buildApp } from '../../src/app.js'
 import { loadConfig } from '../../src/config.js'
 import { type Db, openDatabase } from '../../src/db/client.js'
 import { runMigrations } from '../../src/db/migrate.js'
@@ -39,10 +39,13 @@ export async function bearer(scope: string, claims: TokenClaims = {}) {
 }
 
 /**
- * A fresh app over a fresh migrated and seeded database. `env` overrides the environment
- * the config is read from, exactly as the server reads it.
+ * The bare app over a fresh migrated and seeded database, without the contract check: for tests
+ * that need a logger of their own (`logger`) or add routes the contract does not know.
  */
-export async function buildTestApp(env: Record<string, string> = {}) {
+export async function buildSeededApp(
+  env: Record<string, string> = {},
+  options: Pick<AppDeps, 'logger'> = {},
+) {
   const config = loadConfig({
     JWT_SECRET: TEST_SECRET,
     DATABASE_PATH: ':memory:',
@@ -53,7 +56,16 @@ export async function buildTestApp(env: Record<string, string> = {}) {
   const db = openDatabase(config.databasePath)
   runMigrations(db)
   seed(db)
-  const app = await buildApp({ config, db })
+  const app = await buildApp({ config, db, ...options })
+  return { app, db, config }
+}
+
+/**
+ * A fresh app over a fresh migrated and seeded database. `env` overrides the environment
+ * the config is read from, exactly as the server reads it.
+ */
+export async function buildTestApp(env: Record<string, string> = {}) {
+  const { app, db, config } = await buildSeededApp(env)
   // Every answer is checked against the committed contract; a violation fails the request
   // that caused it (or, for requests over a socket, closing the app).
   const violations: string[] = []

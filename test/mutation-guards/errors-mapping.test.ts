@@ -1,14 +1,10 @@
 import type { FastifyError } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { z } from 'zod'
-import { buildApp } from '../../src/app.js'
-import { loadConfig } from '../../src/config.js'
-import { openDatabase } from '../../src/db/client.js'
-import { runMigrations } from '../../src/db/migrate.js'
-import { seed } from '../../src/db/seed.js'
+import type { App } from '../../src/app.js'
 import { ProblemError } from '../../src/lib/problem.js'
 import { frameworkErrors, issuesToErrors, validationProblem } from '../../src/plugins/errors.js'
-import { bearer, TEST_SECRET } from '../helpers/build-test-app.js'
+import { bearer, buildSeededApp } from '../helpers/build-test-app.js'
 import { type Json, problemBody } from '../helpers/http.js'
 
 /**
@@ -65,7 +61,7 @@ function thrown(kind: string): Error {
   }
 }
 
-let app: Awaited<ReturnType<typeof buildApp>>
+let app: App
 const logLines: Json[] = []
 async function logged(fn: () => Promise<unknown>): Promise<Json[]> {
   const from = logLines.length
@@ -75,20 +71,11 @@ async function logged(fn: () => Promise<unknown>): Promise<Json[]> {
 let close: () => void
 
 beforeAll(async () => {
-  const config = loadConfig({
-    JWT_SECRET: TEST_SECRET,
-    DATABASE_PATH: ':memory:',
-    RATE_LIMIT_MAX: '0',
-    LOG_LEVEL: 'silent',
-  })
-  const db = openDatabase(config.databasePath)
-  runMigrations(db)
-  seed(db)
-  app = await buildApp({
-    config,
-    db,
-    logger: { level: 'info', stream: { write: (line: string) => void logLines.push(JSON.parse(line)) } },
-  })
+  const built = await buildSeededApp(
+    {},
+    { logger: { level: 'info', stream: { write: (line: string) => void logLines.push(JSON.parse(line)) } } },
+  )
+  app = built.app
   app.get('/test/throw/:kind', async (request) => {
     throw thrown((request.params as { kind: string }).kind)
   })
@@ -113,7 +100,7 @@ beforeAll(async () => {
     async () => ({ ok: true }),
   )
   await app.ready()
-  close = () => db.$client.close()
+  close = () => built.db.$client.close()
 })
 afterAll(async () => {
   await app.close()
