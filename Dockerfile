@@ -6,7 +6,9 @@
 #   docker run -d --name pocdir -p 3000:3000 -v pocdir-data:/data pocdir
 #
 # The image runs the compiled JavaScript (dist/), not tsx. Layout inside the image:
-#   /app/dist        compiled src/ (dist/server.js is the entry point)
+#   /app/dist        compiled src/ (dist/server.js, the entry point, and the worker entries are
+#                    bundles; node_modules still holds what they load by name: better-sqlite3,
+#                    the documentation's plugins, the libraries loaded on first use)
 #   /app/console/dist the staff console, served at /console/
 #   /app/migrations  SQL migrations; dist/db/migrate.js finds them as ../../migrations
 #   /data            the SQLite database and, when no JWT key is configured, jwt-secret
@@ -31,8 +33,9 @@ COPY src ./src
 # `prepare` skipped it above (nothing of it was copied yet).
 COPY openapi ./openapi
 COPY console ./console
-COPY scripts/build-console.ts ./scripts/
-# tsc -p tsconfig.build.json -> dist/
+COPY scripts/build-console.ts scripts/bundle.ts ./scripts/
+# tsc -p tsconfig.build.json -> dist/, then scripts/bundle.ts replaces dist/server.js and the
+# three worker entries with bundles of themselves (start-up to ready is a measured bar).
 RUN npm run build \
   && npm run console:build \
   && npm prune --omit=dev

@@ -15,7 +15,7 @@
  * migrated and seeded database and times the POST /v1/imports of the CSV from request to
  * answer, then the same for bench/bare-import-server.ts. Both servers start before the clock.
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
+import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -24,6 +24,7 @@ import { openDatabase } from '../src/db/client.js'
 import { runMigrations } from '../src/db/migrate.js'
 import { states } from '../src/db/schema.js'
 import { seed } from '../src/db/seed.js'
+import { buildDist } from './build.js'
 import { directoryRows, toCsv } from './dataset.js'
 import { SERVICE_FLAGS } from './service-flags.js'
 
@@ -99,9 +100,7 @@ async function timedPost(
 
 async function main() {
   if (!process.env.NO_BUILD) {
-    execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], {
-      stdio: 'inherit',
-    })
+    await buildDist()
   }
   const codes = emptyDb('rows.db').states
   // The rows `npm run bench` imports.

@@ -5,7 +5,7 @@
  * import and during two full exports, the import over HTTP beside a bare import server given the same
  * rows, start-up time and peak RSS.
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
+import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { cpus, tmpdir, totalmem } from 'node:os'
 import { join } from 'node:path'
@@ -17,6 +17,7 @@ import { seed } from '../src/db/seed.js'
 import { parseImportBody } from '../src/modules/imports/import-parse.js'
 import { runImport } from '../src/modules/imports/import-service.js'
 import { accessLogBench } from './access-log.js'
+import { buildDist } from './build.js'
 import { directoryRows, toCsv } from './dataset.js'
 import { listPageCost } from './list-page-cost.js'
 import { SERVICE_FLAGS } from './service-flags.js'
@@ -155,9 +156,7 @@ async function main() {
 
   // 2. Start-up to ready, on the 20,000-contact database.
   const env = { DATABASE_PATH: dbPath, JWT_SECRET: SECRET, RATE_LIMIT_MAX: '0', LOG_LEVEL: 'warn' }
-  execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], {
-    stdio: 'inherit',
-  })
+  await buildDist()
   const service = start('dist/server.js', { ...env, PORT: '3801' })
   const startup = await service.ready
   // The same service with the page cache off: what a read of changed data costs.

@@ -8,7 +8,7 @@
  * build beside dist/server.js in the same run: starts alternate, load rounds alternate, and both
  * are reported, so a shared machine's drift falls on both sides.
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
+import { type ChildProcess, spawn } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -19,6 +19,7 @@ import { runMigrations } from '../src/db/migrate.js'
 import { seed } from '../src/db/seed.js'
 import { parseImportBody } from '../src/modules/imports/import-parse.js'
 import { runImport } from '../src/modules/imports/import-service.js'
+import { buildDist } from './build.js'
 import { directoryRows, toCsv } from './dataset.js'
 import { SERVICE_FLAGS } from './service-flags.js'
 
@@ -123,9 +124,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 async function main() {
   if (!existsSync(dbPath)) buildDataset()
   if (!process.env.NO_BUILD) {
-    execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], {
-      stdio: 'inherit',
-    })
+    await buildDist()
   }
   type Starts = { wall: number[]; cpu: number[]; idle: number[] }
   const starts = new Map<string, Starts>(builds.map((b) => [b.name, { wall: [], cpu: [], idle: [] }]))

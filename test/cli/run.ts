@@ -39,9 +39,15 @@ export interface Server {
   stop: () => Promise<number | null>
 }
 
-/** The server as `npm start` runs it (node --import tsx src/server.ts), JSON logs, port 0. */
-export function startServer(env: Record<string, string>): Server {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+/**
+ * The server as `npm start` runs it (node --import tsx src/server.ts), or as `args` say (a
+ * compiled build: `['dist/server.js']`), JSON logs, port 0.
+ */
+export function startServer(
+  env: Record<string, string>,
+  args = ['--import', 'tsx', 'src/server.ts'],
+): Server {
+  const child = spawn(process.execPath, args, {
     env: { PATH: process.env.PATH ?? '', PORT: '0', LOG_LEVEL: 'info', RATE_LIMIT_MAX: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
