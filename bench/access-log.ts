@@ -7,9 +7,13 @@
  * From bench/run.ts: `await accessLogBench({ dbPath, secret, script: 'dist/server.js' })`.
  * Alone (builds a small data set, runs the sources through tsx):
  *   BENCH_SECONDS=2 BENCH_ROUNDS=1 npx tsx bench/access-log.ts
+ * or the compiled build under node flag sets side by side ('|' between sets; each set its own
+ * on/off pair in the same alternating rounds):
+ *   SCRIPT=dist/server.js FLAG_SETS='--max-semi-space-size=8 --max-old-space-size=512|--max-semi-space-size=8' \
+ *     npx tsx bench/access-log.ts
  */
 import { type ChildProcess, spawn } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import autocannon from 'autocannon'
@@ -26,6 +30,11 @@ export interface AccessLogBenchOptions {
   rounds?: number
   connections?: number
   state?: string
+  /**
+   * Node flag sets to compare (compiled script only), each as its own on/off pair in the same
+   * alternating rounds; the result's on/off/ratio are the first set's. Default: SERVICE_FLAGS.
+   */
+  flagSets?: string[][]
 }
 
 export interface AccessLogBenchResult {
@@ -37,13 +46,26 @@ export interface AccessLogBenchResult {
   entries: number
 }
 
+/** CPU time (user + system, every thread) the process has used, in ms. */
+const cpuMs = (pid: number | undefined) => {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? []
+  return (Number(fields[11]) + Number(fields[12])) * 10
+}
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number
 
-function serve(script: string, env: Record<string, string>): { child: ChildProcess; ready: Promise<void> } {
-  const args = script.endsWith('.ts') ? ['--import', 'tsx', script] : [...SERVICE_FLAGS, script]
+function serve(
+  script: string,
+  env: Record<string, string>,
+  flags = SERVICE_FLAGS,
+): { child: ChildProcess; ready: Promise<void> } {
+  const args = script.endsWith('.ts') ? ['--import', 'tsx', script] : [...flags, script]
+  // BENCH_GC_DIR: each instance runs with --trace-gc, its lines in <dir>/gc-<port>.txt.
+  const gcDir = process.env.BENCH_GC_DIR
+  if (gcDir && !script.endsWith('.ts')) args.unshift('--trace-gc')
   const child = spawn(process.execPath, args, {
     env: { PATH: process.env.PATH ?? '', ...env },
-    stdio: ['ignore', 'ignore', 'inherit'],
+    stdio: ['ignore', gcDir ? openSync(join(gcDir, `gc-${env.PORT}.txt`), 'w') : 'ignore', 'inherit'],
   })
   const ready = (async () => {
     for (let i = 0; i < 6000; i++) {
@@ -64,10 +86,25 @@ export async function accessLogBench(o: AccessLogBenchOptions): Promise<AccessLo
   const rounds = o.rounds ?? Number(process.env.BENCH_ROUNDS ?? 5)
   const connections = o.connections ?? 50
   const env = { DATABASE_PATH: o.dbPath, JWT_SECRET: o.secret, RATE_LIMIT_MAX: '0', LOG_LEVEL: 'warn' }
-  const on = serve(o.script, { ...env, PORT: '3811', ACCESS_LOG: 'on' })
-  const off = serve(o.script, { ...env, PORT: '3812', ACCESS_LOG: 'off' })
+  const flagSets = o.flagSets ?? [SERVICE_FLAGS]
+  // Ports 3811 (on) and 3812 (off) for the first flag set, as before; 3813, 3814… for others.
+  const pairs = flagSets.map((flags, i) => ({
+    flags,
+    on: {
+      port: 3811 + 2 * i,
+      ...serve(o.script, { ...env, PORT: String(3811 + 2 * i), ACCESS_LOG: 'on' }, flags),
+    },
+    off: {
+      port: 3812 + 2 * i,
+      ...serve(o.script, { ...env, PORT: String(3812 + 2 * i), ACCESS_LOG: 'off' }, flags),
+    },
+    rps: { on: [] as number[], off: [] as number[] },
+    // CPU ms per request: on a loaded machine, steadier than req/s.
+    cpu: { on: [] as number[], off: [] as number[] },
+  }))
+  const children = pairs.flatMap((p) => [p.on.child, p.off.child])
   try {
-    await Promise.all([on.ready, off.ready])
+    await Promise.all(pairs.flatMap((p) => [p.on.ready, p.off.ready]))
     const token = await new SignJWT({ scope: 'directory:read' })
       .setProtectedHeader({ alg: 'HS256' })
       .setSubject('bench-reader')
@@ -79,34 +116,46 @@ export async function accessLogBench(o: AccessLogBenchOptions): Promise<AccessLo
     const page = (await (await fetch(url(3811), { headers })).json()) as { items: unknown[] }
     if (page.items.length === 0) throw new Error(`${path} answered no holders`)
     // Warm-up, then alternating rounds so drift on a shared machine hits both alike.
-    for (const port of [3811, 3812]) await autocannon({ url: url(port), connections, duration: 1, headers })
-    const result = { on: [] as number[], off: [] as number[] }
-    for (let round = 1; round <= rounds; round++) {
-      for (const [port, into] of [
-        [3811, result.on],
-        [3812, result.off],
-      ] as const) {
-        const r = await autocannon({ url: url(port), connections, duration: seconds, headers })
-        if (r.non2xx > 0 || r.errors > 0) throw new Error(`${r.non2xx} non-2xx answers, ${r.errors} errors`)
-        into.push(r.requests.average)
-      }
-      console.log(
-        `access log, round ${round}: on ${result.on.at(-1)?.toFixed(0)} req/s · off ${result.off.at(-1)?.toFixed(0)} req/s`,
-      )
+    for (const p of pairs) {
+      for (const port of [p.on.port, p.off.port])
+        await autocannon({ url: url(port), connections, duration: 1, headers })
     }
-    on.child.kill('SIGTERM')
-    await new Promise((r) => on.child.once('exit', r))
+    for (let round = 1; round <= rounds; round++) {
+      for (const p of round % 2 === 1 ? pairs : [...pairs].reverse()) {
+        for (const [side, into, cpu] of [
+          [p.on, p.rps.on, p.cpu.on],
+          [p.off, p.rps.off, p.cpu.off],
+        ] as const) {
+          const cpu0 = cpuMs(side.child.pid)
+          const r = await autocannon({ url: url(side.port), connections, duration: seconds, headers })
+          if (r.non2xx > 0 || r.errors > 0) throw new Error(`${r.non2xx} non-2xx answers, ${r.errors} errors`)
+          into.push(r.requests.average)
+          cpu.push((cpuMs(side.child.pid) - cpu0) / r.requests.total)
+        }
+        const label = flagSets.length > 1 ? ` [${p.flags.join(' ') || 'no flags'}]` : ''
+        console.log(
+          `access log, round ${round}${label}: on ${p.rps.on.at(-1)?.toFixed(0)} req/s · off ${p.rps.off.at(-1)?.toFixed(0)} req/s = ${((p.rps.on.at(-1) as number) / (p.rps.off.at(-1) as number)).toFixed(3)}; CPU ms per request on ${p.cpu.on.at(-1)?.toFixed(3)} · off ${p.cpu.off.at(-1)?.toFixed(3)}`,
+        )
+      }
+    }
+    for (const p of pairs) {
+      p.on.child.kill('SIGTERM')
+      await new Promise((r) => p.on.child.once('exit', r))
+    }
     const db = new Database(o.dbPath, { readonly: true })
     const entries = (db.prepare('select count(*) as n from access_log').get() as { n: number }).n
     db.close()
-    const ratio = median(result.on) / median(result.off)
-    console.log(
-      `access log on/off: ${median(result.on).toFixed(0)} / ${median(result.off).toFixed(0)} req/s = ${ratio.toFixed(3)} (bar: ≥ 0.95; ${entries} entries written)`,
-    )
-    return { ...result, ratio, entries }
+    for (const p of pairs) {
+      const label = flagSets.length > 1 ? ` [${p.flags.join(' ') || 'no flags'}]` : ''
+      console.log(
+        `access log on/off${label}: ${median(p.rps.on).toFixed(0)} / ${median(p.rps.off).toFixed(0)} req/s = ${(median(p.rps.on) / median(p.rps.off)).toFixed(3)} (bar: ≥ 0.95; ${entries} entries written); CPU per request, off ÷ on: ${(median(p.cpu.off) / median(p.cpu.on)).toFixed(3)} (${median(p.cpu.on).toFixed(3)} / ${median(p.cpu.off).toFixed(3)} ms)`,
+      )
+    }
+    const first = pairs[0] as (typeof pairs)[number]
+    const ratio = median(first.rps.on) / median(first.rps.off)
+    return { on: first.rps.on, off: first.rps.off, ratio, entries }
   } finally {
-    on.child.kill('SIGTERM')
-    off.child.kill('SIGTERM')
+    for (const child of children) child.kill('SIGTERM')
   }
 }
 
@@ -119,6 +168,20 @@ async function standalone() {
   const { runImport } = await import('../src/modules/imports/import-service.js')
   const { directoryRows, toCsv } = await import('./dataset.js')
   const dir = mkdtempSync(join(tmpdir(), 'pocdir-bench-access-log-'))
+  // BENCH_DB: an existing data set (e.g. bench/startup-rss.ts's, as large as npm run bench's).
+  if (process.env.BENCH_DB) {
+    try {
+      await accessLogBench({
+        dbPath: process.env.BENCH_DB,
+        secret: 'bench-secret-0123456789-abcdefghijklmnop',
+        script: process.env.SCRIPT ?? 'src/server.ts',
+        flagSets: process.env.FLAG_SETS?.split('|').map((set) => set.split(' ').filter(Boolean)),
+      })
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+    return
+  }
   try {
     const dbPath = join(dir, 'bench.db')
     const db = openDatabase(dbPath)
@@ -140,7 +203,8 @@ async function standalone() {
     await accessLogBench({
       dbPath,
       secret: 'bench-secret-0123456789-abcdefghijklmnop',
-      script: 'src/server.ts',
+      script: process.env.SCRIPT ?? 'src/server.ts',
+      flagSets: process.env.FLAG_SETS?.split('|').map((set) => set.split(' ').filter(Boolean)),
     })
   } finally {
     rmSync(dir, { recursive: true, force: true })
