@@ -4,6 +4,7 @@ import type { WebhookConfig } from '../../config.js'
 import type { Db } from '../../db/client.js'
 import { startWorker } from '../../lib/worker-host.js'
 import { writeTurn } from '../../lib/write-turn.js'
+import { observeWebhookWriteTurn } from '../../plugins/metrics.js'
 import { DeliveryLoop } from './delivery.js'
 import { LOAD_SAMPLE_MS } from './delivery-pace.js'
 import {
@@ -226,8 +227,10 @@ class ThreadedDeliveries implements Deliveries {
       // Asked and given up in the meantime (the worker waited too long): nothing to lend.
       if (Atomics.compareExchange(lease, 0, LEASE_ASKED, LEASE_GRANTED) !== LEASE_ASKED) return
       Atomics.notify(lease, 0)
+      const lent = performance.now()
       const waiting = waitAsync(lease, 0, LEASE_GRANTED)
       if (waiting.async) await Promise.race([waiting.value, running.exited])
+      observeWebhookWriteTurn((performance.now() - lent) / 1000)
     })
   }
 }
