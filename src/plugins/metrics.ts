@@ -34,8 +34,9 @@ export function observeJob(
 }
 
 /**
- * The delivery worker held the service's write turn (lent by the request thread) for `seconds`:
- * while it does, request writes wait, so how often and how long is what deliveries cost writes.
+ * A write transaction for the webhook delivery worker (its bookkeeping, committed by the request
+ * thread, or a ping's log entry, in a turn lent to the worker) held the service's write turn for
+ * `seconds`: request writes wait meanwhile, so how often and how long is what deliveries cost writes.
  */
 export function observeWebhookWriteTurn(seconds: number): void {
   shared?.webhookWriteTurns.observe(seconds)
@@ -48,8 +49,8 @@ export interface MetricsOptions {
 /**
  * Prometheus text at GET /metrics for a directory:admin token (METRICS=admin): request rates
  * and latencies by method, route and status (fastify-metrics), Node's process metrics, import
- * and export durations, the page cache's hits and misses, the write turns lent to the webhook
- * delivery worker, and the change feed's head. Each app has its own registry.
+ * and export durations, the page cache's hits and misses, the write transactions for the
+ * webhook delivery worker, and the change feed's head. Each app has its own registry.
  */
 const metrics: FastifyPluginAsync<MetricsOptions> = async (app, { db }) => {
   const [{ default: promClient }, { default: metricsModule }] = await Promise.all([
@@ -75,7 +76,7 @@ const metrics: FastifyPluginAsync<MetricsOptions> = async (app, { db }) => {
     }),
     webhookWriteTurns: new Histogram({
       name: 'pocdir_webhook_write_turn_seconds',
-      help: 'Write turns lent to the webhook delivery worker (its bookkeeping transactions): how many and how long each was held',
+      help: 'Write transactions for the webhook delivery worker (its bookkeeping and pings): how many, and how long each held the write turn',
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25],
       registers: [],
     }),

@@ -5,7 +5,7 @@ import type { Db } from '../../db/client.js'
 import { startWorker } from '../../lib/worker-host.js'
 import { writeTurn } from '../../lib/write-turn.js'
 import { observeWebhookWriteTurn } from '../../plugins/metrics.js'
-import { DeliveryLoop } from './delivery.js'
+import { applyBookkeeping, type Bookkeeping, DeliveryLoop } from './delivery.js'
 import { LOAD_SAMPLE_MS } from './delivery-pace.js'
 import {
   type DeliveryReply,
@@ -183,6 +183,18 @@ class ThreadedDeliveries implements Deliveries {
         case 'turn':
           void this.lend(running)
           break
+        case 'store':
+          void this.store(message.batch).then(
+            () =>
+              worker.postMessage({ kind: 'stored', job: message.job, error: null } satisfies DeliveryRequest),
+            (err: unknown) =>
+              worker.postMessage({
+                kind: 'stored',
+                job: message.job,
+                error: String(err),
+              } satisfies DeliveryRequest),
+          )
+          break
         case 'log':
           this.log[message.log.level](message.log.fields, message.log.msg)
           break
@@ -215,6 +227,24 @@ class ThreadedDeliveries implements Deliveries {
     // The server keeps the process alive; the worker never does on its own.
     worker.unref()
     this.running = running
+  }
+
+  /**
+   * Commits the worker's bookkeeping here, in this thread's write turn and at this thread's CPU
+   * priority: held by the worker (lowest priority), the turn would keep request writes waiting
+   * for as long as the kernel left the worker off the CPU.
+   */
+  private store(batch: Bookkeeping[]): Promise<void> {
+    return writeTurn(this.db).run(() => {
+      const started = performance.now()
+      try {
+        this.db.transaction((tx) => applyBookkeeping(tx, batch, this.config.logKeep), {
+          behavior: 'immediate',
+        })
+      } finally {
+        observeWebhookWriteTurn((performance.now() - started) / 1000)
+      }
+    })
   }
 
   /**

@@ -265,6 +265,21 @@ export interface DeliveryLogger {
  */
 export type Writer = <T>(work: (tx: Tx) => T) => Promise<T>
 
+/**
+ * Commits a batch of the loop's bookkeeping. In the delivery worker it is sent to the request
+ * thread, which commits it in its own write turn (`storeBookkeeping`): the worker runs at the
+ * lowest CPU priority, and a transaction it held would keep request writes waiting for as long
+ * as the kernel left it off the CPU.
+ */
+export type Store = (batch: Bookkeeping[]) => Promise<void>
+
+/** The request thread's store: its write turn, then one immediate transaction. */
+export const storeBookkeeping =
+  (db: Db, keep: number): Store =>
+  async (batch) => {
+    await inTurn(db)((tx) => applyBookkeeping(tx, batch, keep))
+  }
+
 /** The request thread's writer: the service's write turn, then an immediate transaction. */
 export const inTurn =
   (db: Db): Writer =>
@@ -348,7 +363,7 @@ class FeedWindow {
 }
 
 /** What one attempt leaves in the database: a log entry, a new position, a failure or a disable. */
-interface Bookkeeping {
+export interface Bookkeeping {
   webhookId: string
   entry?: NewDelivery
   position?: number
@@ -377,8 +392,7 @@ class Ledger {
   private urgent = false
 
   constructor(
-    private readonly write: Writer,
-    private readonly keep: number,
+    private readonly store: Store,
     private readonly log: DeliveryLogger,
   ) {}
 
@@ -423,7 +437,7 @@ class Ledger {
     const batch = this.pending.splice(0)
     this.urgent = false
     try {
-      await this.write((tx) => apply(tx, batch, this.keep))
+      await this.store(batch.map(({ item }) => item))
     } catch (err) {
       // Positions not stored are sent again: at least once still holds.
       this.log.error({ err }, 'webhook delivery bookkeeping failed')
@@ -434,10 +448,11 @@ class Ledger {
   }
 }
 
-function apply(tx: Tx, batch: { item: Bookkeeping }[], keep: number): void {
+/** Writes a batch of bookkeeping, in one transaction the caller opened. */
+export function applyBookkeeping(tx: Tx, batch: Bookkeeping[], keep: number): void {
   const live = new Map<string, boolean>()
   const logged = new Set<string>()
-  for (const { item } of batch) {
+  for (const item of batch) {
     const id = item.webhookId
     let exists = live.get(id)
     if (exists === undefined) {
@@ -486,11 +501,12 @@ export class DeliveryLoop {
     private readonly write: Writer = inTurn(db),
     /** The gate before each delivery; on the request thread nothing to yield to, so never busy. */
     readonly pace: Pace = new Pace(() => 0),
+    store: Store = storeBookkeeping(db, config.logKeep),
   ) {
     // One listener per request in flight, one request per subscription: no leak to warn about.
     setMaxListeners(0, this.aborts.signal)
     this.feed = new FeedWindow(db)
-    this.ledger = new Ledger(write, config.logKeep, log)
+    this.ledger = new Ledger(store, log)
   }
 
   start(): void {
