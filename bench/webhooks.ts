@@ -404,7 +404,7 @@ export async function benchWebhooks(rounds = 3, seconds = 5): Promise<void> {
             `; receivers had every change ${median(build.catchUp[i] ?? []).toFixed(0)} ms (median) after the phase` +
             `; CPU off the request thread per delivery ${median(build.perDelivery[i] ?? []).toFixed(3)} ms` +
             `; ${median(build.duringPhase[i] ?? []).toFixed(0)} deliveries/s during the phase` +
-            `; write turns lent to the worker ${median(build.turnsPerSecond[i] ?? []).toFixed(1)}/s` +
+            `; write transactions for the worker (bookkeeping, pings) ${median(build.turnsPerSecond[i] ?? []).toFixed(1)}/s` +
             ` (each held ${median(build.turnMs[i] ?? []).toFixed(2)} ms on average; held over 5 ms: ${(build.turnsOver5ms[i] ?? []).join(', ')} per round)`,
         )
       }
