@@ -13,16 +13,26 @@
  * Alone (`npm run build && npx tsx bench/webhooks.ts`, BENCH_ROUNDS and BENCH_SECONDS to taste),
  * with BENCH_BEFORE=<folder> it also runs <folder>/dist/server.js (another commit's build) in the
  * same run, a round of each in turn, and prints the two side by side.
+ *
+ * The receivers (one HTTP server for all 20 subscriptions) run in a child process at nice 10 by
+ * default: partners' receivers are other machines, and what is measured is the service's own
+ * cost. BENCH_RECEIVERS=inline runs them, as before 5 December's second session, inside this
+ * process, on the event loop that also runs autocannon and times its requests.
+ *
+ * Beside latency it prints counts that a loaded machine barely moves: the write turns the
+ * request thread lent to the delivery worker (from /metrics, METRICS=admin), and the WAL's
+ * restarts after a complete checkpoint (the checkpoint sequence in the -wal file's header).
  */
 import { type ChildProcess, spawn } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { createServer } from 'node:http'
+import { once } from 'node:events'
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, readSync, rmSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
-import { tmpdir } from 'node:os'
+import { setPriority, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import autocannon from 'autocannon'
 import { SignJWT } from 'jose'
+import { listenReceivers } from './webhook-receivers.js'
 
 const SECRET = 'bench-secret-0123456789-abcdefghijklmnop'
 const SUBSCRIPTIONS = 20
@@ -59,6 +69,7 @@ function startService(
         RATE_LIMIT_MAX: '0',
         LOG_LEVEL: 'warn',
         WEBHOOK_ALLOW_LOOPBACK: 'true',
+        METRICS: 'admin',
       },
       stdio: ['ignore', 'ignore', 'inherit'],
     },
@@ -74,6 +85,63 @@ function startService(
     }
   })()
   return { child, ready }
+}
+
+/** The receivers' nice value when they run in their own process. */
+const RECEIVERS_NICE = 10
+
+interface Receivers {
+  url: string
+  count(): Promise<number>
+  close(): void
+}
+
+async function startReceivers(separate: boolean): Promise<Receivers> {
+  let port: number
+  let close: () => void
+  if (separate) {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'bench/webhook-receivers.ts'], {
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    })
+    setPriority(child.pid as number, RECEIVERS_NICE)
+    port = ((await once(child, 'message')) as [number])[0]
+    child.disconnect()
+    close = () => child.kill('SIGTERM')
+  } else {
+    const server = await listenReceivers()
+    port = (server.address() as AddressInfo).port
+    close = () => server.close()
+  }
+  const url = `http://127.0.0.1:${port}`
+  return { url: `${url}/hook`, count: async () => Number(await (await fetch(url)).text()), close }
+}
+
+/** The write turns lent to the delivery worker so far: how many, seconds held, how many held over 5 ms. */
+async function writeTurns(
+  base: string,
+  auth: Record<string, string>,
+): Promise<{ count: number; sum: number; over5ms: number }> {
+  const text = await (await fetch(`${base}/metrics`, { headers: auth })).text()
+  const value = (re: RegExp) => Number(re.exec(text)?.[1] ?? Number.NaN)
+  const count = value(/^pocdir_webhook_write_turn_seconds_count (\S+)$/m)
+  return {
+    count,
+    sum: value(/^pocdir_webhook_write_turn_seconds_sum (\S+)$/m),
+    over5ms: count - value(/^pocdir_webhook_write_turn_seconds_bucket\{le="0.005"\} (\S+)$/m),
+  }
+}
+
+/** Times the WAL was restarted after a complete checkpoint (the -wal header's checkpoint sequence). */
+function walRestarts(dbPath: string): number {
+  try {
+    const fd = openSync(`${dbPath}-wal`, 'r')
+    const header = Buffer.alloc(16)
+    readSync(fd, header, 0, 16, 0)
+    closeSync(fd)
+    return header.readUInt32BE(12)
+  } catch {
+    return 0
+  }
 }
 
 interface Load {
@@ -132,6 +200,8 @@ interface Sample {
   cpu: number
   /** The whole process's CPU ms (every thread: the delivery worker's too) per request answered. */
   processCpu: number
+  /** WAL restarts after a complete checkpoint during the phase. */
+  walRestarts: number
 }
 
 /** CPU milliseconds the whole service process (every thread) has used, from /proc. */
@@ -158,21 +228,20 @@ interface Build {
   duringPhase: number[][]
   /** Deliveries the receivers got in this build's last round. */
   received: number
+  /** Write turns lent to the delivery worker per second of a phase with subscriptions. */
+  turnsPerSecond: number[][]
+  /** Their mean hold time, ms. */
+  turnMs: number[][]
+  /** How many of them were held over 5 ms, per phase. */
+  turnsOver5ms: number[][]
+  dbPath: string
 }
 
 export async function benchWebhooks(rounds = 3, seconds = 5): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'pocdir-bench-webhooks-'))
-  let received = 0
-  const receiver = createServer((req, res) => {
-    req.resume()
-    req.on('end', () => {
-      received++
-      res.statusCode = 204
-      res.end()
-    })
-  })
-  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve))
-  const hook = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`
+  const separate = process.env.BENCH_RECEIVERS !== 'inline'
+  const receivers = await startReceivers(separate)
+  const hook = receivers.url
   const scripts: [string, string][] = [['new', 'dist/server.js']]
   if (process.env.BENCH_BEFORE) scripts.push(['before', `${process.env.BENCH_BEFORE}/dist/server.js`])
   const builds: Build[] = scripts.map(([label, script], i) => {
@@ -182,20 +251,27 @@ export async function benchWebhooks(rounds = 3, seconds = 5): Promise<void> {
       script,
       port,
       service: startService(join(dir, `webhooks-${label}.db`), port, script),
+      dbPath: join(dir, `webhooks-${label}.db`),
       without: PHASES.map(() => []),
       withSubs: PHASES.map(() => []),
       catchUp: PHASES.map(() => []),
       perDelivery: PHASES.map(() => []),
       duringPhase: PHASES.map(() => []),
       received: 0,
+      turnsPerSecond: PHASES.map(() => []),
+      turnMs: PHASES.map(() => []),
+      turnsOver5ms: PHASES.map(() => []),
     }
   })
   try {
     const auth = { authorization: `Bearer ${await token()}` }
     for (const build of builds) await build.service.ready
-    const phase = async (base: string, pid: number, rate: number | undefined): Promise<Sample> => {
+    const phase = async (build: Build, rate: number | undefined): Promise<Sample> => {
+      const base = `http://127.0.0.1:${build.port}`
+      const pid = build.service.child.pid as number
       const cpu0 = requestThreadCpuMs(pid)
       const all0 = processCpuMs(pid)
+      const wal0 = walRestarts(build.dbPath)
       const [w, r] = await Promise.all([
         load(`${base}/v1/organizations`, auth, seconds, { write: true, rate }),
         rate === undefined
@@ -204,16 +280,28 @@ export async function benchWebhooks(rounds = 3, seconds = 5): Promise<void> {
       ])
       const n = w.total + (r?.total ?? 0)
       const cpu = (requestThreadCpuMs(pid) - cpu0) / n
-      return { writes: w, reads: r, cpu, processCpu: (processCpuMs(pid) - all0) / n }
+      return {
+        writes: w,
+        reads: r,
+        cpu,
+        processCpu: (processCpuMs(pid) - all0) / n,
+        walRestarts: walRestarts(build.dbPath) - wal0,
+      }
     }
     /**
-     * Waits until the receivers have `expected` deliveries (counted here: polling the service
-     * would keep its request thread busy, and deliveries yield to that), then until every
+     * Waits until the receivers have `expected` deliveries since `received0` (counted by the
+     * receivers: polling the service would keep its request thread busy, and deliveries yield
+     * to that), then until every
      * position has reached the feed's head (the last write).
      */
-    const caughtUp = async (base: string, ids: string[], expected: number): Promise<number> => {
+    const caughtUp = async (
+      base: string,
+      ids: string[],
+      received0: number,
+      expected: number,
+    ): Promise<number> => {
       const t0 = performance.now()
-      while (received < expected && performance.now() - t0 < CATCH_UP_MS) {
+      while ((await receivers.count()) - received0 < expected && performance.now() - t0 < CATCH_UP_MS) {
         await new Promise((r) => setTimeout(r, 20))
       }
       const head = ((await (await fetch(`${base}/v1/changes?after=latest`)).json()) as { nextAfter: number })
@@ -231,15 +319,14 @@ export async function benchWebhooks(rounds = 3, seconds = 5): Promise<void> {
       return performance.now() - t0
     }
     // Warm-up (JIT, statement caches), not measured.
-    for (const build of builds)
-      await phase(`http://127.0.0.1:${build.port}`, build.service.child.pid as number, 200)
+    for (const build of builds) await phase(build, 200)
     for (let round = 0; round < rounds; round++) {
       // With two builds, each round runs both, in turn (which one first alternates).
       const order = round % 2 === 0 ? builds : [...builds].reverse()
       for (const build of order) {
         const base = `http://127.0.0.1:${build.port}`
         const pid = build.service.child.pid as number
-        for (const [i, { rate }] of PHASES.entries()) build.without[i]?.push(await phase(base, pid, rate))
+        for (const [i, { rate }] of PHASES.entries()) build.without[i]?.push(await phase(build, rate))
         const ids: string[] = []
         for (let i = 0; i < SUBSCRIPTIONS; i++) {
           const res = await fetch(`${base}/v1/webhooks`, {
@@ -250,20 +337,27 @@ export async function benchWebhooks(rounds = 3, seconds = 5): Promise<void> {
           if (res.status !== 201) throw new Error(`subscribe: ${res.status} ${await res.text()}`)
           ids.push(((await res.json()) as { id: string }).id)
         }
-        received = 0
+        const roundStart = await receivers.count()
         // Every write fans out to every subscription (no filters).
         let expected = 0
         for (const [i, { rate }] of PHASES.entries()) {
-          const [thread0, all0, received0] = [requestThreadCpuMs(pid), processCpuMs(pid), received]
-          const sample = await phase(base, pid, rate)
+          const received0 = await receivers.count()
+          const turns0 = await writeTurns(base, auth)
+          const [thread0, all0] = [requestThreadCpuMs(pid), processCpuMs(pid)]
+          const sample = await phase(build, rate)
+          const during = (await receivers.count()) - received0
+          const turns = await writeTurns(base, auth)
           build.withSubs[i]?.push(sample)
-          build.duringPhase[i]?.push((received - received0) / seconds)
+          build.duringPhase[i]?.push(during / seconds)
+          build.turnsPerSecond[i]?.push((turns.count - turns0.count) / seconds)
+          build.turnMs[i]?.push((1000 * (turns.sum - turns0.sum)) / Math.max(1, turns.count - turns0.count))
+          build.turnsOver5ms[i]?.push(turns.over5ms - turns0.over5ms)
           expected += sample.writes.total * SUBSCRIPTIONS
-          build.catchUp[i]?.push(await caughtUp(base, ids, expected))
+          build.catchUp[i]?.push(await caughtUp(base, ids, roundStart, expected))
           const offThread = processCpuMs(pid) - all0 - (requestThreadCpuMs(pid) - thread0)
-          build.perDelivery[i]?.push(offThread / Math.max(1, received - received0))
+          build.perDelivery[i]?.push(offThread / Math.max(1, (await receivers.count()) - received0))
         }
-        build.received = received
+        build.received = (await receivers.count()) - roundStart
         for (const id of ids) await fetch(`${base}/v1/webhooks/${id}`, { method: 'DELETE', headers: auth })
       }
     }
@@ -285,10 +379,11 @@ export async function benchWebhooks(rounds = 3, seconds = 5): Promise<void> {
           'read p99': samples[0]?.reads ? med(samples.map((s) => s.reads?.p99 ?? 0)) : '–',
           'thread ms/req': +median(samples.map((s) => s.cpu)).toFixed(3),
           'process ms/req': +median(samples.map((s) => s.processCpu)).toFixed(3),
+          'WAL restarts': median(samples.map((s) => s.walRestarts)),
         })),
       )
     console.log(
-      `\n── webhooks: writes (POST /v1/organizations, 10 connections) and reads (GET /v1/organizations, ${READ_RATE}/s beside fixed-rate writes), ${rounds} rounds of ${seconds} s per phase, with no subscriptions and with ${SUBSCRIPTIONS} active ones`,
+      `\n── webhooks (receivers ${separate ? `in their own process at nice ${RECEIVERS_NICE}` : 'inline, in the process running autocannon'}): writes (POST /v1/organizations, 10 connections) and reads (GET /v1/organizations, ${READ_RATE}/s beside fixed-rate writes), ${rounds} rounds of ${seconds} s per phase, with no subscriptions and with ${SUBSCRIPTIONS} active ones`,
     )
     // A phase where no request of a kind completed (an overloaded machine) has no ratio.
     const ratio = (x: number | string, y: number | string) =>
@@ -308,14 +403,16 @@ export async function benchWebhooks(rounds = 3, seconds = 5): Promise<void> {
             `, request-thread CPU per request ${ratio(b['thread ms/req'], a['thread ms/req'])}×` +
             `; receivers had every change ${median(build.catchUp[i] ?? []).toFixed(0)} ms (median) after the phase` +
             `; CPU off the request thread per delivery ${median(build.perDelivery[i] ?? []).toFixed(3)} ms` +
-            `; ${median(build.duringPhase[i] ?? []).toFixed(0)} deliveries/s during the phase`,
+            `; ${median(build.duringPhase[i] ?? []).toFixed(0)} deliveries/s during the phase` +
+            `; write transactions for the worker (bookkeeping, pings) ${median(build.turnsPerSecond[i] ?? []).toFixed(1)}/s` +
+            ` (each held ${median(build.turnMs[i] ?? []).toFixed(2)} ms on average; held over 5 ms: ${(build.turnsOver5ms[i] ?? []).join(', ')} per round)`,
         )
       }
       console.log(`${tag}: ${build.received} deliveries in the last round`)
     }
   } finally {
     for (const build of builds) build.service.child.kill('SIGTERM')
-    receiver.close()
+    receivers.close()
     rmSync(dir, { recursive: true, force: true })
   }
 }

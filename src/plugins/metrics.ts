@@ -11,7 +11,11 @@ type CacheResult = 'hit' | 'miss' | 'not-modified'
  * only with METRICS=admin, not at every start-up (a measured bar). Until then nothing reads
  * them, so observations are dropped.
  */
-let shared: { jobDuration: Histogram<'kind' | 'outcome'>; readCacheLookups: Counter<'result'> } | null = null
+let shared: {
+  jobDuration: Histogram<'kind' | 'outcome'>
+  readCacheLookups: Counter<'result'>
+  webhookWriteTurns: Histogram
+} | null = null
 
 /** Conditional and cached reads (src/plugins/read-cache.ts): hits, misses and 304s. */
 export const readCacheLookups = {
@@ -29,6 +33,15 @@ export function observeJob(
   shared?.jobDuration.observe({ kind, outcome }, seconds)
 }
 
+/**
+ * A write transaction for the webhook delivery worker (its bookkeeping, committed by the request
+ * thread, or a ping's log entry, in a turn lent to the worker) held the service's write turn for
+ * `seconds`: request writes wait meanwhile, so how often and how long is what deliveries cost writes.
+ */
+export function observeWebhookWriteTurn(seconds: number): void {
+  shared?.webhookWriteTurns.observe(seconds)
+}
+
 export interface MetricsOptions {
   db: Db
 }
@@ -36,7 +49,8 @@ export interface MetricsOptions {
 /**
  * Prometheus text at GET /metrics for a directory:admin token (METRICS=admin): request rates
  * and latencies by method, route and status (fastify-metrics), Node's process metrics, import
- * and export durations, the page cache's hits and misses, and the change feed's head. Each app has its own registry.
+ * and export durations, the page cache's hits and misses, the write transactions for the
+ * webhook delivery worker, and the change feed's head. Each app has its own registry.
  */
 const metrics: FastifyPluginAsync<MetricsOptions> = async (app, { db }) => {
   const [{ default: promClient }, { default: metricsModule }] = await Promise.all([
@@ -60,10 +74,17 @@ const metrics: FastifyPluginAsync<MetricsOptions> = async (app, { db }) => {
       labelNames: ['result'] as const,
       registers: [],
     }),
+    webhookWriteTurns: new Histogram({
+      name: 'pocdir_webhook_write_turn_seconds',
+      help: 'Write transactions for the webhook delivery worker (its bookkeeping and pings): how many, and how long each held the write turn',
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25],
+      registers: [],
+    }),
   }
   const registry = new Registry()
   registry.registerMetric(shared.jobDuration)
   registry.registerMetric(shared.readCacheLookups)
+  registry.registerMetric(shared.webhookWriteTurns)
   const head = db.$client.prepare('select coalesce(max(seq), 0) as seq from revisions').pluck()
   new Gauge({
     name: 'pocdir_feed_head_seq',

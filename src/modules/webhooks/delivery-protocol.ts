@@ -1,8 +1,11 @@
 import type { WebhookConfig } from '../../config.js'
+import type { Bookkeeping } from './delivery.js'
 import type { DeliveryRow } from './webhooks-repository.js'
 
 /**
- * Messages between the request thread and the delivery worker. The write turn is lent through
+ * Messages between the request thread and the delivery worker. The worker's bookkeeping (the
+ * delivery log, positions, retries) is sent to the request thread, which commits it in its own
+ * write turn (`store`, answered `stored`). For a ping's log entry the write turn is lent through
  * shared memory (`lease`): the worker asks with a message, the request thread marks the lease
  * granted when the turn comes and wakes the worker, which hands it back (idle) the moment its
  * transaction ends. The request thread's load is published through shared memory too (`load`),
@@ -29,6 +32,7 @@ export type DeliveryRequest =
   | { kind: 'nudge' }
   | { kind: 'ping'; job: number; webhookId: string; url: string }
   | { kind: 'stop' }
+  | { kind: 'stored'; job: number; error: string | null }
 
 export interface WireLog {
   level: 'warn' | 'error'
@@ -39,6 +43,7 @@ export interface WireLog {
 /** Worker to request thread. */
 export type DeliveryReply =
   | { kind: 'turn' }
+  | { kind: 'store'; job: number; batch: Bookkeeping[] }
   | { kind: 'log'; log: WireLog }
   | { kind: 'pinged'; job: number; row: DeliveryRow }
   | { kind: 'ping-failed'; job: number; message: string }

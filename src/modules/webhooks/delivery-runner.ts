@@ -4,7 +4,8 @@ import type { WebhookConfig } from '../../config.js'
 import type { Db } from '../../db/client.js'
 import { startWorker } from '../../lib/worker-host.js'
 import { writeTurn } from '../../lib/write-turn.js'
-import { DeliveryLoop } from './delivery.js'
+import { observeWebhookWriteTurn } from '../../plugins/metrics.js'
+import { applyBookkeeping, type Bookkeeping, DeliveryLoop } from './delivery.js'
 import { LOAD_SAMPLE_MS } from './delivery-pace.js'
 import {
   type DeliveryReply,
@@ -182,6 +183,18 @@ class ThreadedDeliveries implements Deliveries {
         case 'turn':
           void this.lend(running)
           break
+        case 'store':
+          void this.store(message.batch).then(
+            () =>
+              worker.postMessage({ kind: 'stored', job: message.job, error: null } satisfies DeliveryRequest),
+            (err: unknown) =>
+              worker.postMessage({
+                kind: 'stored',
+                job: message.job,
+                error: String(err),
+              } satisfies DeliveryRequest),
+          )
+          break
         case 'log':
           this.log[message.log.level](message.log.fields, message.log.msg)
           break
@@ -217,6 +230,24 @@ class ThreadedDeliveries implements Deliveries {
   }
 
   /**
+   * Commits the worker's bookkeeping here, in this thread's write turn and at this thread's CPU
+   * priority: held by the worker (lowest priority), the turn would keep request writes waiting
+   * for as long as the kernel left the worker off the CPU.
+   */
+  private store(batch: Bookkeeping[]): Promise<void> {
+    return writeTurn(this.db).run(() => {
+      const started = performance.now()
+      try {
+        this.db.transaction((tx) => applyBookkeeping(tx, batch, this.config.logKeep), {
+          behavior: 'immediate',
+        })
+      } finally {
+        observeWebhookWriteTurn((performance.now() - started) / 1000)
+      }
+    })
+  }
+
+  /**
    * Lends the write turn to the worker: its place in the queue is taken like any write route's,
    * and held only until its transaction ends (or it dies).
    */
@@ -226,8 +257,10 @@ class ThreadedDeliveries implements Deliveries {
       // Asked and given up in the meantime (the worker waited too long): nothing to lend.
       if (Atomics.compareExchange(lease, 0, LEASE_ASKED, LEASE_GRANTED) !== LEASE_ASKED) return
       Atomics.notify(lease, 0)
+      const lent = performance.now()
       const waiting = waitAsync(lease, 0, LEASE_GRANTED)
       if (waiting.async) await Promise.race([waiting.value, running.exited])
+      observeWebhookWriteTurn((performance.now() - lent) / 1000)
     })
   }
 }

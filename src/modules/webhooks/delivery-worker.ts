@@ -2,7 +2,7 @@ import { parentPort, workerData } from 'node:worker_threads'
 import { openDatabase } from '../../db/client.js'
 import { lowerThisThreadPriority } from '../../lib/thread-priority.js'
 import { WriteTurn } from '../../lib/write-turn.js'
-import { type DeliveryLogger, DeliveryLoop, type Writer } from './delivery.js'
+import { type Bookkeeping, type DeliveryLogger, DeliveryLoop, type Store, type Writer } from './delivery.js'
 import { Pace } from './delivery-pace.js'
 import {
   type DeliveryReply,
@@ -16,10 +16,10 @@ import {
 /**
  * The delivery worker: the whole delivery loop (feed reads, serialization, signing, HTTP, the
  * delivery log and positions) on its own thread and its own connection to the service's
- * database (WAL: it reads the last committed state while requests write). Its writes wait for
- * the request thread's write turn, lent through shared memory, so a request's write never
- * meets a locked database. Deliveries slow to a floor while the request thread is busy
- * (delivery-pace.ts).
+ * database (WAL: it reads the last committed state while requests write). Its bookkeeping is
+ * committed by the request thread, in its write turn; a ping's log entry waits for that turn,
+ * lent through shared memory, so a request's write never meets a locked database. Deliveries
+ * slow to a floor while the request thread is busy (delivery-pace.ts).
  */
 const port = parentPort
 if (!port) throw new Error('delivery-worker.ts runs as a worker thread')
@@ -58,6 +58,16 @@ const write: Writer = (work) =>
     }
   })
 
+/** Bookkeeping batches sent to the request thread, by job, until it answers that they are committed. */
+const stores = new Map<number, { resolve(): void; reject(err: Error): void }>()
+let nextStore = 1
+const store: Store = (batch: Bookkeeping[]) =>
+  new Promise((resolve, reject) => {
+    const job = nextStore++
+    stores.set(job, { resolve, reject })
+    post({ kind: 'store', job, batch })
+  })
+
 /** Errors cross the thread boundary as the fields pino would have logged. */
 function wireFields(fields: Record<string, unknown>): Record<string, unknown> {
   const { err, ...rest } = fields
@@ -70,7 +80,7 @@ const log: DeliveryLogger = {
   error: (fields, msg) => post({ kind: 'log', log: { level: 'error', fields: wireFields(fields), msg } }),
 }
 
-const loop = new DeliveryLoop(db, data.config, log, write, new Pace(() => Atomics.load(load, 0)))
+const loop = new DeliveryLoop(db, data.config, log, write, new Pace(() => Atomics.load(load, 0)), store)
 
 port.on('message', (request: DeliveryRequest) => {
   switch (request.kind) {
@@ -83,6 +93,13 @@ port.on('message', (request: DeliveryRequest) => {
         (err: unknown) => post({ kind: 'ping-failed', job: request.job, message: String(err) }),
       )
       break
+    case 'stored': {
+      const waiting = stores.get(request.job)
+      stores.delete(request.job)
+      if (request.error === null) waiting?.resolve()
+      else waiting?.reject(new Error(request.error))
+      break
+    }
     case 'stop':
       void loop.stop().finally(() => {
         db.$client.close()

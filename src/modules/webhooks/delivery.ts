@@ -265,6 +265,21 @@ export interface DeliveryLogger {
  */
 export type Writer = <T>(work: (tx: Tx) => T) => Promise<T>
 
+/**
+ * Commits a batch of the loop's bookkeeping. In the delivery worker it is sent to the request
+ * thread, which commits it in its own write turn (`storeBookkeeping`): the worker runs at the
+ * lowest CPU priority, and a transaction it held would keep request writes waiting for as long
+ * as the kernel left it off the CPU.
+ */
+export type Store = (batch: Bookkeeping[]) => Promise<void>
+
+/** The request thread's store: its write turn, then one immediate transaction. */
+export const storeBookkeeping =
+  (db: Db, keep: number): Store =>
+  async (batch) => {
+    await inTurn(db)((tx) => applyBookkeeping(tx, batch, keep))
+  }
+
 /** The request thread's writer: the service's write turn, then an immediate transaction. */
 export const inTurn =
   (db: Db): Writer =>
@@ -348,7 +363,7 @@ class FeedWindow {
 }
 
 /** What one attempt leaves in the database: a log entry, a new position, a failure or a disable. */
-interface Bookkeeping {
+export interface Bookkeeping {
   webhookId: string
   entry?: NewDelivery
   position?: number
@@ -356,57 +371,88 @@ interface Bookkeeping {
   disable?: string
 }
 
+/** Longest a success's record waits for its commit: about one write turn per this, whatever the rate. */
+export const COMMIT_MS = 100
+/** Records that are committed at once, without waiting for COMMIT_MS. */
+export const COMMIT_RECORDS = 500
+
 /**
- * The loop's writes, gathered: every subscription's attempts since the last commit go into one
- * short transaction (one write turn), not one each. A caller waits for its record's commit
- * only where the next step reads it back (the end of a drain).
+ * The loop's writes, gathered: every subscription's attempts go into one short transaction
+ * (one write turn) at most every COMMIT_MS, or as soon as COMMIT_RECORDS are waiting, not one
+ * each. Each write turn is one the request thread's writes wait behind, so how often the loop
+ * takes one matters more than how much it writes in it. A record that the next step depends on
+ * (a failure's retry time, a disable, a stop) is committed at once. A caller waits for its
+ * record's commit only where the next step reads it back (a failure, the end of a drain).
  */
 class Ledger {
   private pending: { item: Bookkeeping; done: () => void }[] = []
   private flushing: Promise<void> | null = null
+  private timer: NodeJS.Timeout | undefined
+  /** A record waiting must not wait for the timer. */
+  private urgent = false
 
   constructor(
-    private readonly write: Writer,
-    private readonly keep: number,
+    private readonly store: Store,
     private readonly log: DeliveryLogger,
   ) {}
 
-  record(item: Bookkeeping): Promise<void> {
+  /** `now`: commit without waiting for COMMIT_MS (with what else is waiting). */
+  record(item: Bookkeeping, now = false): Promise<void> {
     return new Promise((done) => {
       this.pending.push({ item, done })
-      this.flushing ??= this.flush()
+      if (now) this.urgent = true
+      this.next()
     })
   }
 
   /** Every record so far committed (or failed and logged). */
   async idle(): Promise<void> {
-    while (this.flushing) await this.flushing
+    while (this.flushing || this.pending.length > 0) {
+      this.urgent = true
+      this.next()
+      await this.flushing
+    }
+  }
+
+  /** Starts a commit now, or arms the timer for one, unless one is under way (it calls this at its end). */
+  private next(): void {
+    if (this.flushing || this.pending.length === 0) return
+    if (this.urgent || this.pending.length >= COMMIT_RECORDS) {
+      clearTimeout(this.timer)
+      this.timer = undefined
+      this.flushing = this.flush()
+    } else {
+      this.timer ??= setTimeout(() => {
+        this.timer = undefined
+        this.urgent = true
+        this.next()
+      }, COMMIT_MS)
+      this.timer.unref()
+    }
   }
 
   private async flush(): Promise<void> {
+    // The attempts that end in this turn of the event loop go too.
+    await yieldToEvents()
+    const batch = this.pending.splice(0)
+    this.urgent = false
     try {
-      while (this.pending.length > 0) {
-        // The attempts that end in this turn of the event loop go together.
-        await yieldToEvents()
-        const batch = this.pending.splice(0)
-        try {
-          await this.write((tx) => apply(tx, batch, this.keep))
-        } catch (err) {
-          // Positions not stored are sent again: at least once still holds.
-          this.log.error({ err }, 'webhook delivery bookkeeping failed')
-        }
-        for (const { done } of batch) done()
-      }
-    } finally {
-      this.flushing = null
+      await this.store(batch.map(({ item }) => item))
+    } catch (err) {
+      // Positions not stored are sent again: at least once still holds.
+      this.log.error({ err }, 'webhook delivery bookkeeping failed')
     }
+    this.flushing = null
+    for (const { done } of batch) done()
+    this.next()
   }
 }
 
-function apply(tx: Tx, batch: { item: Bookkeeping }[], keep: number): void {
+/** Writes a batch of bookkeeping, in one transaction the caller opened. */
+export function applyBookkeeping(tx: Tx, batch: Bookkeeping[], keep: number): void {
   const live = new Map<string, boolean>()
   const logged = new Set<string>()
-  for (const { item } of batch) {
+  for (const item of batch) {
     const id = item.webhookId
     let exists = live.get(id)
     if (exists === undefined) {
@@ -440,6 +486,8 @@ export class DeliveryLoop {
   private timer: NodeJS.Timeout | undefined
   private timerAt = Number.POSITIVE_INFINITY
   private readonly running = new Map<string, Promise<void>>()
+  /** Subscriptions found due while they were draining: looked at again when that drain ends. */
+  private readonly again = new Set<string>()
   private readonly aborts = new AbortController()
   private readonly feed: FeedWindow
   private readonly ledger: Ledger
@@ -453,11 +501,12 @@ export class DeliveryLoop {
     private readonly write: Writer = inTurn(db),
     /** The gate before each delivery; on the request thread nothing to yield to, so never busy. */
     readonly pace: Pace = new Pace(() => 0),
+    store: Store = storeBookkeeping(db, config.logKeep),
   ) {
     // One listener per request in flight, one request per subscription: no leak to warn about.
     setMaxListeners(0, this.aborts.signal)
     this.feed = new FeedWindow(db)
-    this.ledger = new Ledger(write, config.logKeep, log)
+    this.ledger = new Ledger(store, log)
   }
 
   start(): void {
@@ -496,10 +545,18 @@ export class DeliveryLoop {
     if (this.stopped) return
     try {
       for (const { webhook } of dueSubscriptions(this.db, Date.now())) {
-        if (this.running.has(webhook.id)) continue
+        // A drain ends by waiting for its position's commit (up to COMMIT_MS): entries written
+        // meanwhile are looked for again then, not at the next poll.
+        if (this.running.has(webhook.id)) {
+          this.again.add(webhook.id)
+          continue
+        }
         const run = this.drain(webhook.id)
           .catch((err: unknown) => this.log.error({ err, webhookId: webhook.id }, 'webhook delivery failed'))
-          .finally(() => this.running.delete(webhook.id))
+          .finally(() => {
+            this.running.delete(webhook.id)
+            if (this.again.delete(webhook.id)) this.schedule(0)
+          })
         this.running.set(webhook.id, run)
       }
     } catch (err) {
@@ -562,7 +619,7 @@ export class DeliveryLoop {
           failingSince = null
           continue
         }
-        await this.ledger.record(this.failed(entry, position, failingSince, result))
+        await this.ledger.record(this.failed(entry, position, failingSince, result), true)
         this.log.warn(
           { webhookId: id, seq: row.seq, attempt, status: result.status, error: result.error },
           'webhook delivery failed',
