@@ -103,6 +103,14 @@ describe('WorkerHost', () => {
       await sleep(50)
       expect(a.messages.length).toBe(1)
       expect(b.messages[1]).toMatchObject({ id: 2, text: 'THREE' })
+      // A job closed before its answer arrives: the answer is dropped, in order before b's next.
+      const c = collect(h)
+      c.job.send({ text: 'gone' })
+      c.job.close()
+      b.job.send({ text: 'four' })
+      await until(() => b.messages.length === 3)
+      expect(c.messages).toEqual([])
+      expect(c.failures).toEqual([])
     } finally {
       await h.close()
     }
