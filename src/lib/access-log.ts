@@ -197,7 +197,7 @@ export class AccessLogWriter {
   }
 
   async close(): Promise<void> {
-    if (this.timer) clearInterval(this.timer)
+    clearInterval(this.timer ?? undefined)
     this.timer = null
     await this.flush()
   }

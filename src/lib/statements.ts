@@ -11,12 +11,14 @@ type Client = Database.Database
 export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0] | Db
 
 const cache = new WeakMap<Client, Map<string, Database.Statement>>()
-const pending = new WeakMap<Client, () => void>()
+const pending = new WeakMap<Client, (() => void) | undefined>()
 
-/** Runs `work` (the write path's queued creates) before the next statement on the connection. */
+/**
+ * Runs `work` (the write path's queued creates) before the next statement on the connection;
+ * `undefined` cancels what was queued.
+ */
 export function beforeNextStatement(tx: Tx, work: (() => void) | undefined): void {
-  if (work) pending.set(clientOf(tx), work)
-  else pending.delete(clientOf(tx))
+  pending.set(clientOf(tx), work)
 }
 
 export function clientOf(tx: Tx): Client {
@@ -45,7 +47,9 @@ export function statement(tx: Tx, key: string, build: () => string): Database.St
 }
 
 // Columns whose stored value is what the record holds (text, plain integers) skip drizzle's
-// per-value mapping; JSON and boolean columns go through it.
+// per-value mapping; JSON and boolean columns go through it. Only a shortcut: drizzle's mapping
+// of text and integer columns returns the value as it is, so no test can tell these names apart.
+// Stryker disable next-line ArrayDeclaration,StringLiteral: equivalent, see above
 const needsMapping = (column: Column) => !['SQLiteText', 'SQLiteInteger'].includes(column.columnType)
 
 /** `alias."column" as "alias.field"` for every column of a table, and the mapper back. */
@@ -70,6 +74,12 @@ export function tableColumns<T extends Table>(table: T, alias: string) {
 
 const readers = new WeakMap<Table, ReturnType<typeof tableColumns>>()
 
+function newReader(table: Table) {
+  const reader = tableColumns(table, 't')
+  readers.set(table, reader)
+  return reader
+}
+
 /**
  * The live (not deleted) row of `table` whose `column` equals `value`, on a statement
  * prepared once: lookups by key run on every request and every import row.
@@ -80,11 +90,7 @@ export function findLive<T extends Table>(
   column: Column,
   value: unknown,
 ): T['$inferSelect'] | undefined {
-  let reader = readers.get(table)
-  if (!reader) {
-    reader = tableColumns(table, 't')
-    readers.set(table, reader)
-  }
+  const reader = readers.get(table) ?? newReader(table)
   const name = getTableName(table)
   const raw = statement(
     tx,
@@ -105,6 +111,9 @@ export function insertMany(tx: Tx, table: string, columns: string[], rows: unkno
   const into = `insert into "${table}" (${columns.map((c) => `"${c}"`).join(', ')}) values `
   let i = 0
   // One parameter array for every statement of the call (an import binds millions of values).
+  // Pre-sizing it is only an allocation hint: an array of any size, or none, is filled the same
+  // (the arithmetic is not disabled: a fractional size throws).
+  // Stryker disable next-line ConditionalExpression,EqualityOperator,ArrayDeclaration: equivalent, see above
   const params: unknown[] = rows.length >= MANY ? new Array(MANY * columns.length) : []
   for (; i + MANY <= rows.length; i += MANY) {
     let p = 0

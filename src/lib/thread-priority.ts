@@ -9,11 +9,20 @@ import { setPriority } from 'node:os'
  */
 export function lowerThisThreadPriority(nice: number): number | null {
   try {
-    const tid = Number(readlinkSync('/proc/thread-self').split('/').at(-1))
-    if (!Number.isSafeInteger(tid) || tid <= 0) return null
+    const tid = threadIdOf(readlinkSync('/proc/thread-self'))
     setPriority(tid, nice)
     return tid
   } catch {
     return null
   }
+}
+
+/**
+ * The thread id a /proc/thread-self link (`<pid>/task/<tid>`) ends in; throws for anything else
+ * (setpriority on 0 would change the whole process).
+ */
+export function threadIdOf(link: string): number {
+  const tid = Number(link.split('/').at(-1))
+  if (!Number.isSafeInteger(tid) || tid <= 0) throw new Error(`Not a thread id: ${link}`)
+  return tid
 }
