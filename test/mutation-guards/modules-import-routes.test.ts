@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { bearer, buildTestApp } from '../helpers/build-test-app.js'
+import { expectGeneratedAsCommitted } from '../helpers/contract-part.js'
 
 /**
  * The import route and its runner (src/modules/imports/imports-routes.ts, import-runner.ts),
@@ -50,6 +51,12 @@ beforeAll(() => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 let n = 0
 const fileDb = () => ({ DATABASE_PATH: join(dir, `db-${++n}.sqlite`) })
+
+describe('the import in the contract', () => {
+  it('its operation and result are generated exactly as committed', async () => {
+    await expectGeneratedAsCommitted({ paths: ['/v1/imports'], schemas: ['ImportResult'] })
+  })
+})
 
 describe('media types', () => {
   it('CSV, NDJSON and a JSON array (any case, with parameters); anything else is 415', async () => {

@@ -967,9 +967,12 @@ describe('the connection around an import', () => {
       expect(statSync(join(dir, 'pocdir.db')).size).toBe(size)
       await new Promise((resolve) => setImmediate(resolve))
       expect(statSync(join(dir, 'pocdir.db')).size).toBeGreaterThan(size)
-      // A dry run commits nothing: nothing to checkpoint, and none is run.
+      // A dry run commits nothing, so it runs no checkpoint (what other writes left in the WAL stays there).
       db.$client.pragma('wal_checkpoint(TRUNCATE)')
       const after = statSync(join(dir, 'pocdir.db')).size
+      db.$client.exec(
+        'create table pad(x); insert into pad select randomblob(1000) from (with recursive c(i) as (select 1 union all select i + 1 from c limit 200) select i from c)',
+      )
       csv(db, 'externalId,familyName\nq-1,Q\n', { dryRun: true })
       await new Promise((resolve) => setImmediate(resolve))
       expect(statSync(join(dir, 'pocdir.db')).size).toBe(after)
@@ -995,6 +998,200 @@ describe('the connection around an import', () => {
       csv(db, `externalId,familyName\n${lines.join('\n')}\n`)
       await new Promise((resolve) => setImmediate(resolve))
       expect(statSync(join(dir, 'pocdir.db')).size).toBe(size)
+      db.$client.close()
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+})
+
+describe('index rebuilds (speed only, but decided per table)', () => {
+  /** The rowids of a table's non-unique indexes in sqlite_schema: a rebuilt index gets new ones. */
+  const indexRows = (db: Db, table: string) =>
+    db.$client
+      .prepare(
+        `select rowid, name from sqlite_schema where type = 'index' and tbl_name = ? and sql is not null
+           and sql not like 'CREATE UNIQUE%' order by name`,
+      )
+      .all(table)
+
+  it('a large import rebuilds the indexes of the tables it fills, and only those', () => {
+    const db = open()
+    const snapshot = () => ({
+      contacts: indexRows(db, 'contacts'),
+      assignments: indexRows(db, 'assignments'),
+      revisions: indexRows(db, 'revisions'),
+    })
+    const first = snapshot()
+    expect(first.contacts).not.toEqual([])
+    expect(first.assignments).not.toEqual([])
+    expect(first.revisions).not.toEqual([])
+    const people = Array.from({ length: 2000 }, (_, i) => `p-${i},Person ${i}`)
+    expect(csv(db, `externalId,familyName\n${people.join('\n')}\n`)).toEqual(counts([0, 2000, 0]))
+    const second = snapshot()
+    expect(second.contacts).not.toEqual(first.contacts)
+    expect(second.assignments).toEqual(first.assignments)
+    expect(second.revisions).not.toEqual(first.revisions)
+    // The same people unchanged, each given a tenure: the tenures' table and the revisions too.
+    const withTenures = Array.from(
+      { length: 2000 },
+      (_, i) => `p-${i},Person ${i},KG,Ministry of Foreign Affairs,national-poc,2024-01-01`,
+    )
+    expect(
+      csv(db, `externalId,familyName,stateCode,organization,role,startDate\n${withTenures.join('\n')}\n`),
+    ).toEqual(counts([1, 0, 2000], [0, 0, 0], [0, 2000, 0]))
+    const third = snapshot()
+    expect(third.contacts).not.toEqual(second.contacts)
+    expect(third.assignments).not.toEqual(second.assignments)
+    expect(third.revisions).not.toEqual(second.revisions)
+    // A small import rebuilds nothing.
+    expect(csv(db, 'externalId,familyName\np-0,Person 0\n')).toEqual(counts([0, 0, 0], [0, 0, 0], [0, 1, 0]))
+    expect(snapshot()).toEqual(third)
+  })
+})
+
+describe('edges the schema keeps out, and stored data it did not write', () => {
+  it('applyRows writes a tenure only for a row giving organization, role and startDate', () => {
+    const db = open()
+    const row = (n: number, data: Record<string, string>) => ({
+      row: n,
+      data: { externalId: `a-${n}`, familyName: `Person ${n}`, stateCode: 'KG', ...data },
+    })
+    expect(
+      applyRows(
+        db,
+        ctx,
+        [
+          row(1, { organization: 'Ministry of Foreign Affairs' }),
+          row(2, { role: 'national-poc' }),
+          row(3, { startDate: '2024-01-01' }),
+          row(4, { organization: 'Ministry of Foreign Affairs', role: 'national-poc' }),
+          row(5, { role: 'national-poc', startDate: '2024-01-01' }),
+          row(6, { organization: 'Ministry of Foreign Affairs', startDate: '2024-01-01' }),
+        ],
+        options(),
+      ),
+    ).toEqual(counts([0, 6, 0]))
+    expect(orgs(db)).toEqual([])
+  })
+
+  it('a visibility without its detail gives nothing and conflicts with nothing', () => {
+    const db = open()
+    expect(
+      csv(
+        db,
+        'externalId,familyName,emailVisibility,phoneVisibility\na-1,Osmonov,public,public\na-1,Osmonov,restricted,restricted\n',
+      ),
+    ).toEqual(counts([0, 1, 0]))
+    expect(people(db)[0]?.details).toEqual([])
+  })
+
+  it('a number that does not parse at all is a row error', () => {
+    const db = open()
+    const { valid, errors } = validateRows(
+      db,
+      parseImportBody('csv', 'externalId,familyName,stateCode,phone\na-1,A,KG,x\na-2,B,,++1\n', 100),
+      true,
+    )
+    expect(valid).toEqual([])
+    expect(errors).toEqual([
+      { row: 1, field: 'phone', message: "is not a valid phone number for the row's state" },
+      { row: 2, field: 'phone', message: "is not a valid phone number for the row's state" },
+    ])
+  })
+
+  it('a stored organization name with stray spaces is still matched; new tenures are never primary', () => {
+    const db = open()
+    csv(db, `${TENURE}\na-1,Osmonov,KG,Ministry of Foreign Affairs,,national-poc,2024-01-01,\n`)
+    db.$client.prepare(`update organizations set name = ' Ministry  of Foreign Affairs '`).run()
+    expect(
+      csv(db, `${TENURE}\na-1,Osmonov,KG,Ministry of Foreign Affairs,,alternate-poc,2024-01-01,\n`),
+    ).toEqual(counts([0, 0, 1], [0, 0, 0], [1, 1, 0]))
+    expect(db.$client.prepare('select count(*) from organizations').pluck().get()).toBe(1)
+    expect(db.$client.prepare('select is_primary from assignments').pluck().all()).toEqual([0, 0])
+  })
+})
+
+describe('more edges', () => {
+  it('organization names differing in where a space falls are different organizations', () => {
+    const db = open()
+    expect(
+      csv(
+        db,
+        `${TENURE}\na-1,Osmonov,KG,State Customs Service,,national-poc,2024-01-01,\na-1,Osmonov,KG,StateCustoms Service,,national-poc,2024-01-01,\n`,
+      ),
+    ).toEqual(counts([2, 1, 2]))
+  })
+
+  it('two organizations given different kinds in one file do not conflict; an organization stores no details', () => {
+    const db = open()
+    expect(
+      csv(
+        db,
+        `${TENURE}\na-1,Osmonov,KG,Ministry of Foreign Affairs,government,national-poc,2024-01-01,\na-1,Osmonov,KG,Academy of Sciences,academic,national-poc,2024-01-01,\n`,
+      ),
+    ).toEqual(counts([2, 1, 2]))
+    expect(db.$client.prepare('select contact_details from organizations').pluck().all()).toEqual([
+      '[]',
+      '[]',
+    ])
+  })
+
+  it('a stored fax is the same number as a given phone; an e-mail is never a number', () => {
+    const db = open()
+    csv(db, 'externalId,familyName\na-1,Osmonov\n')
+    db.$client.prepare('update contacts set contact_details = ?').run(
+      JSON.stringify([
+        { type: 'fax', value: '+996312620001', label: null, visibility: 'public' },
+        { type: 'fax', value: 'a@mfa.gov.kg', label: null, visibility: 'public' },
+      ]),
+    )
+    expect(csv(db, `${PERSON}\na-1,,Osmonov,a@mfa.gov.kg,0312 620001,KG,,\n`)).toEqual(
+      counts([0, 0, 0], [0, 1, 0]),
+    )
+    expect(people(db)[0]?.details).toEqual([
+      { type: 'fax', value: '+996312620001', visibility: 'public' },
+      { type: 'fax', value: 'a@mfa.gov.kg', visibility: 'public' },
+      { type: 'email', value: 'a@mfa.gov.kg', visibility: 'restricted' },
+    ])
+  })
+
+  it('to a blind token, a restricted e-mail is not vouched for by another public e-mail, nor by a public detail of that text', () => {
+    const db = open()
+    csv(db, 'externalId,familyName\na-1,Osmonov\n')
+    db.$client.prepare('update contacts set contact_details = ?').run(
+      JSON.stringify([
+        { type: 'email', value: 'public@mfa.gov.kg', label: null, visibility: 'public' },
+        { type: 'website', value: 'hidden@mfa.gov.kg', label: null, visibility: 'public' },
+        { type: 'email', value: 'hidden@mfa.gov.kg', label: null, visibility: 'restricted' },
+      ]),
+    )
+    const blind = { seesRestricted: false }
+    expect(csv(db, 'externalId,familyName,email\na-1,Osmonov,hidden@mfa.gov.kg\n', blind)).toEqual(
+      counts([0, 0, 0], [0, 1, 0]),
+    )
+    expect(csv(db, 'externalId,familyName,email\na-1,Osmonov,public@mfa.gov.kg\n', blind)).toEqual(
+      counts([0, 0, 0], [0, 0, 0], [0, 1, 0]),
+    )
+  })
+
+  it('takes the write lock at its start: an import that would write nothing still waits for another writer', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'import-service-'))
+    try {
+      const db = openDatabase(join(dir, 'pocdir.db'))
+      runMigrations(db)
+      seed(db)
+      csv(db, 'externalId,familyName\na-1,Osmonov\n')
+      const other = openDatabase(join(dir, 'pocdir.db'))
+      db.$client.pragma('busy_timeout = 0')
+      other.$client.exec('begin immediate')
+      try {
+        expect(() => csv(db, 'externalId,familyName\na-1,Osmonov\n')).toThrow(/database is locked/)
+      } finally {
+        other.$client.exec('rollback')
+        other.$client.close()
+      }
+      expect(csv(db, 'externalId,familyName\na-1,Osmonov\n')).toEqual(counts([0, 0, 0], [0, 0, 0], [0, 1, 0]))
       db.$client.close()
     } finally {
       rmSync(dir, { recursive: true, force: true })
