@@ -227,7 +227,39 @@ describe('a row', () => {
   })
 })
 
+describe('the rules of a row', () => {
+  it('each is an issue of code custom', () => {
+    const codes = (schema: typeof ImportRow, row: Record<string, unknown>) => {
+      const r = schema.safeParse(row)
+      return r.success ? [] : r.error.issues.map((i) => `${i.code} ${i.path.join('.')}`)
+    }
+    expect(
+      codes(ImportRow, { ...person, stateCode: 'KG', organization: 'MFA', role: 'national-poc' }),
+    ).toEqual(['custom startDate'])
+    expect(codes(ImportRow, { familyName: 'Osmonov' })).toEqual(['custom externalId'])
+    expect(codes(ImportRow, { ...person, startDate: '2024-03-01', endDate: '2024-02-29' })).toEqual([
+      'custom organization',
+      'custom role',
+      'custom endDate',
+    ])
+    expect(
+      codes(ImportRow, { ...person, organization: 'MFA', role: 'national-poc', startDate: '2024-01-01' }),
+    ).toEqual(['custom organizationKind'])
+    expect(codes(ImportRow, { ...person, organizationKind: 'regional', stateCode: 'KG' })).toEqual([
+      'custom stateCode',
+    ])
+    expect(codes(ImportRow, { ...person, organizationKind: 'government' })).toEqual(['custom stateCode'])
+  })
+})
+
 describe('the query and the result', () => {
+  it('as the contract describes them', () => {
+    expect(ImportQuery.shape.dryRun.description).toBe(
+      'Validate and report what would change, writing nothing',
+    )
+    expect(ImportResult.meta()).toEqual({ id: 'ImportResult' })
+  })
+
   it('dryRun is the only parameter, a boolean string', () => {
     expect(ImportQuery.parse({})).toEqual({})
     expect(ImportQuery.parse({ dryRun: 'true' })).toEqual({ dryRun: true })
