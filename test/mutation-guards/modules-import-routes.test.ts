@@ -66,6 +66,7 @@ describe('media types', () => {
         ['externalId,familyName\na-1,Csv\n', 'text/csv', 'Csv'],
         ['externalId;familyName\na-2;Semicolon\n', 'Text/CSV; charset=utf-8', 'Semicolon'],
         ['{"externalId":"a-3","familyName":"Ndjson"}\n', 'application/x-ndjson', 'Ndjson'],
+        ['externalId,familyName\na-6,Spaced\n', 'text/csv ; charset=utf-8', 'Spaced'],
         ['[{"externalId":"a-4","familyName":"Json"}]', 'application/json', 'Json'],
         ['[{"externalId":"a-5","familyName":"Charset"}]', ' APPLICATION/JSON ; charset=utf-8', 'Charset'],
       ] as const) {
