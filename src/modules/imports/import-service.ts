@@ -239,6 +239,7 @@ function withDetail(
   if (!detail) return details
   const i = details.findIndex((d) => sameKind(d.type, detail.type) && d.value === detail.value)
   if (i === -1) return [...details, detail]
+  // Stryker disable next-line OptionalChaining: i was just found by findIndex, so details[i] exists
   if (!visibilityGiven || details[i]?.visibility === detail.visibility) return details
   return details.map((d, j) => (j === i ? { ...d, visibility: detail.visibility } : d))
 }
@@ -429,6 +430,7 @@ export function applyRows(
                 const input = {
                   ...defined,
                   familyName: r.familyName,
+                  // Stryker disable next-line BooleanLiteral: a new person has no stored detail whose visibility the flag could keep or replace
                   contactDetails: withDetail(withDetail([], email, false), phoneDetail, false),
                 }
                 contact = createRecord(tx, ctx, 'contact', contactFields(input, newId(), undefined))
