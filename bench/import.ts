@@ -13,7 +13,8 @@
  *
  * Each round starts a fresh service (`node dist/server.js`, as `npm run bench` does) on an empty
  * migrated and seeded database and times the POST /v1/imports of the CSV from request to
- * answer, then the same for bench/bare-import-server.ts. Both servers start before the clock.
+ * answer, then the same for bench/bare-import-server.ts. Both servers start and settle (their CPU
+ * time stops moving) before the clock.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
@@ -56,11 +57,29 @@ async function serve(args: string[], env: Record<string, string>, ready: string)
   children.add(child)
   for (;;) {
     try {
-      if ((await fetch(ready)).ok) return child
+      if ((await fetch(ready)).ok) {
+        await settled(child)
+        return child
+      }
     } catch {
       // not listening yet
     }
     await new Promise((r) => setTimeout(r, 10))
+  }
+}
+
+/**
+ * Waits until a started server is idle: at least 1.5 s after ready, then until a quarter second
+ * passes without its CPU time moving (at most 20 s). A service keeps a spare import worker,
+ * loaded a second after it listens; the import is timed against a settled service, not its start.
+ */
+async function settled(child: ChildProcess): Promise<void> {
+  const pause = (ms: number) => new Promise((r) => setTimeout(r, ms))
+  await pause(1_500)
+  for (let waited = 0; waited < 20_000; waited += 250) {
+    const before = cpuMs(child.pid)
+    await pause(250)
+    if (cpuMs(child.pid) === before) return
   }
 }
 
