@@ -96,6 +96,12 @@ function cpuMs(pid: number | undefined): number {
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100
 }
 
+/** A process's resident memory now, in MB (Linux). */
+function rssMb(pid: number | undefined): number {
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8').match(/^VmRSS:\s+(\d+) kB/m)
+  return Number(line?.[1] ?? 0) / 1024
+}
+
 /**
  * Wall time from request to answer, and the server's CPU time meanwhile: on a shared machine
  * the wall time swings with the load, the CPU time far less (bench/README.md).
@@ -105,7 +111,8 @@ async function timedPost(
   headers: Record<string, string>,
   body: string,
   server: ChildProcess,
-): Promise<{ ms: number; cpu: number }> {
+): Promise<{ ms: number; cpu: number; rss: number }> {
+  const rss = rssMb(server.pid)
   const cpu0 = cpuMs(server.pid)
   const t0 = performance.now()
   const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'text/csv', ...headers }, body })
@@ -113,7 +120,7 @@ async function timedPost(
   const ms = performance.now() - t0
   const cpu = cpuMs(server.pid) - cpu0
   if (!res.ok) throw new Error(`${url}: ${res.status} ${text}`)
-  return { ms, cpu }
+  return { ms, cpu, rss }
 }
 
 async function main() {
@@ -139,7 +146,7 @@ async function main() {
     builds.map(([name]) => [name, { wall: [], cpu: [] }]),
   )
   for (let round = 1; round <= ROUNDS; round++) {
-    const times = new Map<string, { ms: number; cpu: number }>()
+    const times = new Map<string, { ms: number; cpu: number; rss: number }>()
     for (const [name, entry] of round % 2 === 1 ? builds : [...builds].reverse()) {
       const service = await serve(
         [...SERVICE_FLAGS, ...nodeArgs, entry],
@@ -170,10 +177,10 @@ async function main() {
     )
     const base = await timedPost(`http://127.0.0.1:${PORT + 2}/import`, {}, csv, bare)
     await stop(bare)
-    const line = [...times].map(([name, { ms, cpu }]) => {
+    const line = [...times].map(([name, { ms, cpu, rss }]) => {
       ratios.get(name)?.wall.push(ms / base.ms)
       ratios.get(name)?.cpu.push(cpu / base.cpu)
-      return `${name} ${ms.toFixed(0)} ms, CPU ${cpu.toFixed(0)} ms (ratios ${(ms / base.ms).toFixed(2)}, CPU ${(cpu / base.cpu).toFixed(2)})`
+      return `${name} ${ms.toFixed(0)} ms, CPU ${cpu.toFixed(0)} ms (ratios ${(ms / base.ms).toFixed(2)}, CPU ${(cpu / base.cpu).toFixed(2)}), idle RSS before it ${rss.toFixed(0)} MB`
     })
     console.log(
       `round ${round}: bare import server ${base.ms.toFixed(0)} ms, CPU ${base.cpu.toFixed(0)} ms; ${line.join('; ')}`,
