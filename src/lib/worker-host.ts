@@ -142,12 +142,15 @@ export class WorkerHost<In, Out extends { id: number }> {
       failure = err
     })
     worker.on('exit', (code) => {
+      // A spare that dies before any job (a database it cannot open) is not started again and
+      // again: the next job starts a worker as it would without keepWarm.
+      const replace = this.worker !== worker || this.used
       if (this.worker === worker) this.worker = null
       const err = new Error(`worker thread exited (code ${code})`, { cause: failure })
       const open = [...this.jobs.values()]
       this.jobs.clear()
       for (const job of open) job.onFailure(err)
-      this.startSpareLater()
+      if (replace) this.startSpareLater()
     })
     this.worker = worker
     this.used = false

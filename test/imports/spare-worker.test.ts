@@ -19,8 +19,8 @@ afterEach(async () => {
 
 let n = 0
 /** A host over the fixture worker; `starts()` lists the thread ids of the workers it started. */
-function spareHost(idleMs: number) {
-  const log = join(dir, `starts-${++n}.log`)
+function spareHost(idleMs: number, suffix = '.log') {
+  const log = join(dir, `starts-${++n}${suffix}`)
   host = new WorkerHost({
     entry: new URL('../fixtures/spare-worker.js', import.meta.url),
     workerData: log,
@@ -73,6 +73,14 @@ describe('WorkerHost.keepWarm', () => {
     expect(starts()).toEqual([])
     const thread = await jobOn(host)
     expect(starts()).toEqual([thread])
+  })
+
+  it('a spare that dies before any job is not started again', async () => {
+    const { host, starts } = spareHost(60_000, '.dies')
+    host.keepWarm(10)
+    await vi.waitFor(() => expect(starts()).toHaveLength(1), { timeout: 15_000 })
+    await pause(1_000)
+    expect(starts()).toHaveLength(1)
   })
 
   it('close cancels a spare not yet started', async () => {
