@@ -1,4 +1,3 @@
-import { createRequire } from 'node:module'
 import { parentPort, workerData } from 'node:worker_threads'
 import { openDatabase } from '../../db/client.js'
 import { toWire } from '../../lib/worker-host.js'
@@ -14,10 +13,6 @@ import type { ImportReply, ImportRequest, ImportWorkerData } from './import-prot
 const port = parentPort
 if (!port) throw new Error('import-worker.ts runs as a worker thread')
 const db = openDatabase((workerData as ImportWorkerData).databasePath)
-// What every import loads on first use (src/lib/lazy.ts: CSV, phone numbers, transliteration)
-// loads now, while a spare worker waits for its job (the same module cache the lazy loads hit).
-const require = createRequire(import.meta.url)
-for (const id of ['papaparse', 'libphonenumber-js', 'transliteration']) require(id)
 
 port.on('message', (request: ImportRequest) => {
   let reply: ImportReply
