@@ -13,7 +13,8 @@
  *
  * Each round starts a fresh service (`node dist/server.js`, as `npm run bench` does) on an empty
  * migrated and seeded database and times the POST /v1/imports of the CSV from request to
- * answer, then the same for bench/bare-import-server.ts. Both servers start before the clock.
+ * answer, then the same for bench/bare-import-server.ts. Both servers start and settle (their CPU
+ * time stops moving) before the clock.
  */
 import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
@@ -57,11 +58,29 @@ async function serve(args: string[], env: Record<string, string>, ready: string)
   children.add(child)
   for (;;) {
     try {
-      if ((await fetch(ready)).ok) return child
+      if ((await fetch(ready)).ok) {
+        await settled(child)
+        return child
+      }
     } catch {
       // not listening yet
     }
     await new Promise((r) => setTimeout(r, 10))
+  }
+}
+
+/**
+ * Waits until a started server is idle: at least 1.5 s after ready, then until a quarter second
+ * passes without its CPU time moving (at most 20 s). A service keeps a spare import worker,
+ * loaded a second after it listens; the import is timed against a settled service, not its start.
+ */
+async function settled(child: ChildProcess): Promise<void> {
+  const pause = (ms: number) => new Promise((r) => setTimeout(r, ms))
+  await pause(1_500)
+  for (let waited = 0; waited < 20_000; waited += 250) {
+    const before = cpuMs(child.pid)
+    await pause(250)
+    if (cpuMs(child.pid) === before) return
   }
 }
 
@@ -78,6 +97,12 @@ function cpuMs(pid: number | undefined): number {
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100
 }
 
+/** A process's resident memory now, in MB (Linux). */
+function rssMb(pid: number | undefined): number {
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8').match(/^VmRSS:\s+(\d+) kB/m)
+  return Number(line?.[1] ?? 0) / 1024
+}
+
 /**
  * Wall time from request to answer, and the server's CPU time meanwhile: on a shared machine
  * the wall time swings with the load, the CPU time far less (bench/README.md).
@@ -87,7 +112,8 @@ async function timedPost(
   headers: Record<string, string>,
   body: string,
   server: ChildProcess,
-): Promise<{ ms: number; cpu: number }> {
+): Promise<{ ms: number; cpu: number; rss: number }> {
+  const rss = rssMb(server.pid)
   const cpu0 = cpuMs(server.pid)
   const t0 = performance.now()
   const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'text/csv', ...headers }, body })
@@ -95,7 +121,7 @@ async function timedPost(
   const ms = performance.now() - t0
   const cpu = cpuMs(server.pid) - cpu0
   if (!res.ok) throw new Error(`${url}: ${res.status} ${text}`)
-  return { ms, cpu }
+  return { ms, cpu, rss }
 }
 
 async function main() {
@@ -119,7 +145,7 @@ async function main() {
     builds.map(([name]) => [name, { wall: [], cpu: [] }]),
   )
   for (let round = 1; round <= ROUNDS; round++) {
-    const times = new Map<string, { ms: number; cpu: number }>()
+    const times = new Map<string, { ms: number; cpu: number; rss: number }>()
     for (const [name, entry] of round % 2 === 1 ? builds : [...builds].reverse()) {
       const service = await serve(
         [...SERVICE_FLAGS, ...nodeArgs, entry],
@@ -150,10 +176,10 @@ async function main() {
     )
     const base = await timedPost(`http://127.0.0.1:${PORT + 2}/import`, {}, csv, bare)
     await stop(bare)
-    const line = [...times].map(([name, { ms, cpu }]) => {
+    const line = [...times].map(([name, { ms, cpu, rss }]) => {
       ratios.get(name)?.wall.push(ms / base.ms)
       ratios.get(name)?.cpu.push(cpu / base.cpu)
-      return `${name} ${ms.toFixed(0)} ms, CPU ${cpu.toFixed(0)} ms (ratios ${(ms / base.ms).toFixed(2)}, CPU ${(cpu / base.cpu).toFixed(2)})`
+      return `${name} ${ms.toFixed(0)} ms, CPU ${cpu.toFixed(0)} ms (ratios ${(ms / base.ms).toFixed(2)}, CPU ${(cpu / base.cpu).toFixed(2)}), idle RSS before it ${rss.toFixed(0)} MB`
     })
     console.log(
       `round ${round}: bare import server ${base.ms.toFixed(0)} ms, CPU ${base.cpu.toFixed(0)} ms; ${line.join('; ')}`,

@@ -74,12 +74,19 @@ export class WorkerHost<In, Out extends { id: number }> {
   private readonly jobs = new Map<number, OpenJob>()
   private nextId = 1
   private idleTimer: NodeJS.Timeout | null = null
+  // Kept warm (see keepWarm): the delay before a spare worker starts, and its pending start.
+  private warmDelayMs: number | null = null
+  private warmTimer: NodeJS.Timeout | null = null
+  // Whether the running worker has taken a job (only such a worker stops when idle).
+  private used = false
+  private closed = false
 
   constructor(private readonly options: WorkerHostOptions) {}
 
   /** Opens a job: `onMessage` hears the worker's messages for it, `onFailure` the worker's death. */
   open(onMessage: (message: Out) => void, onFailure: (err: Error) => void): Job<In> {
     const worker = this.running()
+    this.used = true
     const id = this.nextId++
     this.jobs.set(id, { onMessage: onMessage as (m: unknown) => void, onFailure })
     if (this.idleTimer) clearTimeout(this.idleTimer)
@@ -106,9 +113,22 @@ export class WorkerHost<In, Out extends { id: number }> {
     this.whenIdle()
   }
 
+  /**
+   * Keeps a spare worker loaded (its modules and connection ready) so a job does not wait for
+   * its start: one starts `delayMs` after this call and again after each worker stops (idle
+   * after a job, or dead). A spare worker that has taken no job is not stopped by the quiet
+   * spell, so it is started once, not once a spell.
+   */
+  keepWarm(delayMs: number): void {
+    this.warmDelayMs = delayMs
+    this.startSpareLater()
+  }
+
   /** Stops the worker (open jobs fail). */
   async close(): Promise<void> {
+    this.closed = true
     if (this.idleTimer) clearTimeout(this.idleTimer)
+    if (this.warmTimer) clearTimeout(this.warmTimer)
     const worker = this.worker
     if (worker) await worker.terminate()
   }
@@ -122,21 +142,37 @@ export class WorkerHost<In, Out extends { id: number }> {
       failure = err
     })
     worker.on('exit', (code) => {
+      // A spare that dies before any job (a database it cannot open) is not started again and
+      // again: the next job starts a worker as it would without keepWarm.
+      const replace = this.worker !== worker || this.used
       if (this.worker === worker) this.worker = null
       const err = new Error(`worker thread exited (code ${code})`, { cause: failure })
       const open = [...this.jobs.values()]
       this.jobs.clear()
       for (const job of open) job.onFailure(err)
+      if (replace) this.startSpareLater()
     })
     this.worker = worker
+    this.used = false
     return worker
+  }
+
+  private startSpareLater() {
+    if (this.warmDelayMs === null || this.closed || this.warmTimer) return
+    this.warmTimer = setTimeout(() => {
+      this.warmTimer = null
+      if (this.closed || this.worker) return
+      this.running()
+      this.whenIdle()
+    }, this.warmDelayMs)
+    this.warmTimer.unref()
   }
 
   private whenIdle() {
     if (this.jobs.size > 0 || !this.worker) return
     // An idle worker never keeps the process alive; one with open jobs does.
     this.worker.unref()
-    if (this.options.idleMs === undefined) return
+    if (this.options.idleMs === undefined || (this.warmDelayMs !== null && !this.used)) return
     if (this.idleTimer) clearTimeout(this.idleTimer)
     const worker = this.worker
     this.idleTimer = setTimeout(() => {

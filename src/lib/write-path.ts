@@ -245,13 +245,13 @@ export function createRecord<E extends EntityName>(
   fields: FieldsOf<E>,
 ): RowOf<E> {
   const at = now()
-  const row: Record<string, unknown> = {
-    ...fields,
-    version: 1,
-    createdAt: at,
-    updatedAt: at,
-    deletedAt: null,
-  }
+  // Not `{ ...fields, version: 1, ... }`: V8 gives every object spread and then extended that way
+  // a hidden class of its own (20,000 contacts of an import: 20,000 classes, kept to its end).
+  const row: Record<string, unknown> = Object.assign({}, fields)
+  row.version = 1
+  row.createdAt = at
+  row.updatedAt = at
+  row.deletedAt = null
   const columns = COLUMNS[entity]
   const params = columns.map((c) => c.toDriver(row[c.field]))
   const queue = queues.get(clientOf(tx))

@@ -26,6 +26,7 @@ import {
   withBulkCreates,
 } from '../../lib/write-path.js'
 import { contactFields, contactToInput } from '../contacts/contact-fields.js'
+import type { ContactInput } from '../contacts/contacts-schemas.js'
 import type { ParsedRows } from './import-parse.js'
 import { type ImportResult, ImportRow, ImportRowByKey } from './imports-schemas.js'
 import { PersonIndex } from './person-match.js'
@@ -427,12 +428,10 @@ export function applyRows(
                 tally.note('contacts', contact.id, next === contact ? unchanged : 'updated')
                 contact = next
               } else {
-                const input = {
-                  ...defined,
-                  familyName: r.familyName,
-                  // Stryker disable next-line BooleanLiteral: a new person has no stored detail whose visibility the flag could keep or replace
-                  contactDetails: withDetail(withDetail([], email, false), phoneDetail, false),
-                }
+                // Assigned, not spread and extended (see createRecord): one hidden class for all.
+                const input: ContactInput = Object.assign({}, defined, { familyName: r.familyName })
+                // Stryker disable next-line BooleanLiteral: a new person has no stored detail whose visibility the flag could keep or replace
+                input.contactDetails = withDetail(withDetail([], email, false), phoneDetail, false)
                 contact = createRecord(tx, ctx, 'contact', contactFields(input, newId(), undefined))
                 tally.note('contacts', contact.id, 'created')
               }

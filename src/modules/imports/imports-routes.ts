@@ -26,6 +26,8 @@ export const importsRoutes: FastifyPluginAsyncZod<{ db: Db; config: Config }> = 
   // Parsing, validation and the write run on the import worker, in the write turn: reads go on.
   const runner = importRunner(db, config.importWorkerMemoryMb)
   app.addHook('onClose', () => runner.close())
+  // Only a listening service keeps a spare worker (app.inject in tests starts one per import).
+  app.addHook('onListen', async () => runner.keepWarm())
   for (const type of ['text/csv', 'application/x-ndjson', 'application/json']) {
     app.addContentTypeParser(
       type,
