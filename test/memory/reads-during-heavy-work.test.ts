@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import Database from 'better-sqlite3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { directoryRows, toCsv } from '../../bench/dataset.js'
 import { bearer, buildTestApp } from '../helpers/build-test-app.js'
@@ -65,6 +66,34 @@ async function readWhile(work: Promise<unknown>): Promise<{ healthz: number[]; r
   return { healthz, record }
 }
 
+/**
+ * Resolves once another connection holds the database's write lock (a probe's `BEGIN IMMEDIATE`
+ * is refused at once), so a write can be sent while the import is writing, whatever the upload
+ * of its body took; rejects if `work` settles first.
+ */
+async function whileWriteLockHeld(file: string, work: Promise<unknown>): Promise<void> {
+  let settled = false
+  void work.finally(() => {
+    settled = true
+  })
+  const probe = new Database(file, { timeout: 0 })
+  try {
+    while (!settled) {
+      try {
+        probe.exec('BEGIN IMMEDIATE')
+        probe.exec('ROLLBACK')
+      } catch (err) {
+        if ((err as { code?: string }).code === 'SQLITE_BUSY') return
+        throw err
+      }
+      await new Promise((r) => setTimeout(r, 10))
+    }
+    throw new Error('the import ended before it was seen holding the write lock')
+  } finally {
+    probe.close()
+  }
+}
+
 describe('reads during heavy work', () => {
   it('answer within a second during a 20,000-row import; a write sent meanwhile waits, then succeeds', async () => {
     const rows = directoryRows({
@@ -85,7 +114,7 @@ describe('reads during heavy work', () => {
       return { status: res.status, body: (await res.json()) as Record<string, unknown> }
     })
     // A write while the import holds the write turn: it waits (never busy, never 500).
-    const writing = new Promise((r) => setTimeout(r, 500)).then(async () => {
+    const writing = whileWriteLockHeld(join(dir, 'heavy.sqlite'), importing).then(async () => {
       const res = await fetch(`${base}/v1/contacts/${contactId}`, {
         method: 'PATCH',
         headers: { ...admin, 'content-type': 'application/merge-patch+json' },
