@@ -1,6 +1,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import Fastify from 'fastify'
 import { describe, expect, it } from 'vitest'
 import { CONSOLE_DIST, consoleBuilt, consoleCsp, consolePlugin } from '../../src/plugins/console.js'
@@ -50,10 +51,10 @@ async function withRoot(root: string, check: (app: ReturnType<typeof Fastify>) =
   }
 }
 
-const index = readFileSync(join(CONSOLE_DIST, 'index.html'), 'utf8')
-const script = readdirSync(join(CONSOLE_DIST, 'assets')).find(
-  (f) => f.endsWith('.js') && f.startsWith('index-'),
-)
+// Found from this file, not from CONSOLE_DIST: a wrong CONSOLE_DIST must fail the tests, not their set-up.
+const DIST = fileURLToPath(new URL('../../console/dist/', import.meta.url))
+const index = readFileSync(join(DIST, 'index.html'), 'utf8')
+const script = readdirSync(join(DIST, 'assets')).find((f) => f.endsWith('.js') && f.startsWith('index-'))
 
 describe('the CSP', () => {
   it('without a provider: the fixed directives and upgrade-insecure-requests', () => {
@@ -109,12 +110,12 @@ describe('the files', () => {
       const url = `/console/assets/${script}`
       const plain = await app.inject({ method: 'GET', url })
       expect(plain.statusCode).toBe(200)
-      expect(plain.rawPayload.equals(readFileSync(join(CONSOLE_DIST, 'assets', script as string)))).toBe(true)
+      expect(plain.rawPayload.equals(readFileSync(join(DIST, 'assets', script as string)))).toBe(true)
       expect(plain.headers['cache-control']).toBe('public, max-age=31536000, immutable')
       expect(plain.headers['content-type']).toBe('application/javascript; charset=utf-8')
       const br = await app.inject({ method: 'GET', url, headers: { 'accept-encoding': 'br' } })
       expect(br.headers['content-encoding']).toBe('br')
-      expect(br.rawPayload.equals(readFileSync(join(CONSOLE_DIST, 'assets', `${script}.br`)))).toBe(true)
+      expect(br.rawPayload.equals(readFileSync(join(DIST, 'assets', `${script}.br`)))).toBe(true)
       const head = await app.inject({ method: 'HEAD', url })
       expect(head.statusCode).toBe(200)
       expect(head.headers['content-length']).toBe(String(plain.rawPayload.length))
@@ -127,7 +128,21 @@ describe('the files', () => {
       const missing = await app.inject({ method: 'GET', url: '/console/assets/nope.js' })
       expect(missing.statusCode).toBe(404)
       expect(missing.headers['content-type']).toBe('application/problem+json')
-      expect(missing.json()).toMatchObject({ status: 404, title: 'Not Found' })
+      // The service's own not-found answer, not a refusal of the file app.
+      expect(missing.json()).toEqual({
+        type: 'urn:pocdir:problem:not-found',
+        title: 'Not Found',
+        status: 404,
+        detail: 'No route GET /console/assets/nope.js',
+        instance: '/console/assets/nope.js',
+      })
+      const bad = await app.inject({ method: 'GET', url: '/console/assets/a%00b.js' })
+      expect(bad.statusCode).toBe(400)
+      expect(bad.headers['content-type']).toBe('application/problem+json')
+      expect(bad.json()).toMatchObject({
+        status: 400,
+        detail: 'The console file cannot be served as asked (400)',
+      })
       const range = await app.inject({
         method: 'GET',
         url: `/console/assets/${script}`,
@@ -147,6 +162,7 @@ describe('the files', () => {
     try {
       expect(consoleBuilt(root)).toBe(false)
       expect(consoleBuilt()).toBe(true)
+      expect(CONSOLE_DIST).toBe(DIST)
       await withRoot(root, async (app) => {
         for (const url of ['/console/', '/console/assets/a.js']) {
           const res = await app.inject({ method: 'GET', url })
