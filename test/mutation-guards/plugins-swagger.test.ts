@@ -71,7 +71,21 @@ describe('/docs', () => {
       const missing = await app.inject({ method: 'GET', url: '/docs/static/nope.js' })
       expect(missing.statusCode).toBe(404)
       expect(missing.headers['content-type']).toBe('application/problem+json')
-      expect(missing.json()).toMatchObject({ status: 404, title: 'Not Found' })
+      // The service's own not-found answer, not a refusal of the documentation app.
+      expect(missing.json()).toEqual({
+        type: 'urn:pocdir:problem:not-found',
+        title: 'Not Found',
+        status: 404,
+        detail: 'No route GET /docs/static/nope.js',
+        instance: '/docs/static/nope.js',
+      })
+      const bad = await app.inject({ method: 'GET', url: '/docs/static/a%00b.css' })
+      expect(bad.statusCode).toBe(400)
+      expect(bad.headers['content-type']).toBe('application/problem+json')
+      expect(bad.json()).toMatchObject({
+        status: 400,
+        detail: 'The documentation asset cannot be served as asked (400)',
+      })
       const range = await app.inject({
         method: 'GET',
         url: '/docs/static/swagger-ui.css',
