@@ -124,5 +124,4 @@ const readCache: FastifyPluginAsync<ReadCacheOptions> = async (app, { db, maxByt
   })
 }
 
-// Stryker disable next-line ObjectLiteral,ArrayDeclaration: app.ts registers auth first, so the dependency check never fails
 export const readCachePlugin = fp(readCache, { name: 'read-cache', dependencies: ['auth'] })

@@ -21,5 +21,4 @@ const textHygiene: FastifyPluginAsync = async (app) => {
   })
 }
 
-// Stryker disable next-line ObjectLiteral,ArrayDeclaration: app.ts registers auth first, so the dependency check never fails
 export const textHygienePlugin = fp(textHygiene, { name: 'text-hygiene', dependencies: ['auth'] })
