@@ -302,6 +302,13 @@ describe('trained coverage', () => {
       ],
       nextCursor: null,
     })
+    // One page with both states: each state holds only its own holders.
+    expect(await getJson(t, '/v1/reports/trained-coverage')).toEqual({
+      period: 'P3Y',
+      since: '2028-03-10',
+      items: [first.items[0], second.items[0]],
+      nextCursor: null,
+    })
     // With role=national-poc, TJ has none.
     expect(
       (await getJson(t, '/v1/reports/trained-coverage?role=national-poc')).items.map(
