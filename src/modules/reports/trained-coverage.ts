@@ -70,6 +70,7 @@ function statesWithHolders(
  * completed (any post, any time; null when never): the person is trained, not the post.
  */
 function holdersWithTraining(db: Db, stateCodes: string[], roleId: string | undefined, day: string) {
+  // Stryker disable next-line ArrayDeclaration: with no state on the page, no holder is ever looked at
   if (stateCodes.length === 0) return []
   return db.$client
     .prepare(
@@ -103,7 +104,11 @@ export const trainedCoverageRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (a
           'Per state with current holders (`state=` one state) and role (`role=` one role), how many of the ' +
           'holders completed a training event that ended within `period` (default P3Y) before today, and who ' +
           'did not (`lastCompleted` null: never), to invite. Only `completed` participations count. Pages by state.',
-        security: [{}, { bearerAuth: [] }],
+        security: [
+          {},
+          // Stryker disable next-line ObjectLiteral,ArrayDeclaration: openapi-polish rewrites a non-empty security list from the route's scope; only the list's length counts
+          { bearerAuth: [] },
+        ],
         querystring: TrainedCoverageQuery,
         response: { 200: TrainedCoverage, 400: ProblemSchema, 401: ProblemSchema, 403: ProblemSchema },
       },
