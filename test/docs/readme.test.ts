@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { dirname, join, resolve } from 'node:path'
+import { join, resolve } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { startServer } from '../cli/run.js'
 
@@ -54,22 +54,11 @@ describe('README', () => {
       .map((m) => m[1] as string)
       .filter((link) => !existsSync(resolve(link)))
     expect(broken).toEqual([])
-    for (const page of [
-      'api-guide',
-      'access',
-      'imports-exports',
-      'partner-sync',
-      'operations',
-      'configuration',
-      'rules',
-      'privacy',
-      'webhooks',
-      'training',
-    ]) {
-      const text = readFileSync(`docs/${page}.md`, 'utf8')
+    for (const page of readdirSync('docs').filter((f) => f.endsWith('.md'))) {
+      const text = readFileSync(`docs/${page}`, 'utf8')
       const missing = [...text.matchAll(/\]\(((?!https?:|#)[^)#]+)(#[^)]*)?\)/g)]
         .map((m) => m[1] as string)
-        .filter((link) => !existsSync(resolve(dirname(`docs/${page}.md`), link)))
+        .filter((link) => !existsSync(resolve('docs', link)))
       expect(missing, page).toEqual([])
     }
   })
