@@ -5,7 +5,7 @@ import type { Db } from '../../db/client.js'
 import { startWorker } from '../../lib/worker-host.js'
 import { writeTurn } from '../../lib/write-turn.js'
 import { observeWebhookWriteTurn } from '../../plugins/metrics.js'
-import { applyBookkeeping, type Bookkeeping, DeliveryLoop } from './delivery.js'
+import { type Bookkeeping, DeliveryLoop, storeBookkeeping } from './delivery.js'
 import { LOAD_SAMPLE_MS } from './delivery-pace.js'
 import {
   type DeliveryReply,
@@ -235,16 +235,7 @@ class ThreadedDeliveries implements Deliveries {
    * for as long as the kernel left the worker off the CPU.
    */
   private store(batch: Bookkeeping[]): Promise<void> {
-    return writeTurn(this.db).run(() => {
-      const started = performance.now()
-      try {
-        this.db.transaction((tx) => applyBookkeeping(tx, batch, this.config.logKeep), {
-          behavior: 'immediate',
-        })
-      } finally {
-        observeWebhookWriteTurn((performance.now() - started) / 1000)
-      }
-    })
+    return storeBookkeeping(this.db, this.config.logKeep)(batch)
   }
 
   /**

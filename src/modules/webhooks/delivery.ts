@@ -10,6 +10,7 @@ import { lazy } from '../../lib/lazy.js'
 import { serializerCompiler } from '../../lib/serializer.js'
 import { newId, now, type Tx, updateRecord } from '../../lib/write-path.js'
 import { writeTurn } from '../../lib/write-turn.js'
+import { observeWebhookWriteTurn } from '../../plugins/metrics.js'
 import { listChanges, presentRevision } from '../revisions/revisions-repository.js'
 import { Revision } from '../revisions/revisions-schemas.js'
 import { Pace } from './delivery-pace.js'
@@ -273,12 +274,21 @@ export type Writer = <T>(work: (tx: Tx) => T) => Promise<T>
  */
 export type Store = (batch: Bookkeeping[]) => Promise<void>
 
-/** The request thread's store: its write turn, then one immediate transaction. */
+/**
+ * The request thread's store (for its own loop and for the worker's batches): its write turn,
+ * then one immediate transaction, timed for /metrics (request writes wait while it runs).
+ */
 export const storeBookkeeping =
   (db: Db, keep: number): Store =>
-  async (batch) => {
-    await inTurn(db)((tx) => applyBookkeeping(tx, batch, keep))
-  }
+  (batch) =>
+    writeTurn(db).run(() => {
+      const started = performance.now()
+      try {
+        db.transaction((tx) => applyBookkeeping(tx, batch, keep), { behavior: 'immediate' })
+      } finally {
+        observeWebhookWriteTurn((performance.now() - started) / 1000)
+      }
+    })
 
 /** The request thread's writer: the service's write turn, then an immediate transaction. */
 export const inTurn =
