@@ -104,12 +104,13 @@ const HEADERS: Record<string, Json> = {
 }
 
 const ref = (name: string) => ({ $ref: `#/components/headers/${name}` })
+const SCHEMA_REF = '#/components/schemas/'
 const PROBLEM = { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } }
 
 const schemaOf = (doc: OpenApiDoc, response: Json | undefined): Json | undefined => {
   const content = response?.content as Record<string, { schema?: Json }> | undefined
   const schema = content?.['application/json']?.schema
-  const name = typeof schema?.$ref === 'string' ? schema.$ref.replace('#/components/schemas/', '') : undefined
+  const name = typeof schema?.$ref === 'string' ? schema.$ref.replace(SCHEMA_REF, '') : undefined
   return name ? ((doc.components?.schemas as Record<string, Json> | undefined)?.[name] ?? schema) : schema
 }
 
@@ -134,15 +135,15 @@ function polishOperation(doc: OpenApiDoc, path: string, method: string, op: Json
   op.responses = responses
   const hasBody = op.requestBody !== undefined
 
-  // Statuses every operation of its kind can answer.
+  // Statuses every operation of its kind can answer (described, and given problem+json, below).
   const problem = (code: string) => {
-    responses[code] ??= { description: STATUS_TEXT[code] ?? '', content: {} }
+    responses[code] ??= {}
   }
   if (hasBody) for (const code of ['400', '413', '415']) problem(code)
   if (hints.rateLimited) problem('429')
   if (EXPORTS[String(op.operationId)]) problem('406')
-  if (hints.feedCached && method === 'get') responses['304'] ??= { description: STATUS_TEXT['304'] }
-  responses.default = { description: STATUS_TEXT.default, content: {} }
+  if (hints.feedCached && method === 'get') responses['304'] ??= {}
+  responses.default = {}
 
   for (const [code, response] of Object.entries(responses)) {
     response.description = STATUS_TEXT[code] ?? response.description
@@ -176,9 +177,9 @@ function polishOperation(doc: OpenApiDoc, path: string, method: string, op: Json
   // An export is a whole file whose size grows with the directory, not a JSON string: the media
   // type says what it is, and no schema (OpenAPI 3.1 makes it optional) claims a length it lacks.
   const ok = responses['200']
-  for (const type of ok ? (EXPORTS[String(op.operationId)] ?? []) : []) {
-    if (ok) ok.content = { ...(ok.content as Json), [type]: {} }
-  }
+  if (ok)
+    for (const type of EXPORTS[String(op.operationId)] ?? [])
+      ok.content = { ...(ok.content as Json), [type]: {} }
 
   // The scope each operation needs: reads work anonymously (a token with directory:read shows
   // restricted fields); writes name their scope.
@@ -197,13 +198,13 @@ function polishOperation(doc: OpenApiDoc, path: string, method: string, op: Json
   }
 }
 
+/** The component schemas `node` refers to (an array's entries are its values too). */
 function collectRefs(node: unknown, into: Set<string>): void {
-  if (Array.isArray(node)) for (const n of node) collectRefs(n, into)
-  else if (node && typeof node === 'object') {
+  if (node && typeof node === 'object') {
     for (const [k, v] of Object.entries(node)) {
-      if (k === '$ref' && typeof v === 'string' && v.startsWith('#/components/schemas/')) {
-        into.add(v.replace('#/components/schemas/', ''))
-      } else collectRefs(v, into)
+      if (k === '$ref' && typeof v === 'string' && v.startsWith(SCHEMA_REF))
+        into.add(v.slice(SCHEMA_REF.length))
+      else collectRefs(v, into)
     }
   }
 }
@@ -278,7 +279,7 @@ function fits(schema: Json, value: unknown): boolean {
 function sample(doc: OpenApiDoc, schema: Json, hints: Map<string, unknown>, depth = 0): unknown {
   const schemas = (doc.components?.schemas ?? {}) as Record<string, Json>
   if (typeof schema.$ref === 'string') {
-    return sample(doc, schemas[schema.$ref.replace('#/components/schemas/', '')] ?? {}, hints, depth)
+    return sample(doc, schemas[schema.$ref.replace(SCHEMA_REF, '')] ?? {}, hints, depth)
   }
   if (schema.example !== undefined) return schema.example
   if (Array.isArray(schema.examples) && schema.examples.length > 0) return schema.examples[0]
@@ -333,8 +334,7 @@ function nonNull(schema: Json): Json | undefined {
  */
 function patchExample(doc: OpenApiDoc, schema: Json, hints: Map<string, unknown>): Json | undefined {
   const schemas = (doc.components?.schemas ?? {}) as Record<string, Json>
-  const resolved =
-    typeof schema.$ref === 'string' ? schemas[schema.$ref.replace('#/components/schemas/', '')] : schema
+  const resolved = typeof schema.$ref === 'string' ? schemas[schema.$ref.replace(SCHEMA_REF, '')] : schema
   const candidates = Object.entries((resolved?.properties ?? {}) as Record<string, Json>).flatMap(
     ([key, property]) => {
       const option = nonNull(property)
@@ -354,8 +354,7 @@ function addExamples(doc: OpenApiDoc): void {
   const schemas = (doc.components?.schemas ?? {}) as Record<string, Json>
   const hasOwn = (media: Json) => {
     const schema = (media.schema ?? {}) as Json
-    const resolved =
-      typeof schema.$ref === 'string' ? schemas[schema.$ref.replace('#/components/schemas/', '')] : schema
+    const resolved = typeof schema.$ref === 'string' ? schemas[schema.$ref.replace(SCHEMA_REF, '')] : schema
     return media.example !== undefined || resolved?.example !== undefined || resolved?.examples !== undefined
   }
   for (const operations of Object.values(doc.paths ?? {})) {

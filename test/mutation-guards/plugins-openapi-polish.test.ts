@@ -205,6 +205,8 @@ describe('headers by rule', () => {
     expect(etag('delete', '/v1/things/{id}', '200')).toBe(false)
     expect(etag('post', '/v1/things/{id}', '200')).toBe(false)
     expect(etag('post', '/v1/things/{id}/verify/x', '200')).toBe(false)
+    expect(etag('put', '/v1/things/{id}/verify', '200')).toBe(false)
+    expect(etag('delete', '/v1/things/{id}/verify', '200')).toBe(false)
     expect(etag('post', '/v1/things/{id}/verify', '201')).toBe(true)
     expect(etag('get', '/v1/feed', '200', true)).toBe(true)
     expect(etag('get', '/v1/feed', '304', true)).toBe(true)
@@ -219,6 +221,11 @@ describe('headers by rule', () => {
     expect(headersFor('get', '/v1/feed', '200', true)).toEqual(['x-request-id', 'ETag', 'Vary'])
     expect(headersFor('get', '/v1/feed', '304', true)).toEqual(['x-request-id', 'ETag', 'Vary'])
     expect(headersFor('post', '/v1/feed', '200', true)).toEqual(['x-request-id', 'ETag', 'Vary'])
+    const post = polishOne('post', '/v1/feed', {
+      [HINTS]: { feedCached: true, rateLimited: false },
+      responses: { 200: { description: 'd' } },
+    })
+    expect(Object.keys(responsesOf(post))).toEqual(['200', 'default'])
     expect(headersFor('get', '/v1/feed', '201', true)).toEqual(['x-request-id', 'ETag', 'Location'])
     expect(headersFor('get', '/v1/feed', '400', true)).toEqual(['x-request-id'])
     expect(headersFor('get', '/v1/things', '304')).toEqual(['x-request-id'])
@@ -265,12 +272,8 @@ describe('headers by rule', () => {
     expect(link('get', '200', { description: 'd' })).toBe(false)
     expect(link('post', '200', json(page))).toBe(false)
     expect(link('get', '201', json(page))).toBe(false)
-    expect(
-      headerNames(
-        polishOne('get', '/v1/things', { [HINTS]: NOT_LIMITED, responses: { 200: json(page) } }),
-        '200',
-      ),
-    ).toEqual(['x-request-id', 'Link'])
+    const read = polishOne('get', '/v1/things', { [HINTS]: NOT_LIMITED, responses: { 200: json(page) } })
+    expect(responsesOf(read)['200']?.headers).toEqual({ ...RID, Link: h('Link') })
   })
 
   it('the rate limit headers: certain on a 429, possible on every other answer but default', () => {
