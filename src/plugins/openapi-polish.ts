@@ -235,11 +235,11 @@ const FORMAT_SAMPLES: Record<string, unknown> = {
 }
 
 /** Values by property name from the document's own examples (the create bodies'). */
-function hintsOf(doc: OpenApiDoc): Map<string, unknown> {
+function hintsOf(schemas: Record<string, Json>): Map<string, unknown> {
   const hints = new Map<string, unknown>()
+  // An array's entries are among its values; an array has no `example`.
   const walk = (node: unknown): void => {
-    if (Array.isArray(node)) for (const n of node) walk(n)
-    else if (node && typeof node === 'object') {
+    if (node && typeof node === 'object') {
       const example = (node as Json).example
       if (example && typeof example === 'object' && !Array.isArray(example)) {
         for (const [k, v] of Object.entries(example)) if (!hints.has(k)) hints.set(k, v)
@@ -247,7 +247,7 @@ function hintsOf(doc: OpenApiDoc): Map<string, unknown> {
       for (const v of Object.values(node)) walk(v)
     }
   }
-  walk(doc.components?.schemas)
+  walk(schemas)
   return hints
 }
 
@@ -269,9 +269,9 @@ function fits(schema: Json, value: unknown): boolean {
   const t = typeOf(value)
   if (types.length > 0 && !types.includes(t) && !(t === 'integer' && types.includes('number'))) return false
   if (schema.format || schema.enum || schema.const !== undefined) return false
-  if (typeof value === 'string' && typeof schema.pattern === 'string') {
-    return new RegExp(schema.pattern, 'u').test(value)
-  }
+  // Text must match the pattern; no pattern matches any text.
+  if (typeof value === 'string')
+    return new RegExp((schema.pattern as string | undefined) ?? '', 'u').test(value)
   return t !== 'array' && t !== 'object'
 }
 
@@ -291,7 +291,7 @@ function sample(doc: OpenApiDoc, schema: Json, hints: Map<string, unknown>, dept
     return sample(doc, option, hints, depth)
   }
   const types = ([] as unknown[]).concat(schema.type ?? 'object').filter((t) => t !== 'null')
-  const type = types[0] ?? 'null'
+  const type = types[0]
   if (type === 'object') {
     const out: Json = {}
     const required = new Set((schema.required ?? []) as string[])
@@ -308,8 +308,8 @@ function sample(doc: OpenApiDoc, schema: Json, hints: Map<string, unknown>, dept
   if (type === 'integer' || type === 'number') return Math.max(1, Number(schema.minimum ?? 1))
   if (type === 'boolean') return true
   if (type === 'string') {
-    if (typeof schema.format === 'string' && schema.format in FORMAT_SAMPLES)
-      return FORMAT_SAMPLES[schema.format]
+    const byFormat = FORMAT_SAMPLES[schema.format as string]
+    if (byFormat !== undefined) return byFormat
     if (schema.pattern === '^[A-Z]{2}$') return 'KG'
     if (schema.pattern === '^[A-Z]{3}$') return 'KGZ'
     return 'text'.padEnd(Number(schema.minLength ?? 0), 'x')
@@ -339,9 +339,10 @@ function patchExample(doc: OpenApiDoc, schema: Json, hints: Map<string, unknown>
     ([key, property]) => {
       const option = nonNull(property)
       const hint = hints.get(key)
-      const text = option && ([] as unknown[]).concat(option.type ?? []).includes('string')
+      const text = option && ([] as unknown[]).concat(option.type).includes('string')
       if (!option || !text || typeof hint !== 'string' || !fits(option, hint)) return []
-      return [{ key, hint, clearable: property.anyOf !== undefined || property.type === undefined }]
+      // A text field is nullable (clearable) exactly when it is an anyOf.
+      return [{ key, hint, clearable: property.anyOf !== undefined }]
     },
   )
   const chosen = candidates.find((c) => c.clearable) ?? candidates[0]
@@ -350,8 +351,8 @@ function patchExample(doc: OpenApiDoc, schema: Json, hints: Map<string, unknown>
 
 /** Examples on every request body and 2xx JSON answer that has none of its own. */
 function addExamples(doc: OpenApiDoc): void {
-  const hints = hintsOf(doc)
   const schemas = (doc.components?.schemas ?? {}) as Record<string, Json>
+  const hints = hintsOf(schemas)
   const hasOwn = (media: Json) => {
     const schema = (media.schema ?? {}) as Json
     const resolved = typeof schema.$ref === 'string' ? schemas[schema.$ref.replace(SCHEMA_REF, '')] : schema
@@ -423,7 +424,7 @@ export function polish(doc: OpenApiDoc): OpenApiDoc {
   }
   for (const [name, schema] of Object.entries(schemas)) {
     if (!used.has(name)) delete schemas[name]
-    else if (schema && typeof schema === 'object') {
+    else if (schema) {
       delete (schema as Json).$schema
       delete (schema as Json).$id
     }

@@ -406,6 +406,39 @@ describe('components', () => {
     expect(TOKEN_REQUIREMENTS.startsWith('A JWT in `Authorization: Bearer …`. Required claims')).toBe(true)
   })
 
+  it('keeps what Problem alone refers to (every operation refers to Problem) and true schemas', () => {
+    const doc = polish({
+      paths: { '/v1/things': { get: { [HINTS]: NOT_LIMITED, responses: { 204: { description: 'd' } } } } },
+      components: {
+        schemas: {
+          Problem: {
+            type: 'object',
+            properties: {
+              errors: { type: 'array', items: { $ref: '#/components/schemas/FieldError' } },
+              extra: { $ref: '#/components/schemas/Any' },
+            },
+            example: { errors: [] },
+          },
+          FieldError: { $id: 'FieldError', type: 'object' },
+          Any: true,
+          Unused: true,
+        },
+      },
+    })
+    expect(doc.components?.schemas).toEqual({
+      Problem: {
+        type: 'object',
+        properties: {
+          errors: { type: 'array', items: { $ref: '#/components/schemas/FieldError' } },
+          extra: { $ref: '#/components/schemas/Any' },
+        },
+        example: { errors: [] },
+      },
+      FieldError: { type: 'object' },
+      Any: true,
+    })
+  })
+
   it('keeps only the schemas the paths reach, through any chain of references, without $schema and $id', () => {
     const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` })
     const doc = polish({
@@ -637,11 +670,32 @@ describe('examples', () => {
 
   it('hints that do not fit: a wrong type, a format, an array or object for an untyped field, null for a string', () => {
     const schemas = {
-      In: { example: { n: 2.5, s: 4, f: 'a@b', a: ['x'], o: { k: 1 }, z: null, u: 'u', v: 'v' } },
+      In: {
+        example: {
+          n: 2.5,
+          s: 4,
+          f: 'a@b',
+          a: ['x'],
+          o: { k: 1 },
+          z: null,
+          u: 'u',
+          v: 'v',
+          nn: null,
+          num: 'x',
+        },
+      },
+      More: { example: { fixed: 'other', ip: 3 } },
     }
     const thing = {
-      required: ['n', 's', 'f', 'a', 'o', 'z', 'u'],
+      required: ['n', 's', 'f', 'a', 'o', 'z', 'u', 'nn', 'num', 'fixed', 'ip', 'bare'],
       properties: {
+        // null never stands for a nullable field: the example shows a value.
+        nn: { anyOf: [{ type: 'string' }, { type: 'null' }] },
+        num: { type: 'number' },
+        fixed: { const: 'c' },
+        // A pattern only constrains text.
+        ip: { type: 'integer', pattern: '^[a-z]+$' },
+        bare: {},
         n: { type: 'integer' },
         s: { type: 'string' },
         f: { type: 'string', format: 'email' },
@@ -661,6 +715,11 @@ describe('examples', () => {
       z: 'text',
       u: 'u',
       v: 1,
+      nn: 'text',
+      num: 1,
+      fixed: 'c',
+      ip: 3,
+      bare: {},
     })
   })
 
@@ -677,7 +736,16 @@ describe('examples', () => {
   it('a request body gets a one-field patch, preferring a field that can be cleared', () => {
     const hints = {
       In: {
-        example: { name: 'Asan', note: 'hi', code: 'AB', count: 3, twice: 'tw', nulls: 'n', other: 'o' },
+        example: {
+          name: 'Asan',
+          note: 'hi',
+          code: 'AB',
+          count: 3,
+          twice: 'tw',
+          nulls: 'n',
+          other: 'o',
+          empty: null,
+        },
       },
     }
     const bodyExample = (schema: Json, schemas: Json = hints, media: Json = {}) => {
@@ -732,6 +800,22 @@ describe('examples', () => {
     })
     expect(bodyExample({ $ref: '#/components/schemas/Missing' })).toBeUndefined()
     expect(bodyExample({ type: 'object' })).toBeUndefined()
+    expect(bodyExample(props({ empty: { type: ['string', 'null'] } }))).toBeUndefined()
+    expect(
+      bodyExample(
+        props({ name: { type: 'string' }, note: { anyOf: [{ type: 'null' }, { type: 'string' }] } }),
+      ),
+    ).toEqual({ note: 'hi' })
+    const none = polishOne('post', '/v1/things', {
+      [HINTS]: NOT_LIMITED,
+      requestBody: { content: { 'application/json': { schema: { type: 'object' } } } },
+      responses: {},
+    })
+    expect((none.requestBody as { content: Record<string, Json> }).content['application/json']).toStrictEqual(
+      {
+        schema: { type: 'object' },
+      },
+    )
     expect(bodyExample(props({ name: { type: 'string' } }), hints, { example: { own: 1 } })).toEqual({
       own: 1,
     })
