@@ -1,4 +1,13 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs'
+import { request as httpRequest, type IncomingHttpHeaders } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -40,15 +49,41 @@ async function withApp(check: (app: Awaited<ReturnType<typeof buildSeededApp>>['
 }
 
 /** The console plugin alone (with the service's error answers), over a folder of the test's own. */
-async function withRoot(root: string, check: (app: ReturnType<typeof Fastify>) => Promise<void>) {
-  const app = Fastify({ logger: false })
+async function withRoot(
+  root: string,
+  check: (app: ReturnType<typeof Fastify>, log: { level: number; msg: string }[]) => Promise<void>,
+) {
+  const log: { level: number; msg: string }[] = []
+  const app = Fastify({
+    logger: { level: 'info', stream: { write: (line: string) => void log.push(JSON.parse(line)) } },
+  })
   await app.register(errorsPlugin)
   await app.register(consolePlugin, { oidc: null, root })
   try {
-    await check(app)
+    await check(app, log)
   } finally {
     await app.close()
   }
+}
+
+/** A GET over a real socket; resolves with the status, headers and body once the answer ends. */
+function get(base: string, path: string, headers: Record<string, string> = {}) {
+  return new Promise<{ status: number; headers: IncomingHttpHeaders; body: Buffer }>((resolve, reject) => {
+    const req = httpRequest(`${base}${path}`, { agent: false, headers }, (res) => {
+      const chunks: Buffer[] = []
+      res.on('data', (c: Buffer) => chunks.push(c))
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
+      )
+    })
+    req.on('error', reject)
+    req.end()
+  })
+}
+
+/** A folder holding a console of the test's own. */
+function tempRoot() {
+  return `${mkdtempSync(join(tmpdir(), 'console-'))}/`
 }
 
 // Found from this file, not from CONSOLE_DIST: a wrong CONSOLE_DIST must fail the tests, not their set-up.
@@ -183,6 +218,131 @@ describe('the files', () => {
       })
     } finally {
       rmSync(root, { recursive: true, force: true })
+    }
+  })
+})
+
+describe('what the file app says, as the service passes it on', () => {
+  it('over a socket, Connection is the service own: close when the client asks, keep-alive otherwise', async () => {
+    await withApp(async (app) => {
+      const base = await app.listen({ port: 0, host: '127.0.0.1' })
+      const closing = await get(base, '/console/', { connection: 'close' })
+      expect(closing.status).toBe(200)
+      expect(closing.body.toString()).toBe(index)
+      // The file app's injected answer always says keep-alive; the client asked for close.
+      expect(closing.headers.connection).toBe('close')
+      expect(closing.headers['keep-alive']).toBeUndefined()
+      const kept = await get(base, `/console/assets/${script}`, { connection: 'keep-alive' })
+      expect(kept.headers.connection).toBe('keep-alive')
+      expect(kept.headers['keep-alive']).toBe('timeout=72')
+      expect(kept.headers['content-length']).toBe(String(kept.body.length))
+      expect(kept.headers['transfer-encoding']).toBeUndefined()
+      // The file's headers (type, cache, validators, ranges), the service's own and nothing else.
+      expect(Object.keys(kept.headers).sort()).toEqual([
+        'accept-ranges',
+        'cache-control',
+        'connection',
+        'content-length',
+        'content-security-policy',
+        'content-type',
+        'cross-origin-opener-policy',
+        'cross-origin-resource-policy',
+        'date',
+        'etag',
+        'keep-alive',
+        'last-modified',
+        'origin-agent-cluster',
+        'referrer-policy',
+        'strict-transport-security',
+        'x-content-type-options',
+        'x-dns-prefetch-control',
+        'x-download-options',
+        'x-frame-options',
+        'x-permitted-cross-domain-policies',
+        'x-request-id',
+        'x-xss-protection',
+      ])
+    })
+  })
+
+  it('a revalidated file is 304 with no body and no length; a range is 206 with its bytes', async () => {
+    await withApp(async (app) => {
+      const url = `/console/assets/${script}`
+      const first = await app.inject({ method: 'GET', url })
+      const etag = first.headers.etag as string
+      expect(etag).toMatch(/^W\/"[0-9a-f]+-[0-9a-f]+"$/)
+      const again = await app.inject({ method: 'GET', url, headers: { 'if-none-match': etag } })
+      expect(again.statusCode).toBe(304)
+      expect(again.rawPayload.length).toBe(0)
+      expect(again.headers['content-length']).toBeUndefined()
+      expect(again.headers.etag).toBe(etag)
+      expect(again.headers['cache-control']).toBe('public, max-age=31536000, immutable')
+      const part = await app.inject({ method: 'GET', url, headers: { range: 'bytes=0-9' } })
+      expect(part.statusCode).toBe(206)
+      expect(part.headers['content-range']).toBe(`bytes 0-9/${first.rawPayload.length}`)
+      expect(part.rawPayload.equals(first.rawPayload.subarray(0, 10))).toBe(true)
+      expect(part.headers['content-length']).toBe('10')
+    })
+  })
+
+  it('trailing slashes: /console/assets/ is a page, an asset with a slash is still the asset', async () => {
+    await withApp(async (app) => {
+      const folder = await app.inject({ method: 'GET', url: '/console/assets/' })
+      expect(folder.statusCode).toBe(200)
+      expect(folder.body).toBe(index)
+      const asset = await app.inject({ method: 'GET', url: `/console/assets/${script}/` })
+      expect(asset.statusCode).toBe(200)
+      expect(asset.headers['content-type']).toBe('application/javascript; charset=utf-8')
+      expect(asset.rawPayload.equals(readFileSync(join(DIST, 'assets', script as string)))).toBe(true)
+    })
+  })
+
+  it('a file the file app cannot read is the generic 500, and the log says why', async () => {
+    const root = tempRoot()
+    try {
+      writeFileSync(`${root}index.html`, '<p>built</p>')
+      mkdirSync(`${root}assets`)
+      // A link to itself: stat fails with ELOOP, which @fastify/send answers 500.
+      symlinkSync(`${root}assets/loop.js`, `${root}assets/loop.js`)
+      await withRoot(root, async (app, log) => {
+        const res = await app.inject({ method: 'GET', url: '/console/assets/loop.js' })
+        expect(res.statusCode).toBe(500)
+        expect(res.json()).toEqual({
+          type: 'urn:pocdir:problem:internal-error',
+          title: 'Internal Server Error',
+          status: 500,
+          detail: 'An unexpected error occurred; quote the x-request-id when reporting it',
+          instance: '/console/assets/loop.js',
+        })
+        const errors = log.filter((l) => l.level >= 50) as { err?: { message: string } }[]
+        expect(errors.map((l) => l.err?.message)).toEqual(["the console's file app answered 500"])
+      })
+    } finally {
+      rmSync(root, { recursive: true, force: true })
+    }
+  })
+
+  it('a file app that fails to build is built again on the next request', async () => {
+    const dir = tempRoot()
+    // consoleBuilt() finds `${root}index.html`, but the root itself is a file: @fastify/static refuses it.
+    const root = `${dir}console`
+    try {
+      writeFileSync(`${root}index.html`, '<p>beside</p>')
+      writeFileSync(root, 'not a folder')
+      await withRoot(root, async (app) => {
+        const failed = await app.inject({ method: 'GET', url: '/console/' })
+        expect(failed.statusCode).toBe(500)
+        expect(failed.json()).toMatchObject({ type: 'urn:pocdir:problem:internal-error', status: 500 })
+        rmSync(root)
+        mkdirSync(root)
+        writeFileSync(`${root}/index.html`, '<p>inside</p>')
+        // The root is now a folder; its index.html (not the one beside it) is served.
+        const res = await app.inject({ method: 'GET', url: '/console/anything' })
+        expect(res.statusCode).toBe(200)
+        expect(res.body).toBe('<p>inside</p>')
+      })
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
     }
   })
 })
