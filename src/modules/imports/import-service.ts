@@ -64,44 +64,64 @@ class Tally {
  * and conflicts with nothing; rows that repeat a value agree.
  */
 export class Conflicts {
-  // Per record: the first row that named it, the values rows gave (first giver wins), and only
-  // where a later row gave a field first, that row's number. Keyed record first so a row's
-  // fields share one lookup; two objects per record rather than one per field (an import notes
-  // every field of every record, and all of it lives until the import ends).
+  // Per record: the first row that named it and what that row gave (the row's own cells, not a
+  // copy: an import notes every field of every record and keeps all of it to its end), plus only
+  // where a later row gave a field first, that field's value and row.
   private readonly first = new Map<
     string,
-    { row: number; values: Record<string, string>; rows?: Record<string, number> }
+    {
+      row: number
+      given: Readonly<Record<string, string | undefined>>
+      values?: Record<string, string>
+      rows?: Record<string, number>
+    }
   >()
   readonly errors: RowError[] = []
   /** `record` keys the record; `what` names it in the message ("the same person"). */
   note(record: string, what: string, field: string, row: number, value: string | undefined) {
     if (value === undefined) return
-    let seen = this.first.get(record)
+    this.noteAll(record, what, [field], row, { [field]: value })
+  }
+  /**
+   * What row `row` gives a record's `fields` (a field `given` leaves undefined gives nothing).
+   * A record's fields are noted through one list of fields: `given` may hold other columns too.
+   */
+  noteAll(
+    record: string,
+    what: string,
+    fields: readonly string[],
+    row: number,
+    given: Readonly<Record<string, string | undefined>>,
+  ) {
+    const seen = this.first.get(record)
     if (!seen) {
-      seen = { row, values: {} }
-      this.first.set(record, seen)
+      if (fields.some((field) => given[field] !== undefined)) this.first.set(record, { row, given })
+      return
     }
-    const firstValue = seen.values[field]
-    if (firstValue === undefined) {
-      seen.values[field] = value
-      if (row !== seen.row) {
+    for (const field of fields) {
+      const value = given[field]
+      if (value === undefined) continue
+      const firstValue = seen.given[field] ?? seen.values?.[field]
+      if (firstValue === undefined) {
+        seen.values ??= {}
+        seen.values[field] = value
         seen.rows ??= {}
         seen.rows[field] = row
+      } else if (firstValue !== value) {
+        const firstRow = seen.given[field] === undefined ? (seen.rows?.[field] ?? seen.row) : seen.row
+        this.errors.push(
+          {
+            row: firstRow,
+            field,
+            message: `row ${row} gives ${what} another ${field} (${JSON.stringify(value)})`,
+          },
+          {
+            row,
+            field,
+            message: `row ${firstRow} gives ${what} another ${field} (${JSON.stringify(firstValue)})`,
+          },
+        )
       }
-    } else if (firstValue !== value) {
-      const firstRow = seen.rows?.[field] ?? seen.row
-      this.errors.push(
-        {
-          row: firstRow,
-          field,
-          message: `row ${row} gives ${what} another ${field} (${JSON.stringify(value)})`,
-        },
-        {
-          row,
-          field,
-          message: `row ${firstRow} gives ${what} another ${field} (${JSON.stringify(firstValue)})`,
-        },
-      )
     }
   }
 }
@@ -221,6 +241,11 @@ const CONTACT_FIELDS = [
   'positionTitle',
 ] as const
 
+const EMAIL_VISIBILITY = ['emailVisibility'] as const
+const PHONE_VISIBILITY = ['phoneVisibility'] as const
+const ORGANIZATION_KIND = ['organizationKind'] as const
+const END_DATE = ['endDate'] as const
+
 const PHONE_TYPES = new Set(['phone', 'mobile', 'fax'])
 const sameKind = (a: ContactDetail['type'], b: ContactDetail['type']) =>
   a === b || (PHONE_TYPES.has(a) && PHONE_TYPES.has(b))
@@ -335,8 +360,14 @@ export function applyRows(
         let done = 0
         // A large import into a small directory builds the big tables' indexes once at the end.
         const tenureRows = rows.filter((r) => r.data.startDate !== undefined).length
+        // Each row's organization key (a row with a tenure names one), made once.
+        const orgKeys = rows.map(({ data: r }) =>
+          r.organization && r.role && r.startDate ? orgKey(r.stateCode ?? null, r.organization) : undefined,
+        )
+        const newOrgs = new Set(orgKeys.filter((k) => k !== undefined && !orgs.has(k))).size
         const rebuilt = (
           [
+            ['organizations', newOrgs, orgs.size],
             ['contacts', rows.length, people.size],
             ['assignments', tenureRows, tenures.size],
             ['revisions', rows.length + tenureRows, revisionCount(tx)],
@@ -347,7 +378,7 @@ export function applyRows(
         // Creates go out as multi-row inserts; updates flush them first (see withBulkCreates).
         withoutSecondaryIndexes(tx, rebuilt, () =>
           withBulkCreates(tx, () => {
-            for (const { row, data: r, phone } of rows) {
+            for (const [i, { row, data: r, phone }] of rows.entries()) {
               if (onProgress && ++done % 500 === 0) onProgress(done, rows.length)
               // The person.
               const email: ContactDetail | undefined = r.email
@@ -437,32 +468,31 @@ export function applyRows(
               }
               people.remember(contact)
               const person = `contact:${contact.id}`
-              for (const field of CONTACT_FIELDS)
-                conflicts.note(person, 'the same person', field, row, r[field])
+              conflicts.noteAll(person, 'the same person', CONTACT_FIELDS, row, r)
               if (email && r.emailVisibility) {
-                conflicts.note(
+                conflicts.noteAll(
                   `${person}|${email.value}`,
                   "the same person's email",
-                  'emailVisibility',
+                  EMAIL_VISIBILITY,
                   row,
-                  r.emailVisibility,
+                  r,
                 )
               }
               if (phoneDetail && r.phoneVisibility) {
-                conflicts.note(
+                conflicts.noteAll(
                   `${person}|${phoneDetail.value}`,
                   "the same person's phone",
-                  'phoneVisibility',
+                  PHONE_VISIBILITY,
                   row,
-                  r.phoneVisibility,
+                  r,
                 )
               }
 
-              if (!r.organization || !r.role || !r.startDate) continue
+              const key = orgKeys[i]
+              if (key === undefined || !r.organization || !r.role || !r.startDate) continue
               // The organization, matched within the state by name.
               const stateCode = r.stateCode ?? null
               const kind = r.organizationKind ?? 'government'
-              const key = orgKey(stateCode, r.organization)
               let org = orgs.get(key)
               if (!org) {
                 org = createRecord(tx, ctx, 'organization', {
@@ -486,13 +516,7 @@ export function applyRows(
               } else {
                 tally.note('organizations', org.id, 'unchanged')
               }
-              conflicts.note(
-                `organization:${org.id}`,
-                'the same organization',
-                'organizationKind',
-                row,
-                r.organizationKind,
-              )
+              conflicts.noteAll(`organization:${org.id}`, 'the same organization', ORGANIZATION_KIND, row, r)
 
               // The tenure.
               const roleId = roleIds.get(r.role) as string
@@ -527,7 +551,7 @@ export function applyRows(
                 tally.note('assignments', tenure.id, 'unchanged')
               }
               const assignment = tenures.get(tKey) as AssignmentRow
-              conflicts.note(`assignment:${assignment.id}`, 'the same assignment', 'endDate', row, r.endDate)
+              conflicts.noteAll(`assignment:${assignment.id}`, 'the same assignment', END_DATE, row, r)
             }
           }),
         )
