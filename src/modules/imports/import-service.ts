@@ -58,26 +58,29 @@ class Tally {
 }
 
 /**
+ * A record as the rows of one file gave it: the first row that named it and what that row gave
+ * (the row's own cells, not a copy: an import notes every field of every record and keeps all of
+ * it to its end), plus only where a later row gave a field first, that field's value and row.
+ */
+interface Seen {
+  row: number
+  given: Readonly<Record<string, string | undefined>>
+  values?: Record<string, string>
+  rows?: Record<string, number>
+}
+
+/**
  * What the rows of one file give each record. Two rows that give one record's field different
  * values would make every import of the file write one, then the other (two revisions a run,
  * never `unchanged`), so both rows are rejected, naming each other. An empty cell gives nothing
  * and conflicts with nothing; rows that repeat a value agree.
  */
 export class Conflicts {
-  // Per record: the first row that named it and what that row gave (the row's own cells, not a
-  // copy: an import notes every field of every record and keeps all of it to its end), plus only
-  // where a later row gave a field first, that field's value and row.
-  private readonly first = new Map<
-    string,
-    {
-      row: number
-      given: Readonly<Record<string, string | undefined>>
-      values?: Record<string, string>
-      rows?: Record<string, number>
-    }
-  >()
+  // Keyed by what the record is, then by its key: a record's id is then key enough (no string
+  // built per row and kept to the end of the import).
+  private readonly first = new Map<string, Map<string, Seen>>()
   readonly errors: RowError[] = []
-  /** `record` keys the record; `what` names it in the message ("the same person"). */
+  /** `record` keys the record among those `what` names in the message ("the same person"). */
   note(record: string, what: string, field: string, row: number, value: string | undefined) {
     if (value === undefined) return
     this.noteAll(record, what, [field], row, { [field]: value })
@@ -93,9 +96,14 @@ export class Conflicts {
     row: number,
     given: Readonly<Record<string, string | undefined>>,
   ) {
-    const seen = this.first.get(record)
+    let records = this.first.get(what)
+    if (!records) {
+      records = new Map()
+      this.first.set(what, records)
+    }
+    const seen = records.get(record)
     if (!seen) {
-      if (fields.some((field) => given[field] !== undefined)) this.first.set(record, { row, given })
+      if (fields.some((field) => given[field] !== undefined)) records.set(record, { row, given })
       return
     }
     for (const field of fields) {
@@ -123,6 +131,40 @@ export class Conflicts {
         )
       }
     }
+  }
+}
+
+/**
+ * Live tenures by (person, role, organization, startDate), the import's key for a tenure: each
+ * person's few in a list rather than a key string per tenure kept to the end of the import.
+ */
+class Tenures {
+  private readonly byPerson = new Map<string, AssignmentRow[]>()
+  /** How many tenures it holds. */
+  size = 0
+  get(contactId: string, roleId: string, organizationId: string, startDate: string) {
+    return this.byPerson
+      .get(contactId)
+      ?.find((a) => a.roleId === roleId && a.organizationId === organizationId && a.startDate === startDate)
+  }
+  /** Adds a tenure, or replaces the one with its key. */
+  set(tenure: AssignmentRow): void {
+    const list = this.byPerson.get(tenure.contactId)
+    if (!list) {
+      this.byPerson.set(tenure.contactId, [tenure])
+      this.size++
+      return
+    }
+    const i = list.findIndex(
+      (a) =>
+        a.roleId === tenure.roleId &&
+        a.organizationId === tenure.organizationId &&
+        a.startDate === tenure.startDate,
+    )
+    if (i === -1) {
+      list.push(tenure)
+      this.size++
+    } else list[i] = tenure
   }
 }
 
@@ -339,17 +381,11 @@ export function applyRows(
           orgs.set(orgKey(o.stateCode, o.name), o)
         }
         const people = new PersonIndex(tx.select().from(contacts).where(isNull(contacts.deletedAt)).all())
-        const tenures = new Map<string, AssignmentRow>()
-        const tenureKey = (a: {
-          contactId: string
-          roleId: string
-          organizationId: string
-          startDate: string
-        }) => `${a.contactId}|${a.roleId}|${a.organizationId}|${a.startDate}`
+        const tenures = new Tenures()
         // States each existing person is assigned in, for a states-limited token's rule.
         const statesOf = new Map<string, Set<string | null>>()
         for (const a of tx.select().from(assignments).where(isNull(assignments.deletedAt)).all()) {
-          tenures.set(tenureKey(a), a)
+          tenures.set(a)
           const set = statesOf.get(a.contactId) ?? new Set()
           set.add(a.stateCode)
           statesOf.set(a.contactId, set)
@@ -467,7 +503,7 @@ export function applyRows(
                 tally.note('contacts', contact.id, 'created')
               }
               people.remember(contact)
-              const person = `contact:${contact.id}`
+              const person = contact.id
               conflicts.noteAll(person, 'the same person', CONTACT_FIELDS, row, r)
               if (email && r.emailVisibility) {
                 conflicts.noteAll(
@@ -516,17 +552,11 @@ export function applyRows(
               } else {
                 tally.note('organizations', org.id, 'unchanged')
               }
-              conflicts.noteAll(`organization:${org.id}`, 'the same organization', ORGANIZATION_KIND, row, r)
+              conflicts.noteAll(org.id, 'the same organization', ORGANIZATION_KIND, row, r)
 
               // The tenure.
               const roleId = roleIds.get(r.role) as string
-              const tKey = tenureKey({
-                contactId: contact.id,
-                roleId,
-                organizationId: org.id,
-                startDate: r.startDate,
-              })
-              const tenure = tenures.get(tKey)
+              let tenure = tenures.get(contact.id, roleId, org.id, r.startDate)
               if (!tenure) {
                 const created = createRecord(tx, ctx, 'assignment', {
                   id: newId(),
@@ -542,16 +572,18 @@ export function applyRows(
                   designationRef: null,
                   designationDate: null,
                 })
-                tenures.set(tKey, created)
+                tenures.set(created)
                 tally.note('assignments', created.id, 'created')
+                tenure = created
               } else if (r.endDate && r.endDate !== tenure.endDate) {
-                tenures.set(tKey, updateRecord(tx, ctx, 'assignment', tenure, { endDate: r.endDate }))
+                const updated = updateRecord(tx, ctx, 'assignment', tenure, { endDate: r.endDate })
+                tenures.set(updated)
                 tally.note('assignments', tenure.id, 'updated')
+                tenure = updated
               } else {
                 tally.note('assignments', tenure.id, 'unchanged')
               }
-              const assignment = tenures.get(tKey) as AssignmentRow
-              conflicts.noteAll(`assignment:${assignment.id}`, 'the same assignment', END_DATE, row, r)
+              conflicts.noteAll(tenure.id, 'the same assignment', END_DATE, row, r)
             }
           }),
         )
