@@ -150,7 +150,9 @@ const INSERT_SQL = Object.fromEntries(
  * hundred rows instead of one each (about a third less time per row). The queue is flushed
  * before the next statement prepared through `statement()` runs on the connection (every
  * write and keyed read of the service), so updates, revisions and the search index keep
- * their order and see each earlier create. Reads through drizzle's query builder do not
+ * their order and see each earlier create (every few hundred revisions a flush on the way
+ * writes whole statements and keeps the rest queued; that one does not need to write it all,
+ * see flushCreates). Reads through drizzle's query builder do not
  * flush: code inside bulk mode must not use them. A throw discards the queue, so bulk mode
  * belongs inside a transaction that the throw rolls back.
  */
