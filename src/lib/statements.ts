@@ -100,7 +100,8 @@ export function findLive<T extends Table>(
   return raw && reader.read(raw)
 }
 
-const MANY = 100
+/** Rows per multi-row INSERT. */
+export const MANY = 100
 
 /** Inserts rows a hundred per statement (far fewer statements on bulk writes), the rest in a few more. */
 export function insertMany(tx: Tx, table: string, columns: string[], rows: unknown[][]): void {

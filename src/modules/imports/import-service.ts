@@ -58,51 +58,113 @@ class Tally {
 }
 
 /**
+ * A record as the rows of one file gave it: the first row that named it and what that row gave
+ * (the row's own cells, not a copy: an import notes every field of every record and keeps all of
+ * it to its end), plus only where a later row gave a field first, that field's value and row.
+ */
+interface Seen {
+  row: number
+  given: Readonly<Record<string, string | undefined>>
+  values?: Record<string, string>
+  rows?: Record<string, number>
+}
+
+/**
  * What the rows of one file give each record. Two rows that give one record's field different
  * values would make every import of the file write one, then the other (two revisions a run,
  * never `unchanged`), so both rows are rejected, naming each other. An empty cell gives nothing
  * and conflicts with nothing; rows that repeat a value agree.
  */
 export class Conflicts {
-  // Per record: the first row that named it, the values rows gave (first giver wins), and only
-  // where a later row gave a field first, that row's number. Keyed record first so a row's
-  // fields share one lookup; two objects per record rather than one per field (an import notes
-  // every field of every record, and all of it lives until the import ends).
-  private readonly first = new Map<
-    string,
-    { row: number; values: Record<string, string>; rows?: Record<string, number> }
-  >()
+  // Keyed by what the record is, then by its key: a record's id is then key enough (no string
+  // built per row and kept to the end of the import).
+  private readonly first = new Map<string, Map<string, Seen>>()
   readonly errors: RowError[] = []
-  /** `record` keys the record; `what` names it in the message ("the same person"). */
+  /** `record` keys the record among those `what` names in the message ("the same person"). */
   note(record: string, what: string, field: string, row: number, value: string | undefined) {
     if (value === undefined) return
-    let seen = this.first.get(record)
-    if (!seen) {
-      seen = { row, values: {} }
-      this.first.set(record, seen)
+    this.noteAll(record, what, [field], row, { [field]: value })
+  }
+  /**
+   * What row `row` gives a record's `fields` (a field `given` leaves undefined gives nothing).
+   * A record's fields are noted through one list of fields: `given` may hold other columns too.
+   */
+  noteAll(
+    record: string,
+    what: string,
+    fields: readonly string[],
+    row: number,
+    given: Readonly<Record<string, string | undefined>>,
+  ) {
+    let records = this.first.get(what)
+    if (!records) {
+      records = new Map()
+      this.first.set(what, records)
     }
-    const firstValue = seen.values[field]
-    if (firstValue === undefined) {
-      seen.values[field] = value
-      if (row !== seen.row) {
+    const seen = records.get(record)
+    if (!seen) {
+      if (fields.some((field) => given[field] !== undefined)) records.set(record, { row, given })
+      return
+    }
+    for (const field of fields) {
+      const value = given[field]
+      if (value === undefined) continue
+      const firstValue = seen.given[field] ?? seen.values?.[field]
+      if (firstValue === undefined) {
+        seen.values ??= {}
+        seen.values[field] = value
         seen.rows ??= {}
         seen.rows[field] = row
+      } else if (firstValue !== value) {
+        const firstRow = seen.given[field] === undefined ? (seen.rows?.[field] ?? seen.row) : seen.row
+        this.errors.push(
+          {
+            row: firstRow,
+            field,
+            message: `row ${row} gives ${what} another ${field} (${JSON.stringify(value)})`,
+          },
+          {
+            row,
+            field,
+            message: `row ${firstRow} gives ${what} another ${field} (${JSON.stringify(firstValue)})`,
+          },
+        )
       }
-    } else if (firstValue !== value) {
-      const firstRow = seen.rows?.[field] ?? seen.row
-      this.errors.push(
-        {
-          row: firstRow,
-          field,
-          message: `row ${row} gives ${what} another ${field} (${JSON.stringify(value)})`,
-        },
-        {
-          row,
-          field,
-          message: `row ${firstRow} gives ${what} another ${field} (${JSON.stringify(firstValue)})`,
-        },
-      )
     }
+  }
+}
+
+/**
+ * Live tenures by (person, role, organization, startDate), the import's key for a tenure: each
+ * person's few in a list rather than a key string per tenure kept to the end of the import.
+ */
+class Tenures {
+  private readonly byPerson = new Map<string, AssignmentRow[]>()
+  /** How many tenures it holds. */
+  size = 0
+  get(contactId: string, roleId: string, organizationId: string, startDate: string) {
+    return this.byPerson
+      .get(contactId)
+      ?.find((a) => a.roleId === roleId && a.organizationId === organizationId && a.startDate === startDate)
+  }
+  /** Adds a tenure, or replaces the one with its key. */
+  set(tenure: AssignmentRow): void {
+    const list = this.byPerson.get(tenure.contactId)
+    if (!list) {
+      this.byPerson.set(tenure.contactId, [tenure])
+      this.size++
+      return
+    }
+    const i = list.findIndex(
+      (a) =>
+        a.roleId === tenure.roleId &&
+        a.organizationId === tenure.organizationId &&
+        a.startDate === tenure.startDate,
+    )
+    if (i === -1) {
+      list.push(tenure)
+      this.size++
+    } else list[i] = tenure
   }
 }
 
@@ -221,6 +283,11 @@ const CONTACT_FIELDS = [
   'positionTitle',
 ] as const
 
+const EMAIL_VISIBILITY = ['emailVisibility'] as const
+const PHONE_VISIBILITY = ['phoneVisibility'] as const
+const ORGANIZATION_KIND = ['organizationKind'] as const
+const END_DATE = ['endDate'] as const
+
 const PHONE_TYPES = new Set(['phone', 'mobile', 'fax'])
 const sameKind = (a: ContactDetail['type'], b: ContactDetail['type']) =>
   a === b || (PHONE_TYPES.has(a) && PHONE_TYPES.has(b))
@@ -314,17 +381,11 @@ export function applyRows(
           orgs.set(orgKey(o.stateCode, o.name), o)
         }
         const people = new PersonIndex(tx.select().from(contacts).where(isNull(contacts.deletedAt)).all())
-        const tenures = new Map<string, AssignmentRow>()
-        const tenureKey = (a: {
-          contactId: string
-          roleId: string
-          organizationId: string
-          startDate: string
-        }) => `${a.contactId}|${a.roleId}|${a.organizationId}|${a.startDate}`
+        const tenures = new Tenures()
         // States each existing person is assigned in, for a states-limited token's rule.
         const statesOf = new Map<string, Set<string | null>>()
         for (const a of tx.select().from(assignments).where(isNull(assignments.deletedAt)).all()) {
-          tenures.set(tenureKey(a), a)
+          tenures.set(a)
           const set = statesOf.get(a.contactId) ?? new Set()
           set.add(a.stateCode)
           statesOf.set(a.contactId, set)
@@ -335,8 +396,14 @@ export function applyRows(
         let done = 0
         // A large import into a small directory builds the big tables' indexes once at the end.
         const tenureRows = rows.filter((r) => r.data.startDate !== undefined).length
+        // Each row's organization key (a row with a tenure names one), made once.
+        const orgKeys = rows.map(({ data: r }) =>
+          r.organization && r.role && r.startDate ? orgKey(r.stateCode ?? null, r.organization) : undefined,
+        )
+        const newOrgs = new Set(orgKeys.filter((k) => k !== undefined && !orgs.has(k))).size
         const rebuilt = (
           [
+            ['organizations', newOrgs, orgs.size],
             ['contacts', rows.length, people.size],
             ['assignments', tenureRows, tenures.size],
             ['revisions', rows.length + tenureRows, revisionCount(tx)],
@@ -347,7 +414,7 @@ export function applyRows(
         // Creates go out as multi-row inserts; updates flush them first (see withBulkCreates).
         withoutSecondaryIndexes(tx, rebuilt, () =>
           withBulkCreates(tx, () => {
-            for (const { row, data: r, phone } of rows) {
+            for (const [i, { row, data: r, phone }] of rows.entries()) {
               if (onProgress && ++done % 500 === 0) onProgress(done, rows.length)
               // The person.
               const email: ContactDetail | undefined = r.email
@@ -436,33 +503,32 @@ export function applyRows(
                 tally.note('contacts', contact.id, 'created')
               }
               people.remember(contact)
-              const person = `contact:${contact.id}`
-              for (const field of CONTACT_FIELDS)
-                conflicts.note(person, 'the same person', field, row, r[field])
+              const person = contact.id
+              conflicts.noteAll(person, 'the same person', CONTACT_FIELDS, row, r)
               if (email && r.emailVisibility) {
-                conflicts.note(
+                conflicts.noteAll(
                   `${person}|${email.value}`,
                   "the same person's email",
-                  'emailVisibility',
+                  EMAIL_VISIBILITY,
                   row,
-                  r.emailVisibility,
+                  r,
                 )
               }
               if (phoneDetail && r.phoneVisibility) {
-                conflicts.note(
+                conflicts.noteAll(
                   `${person}|${phoneDetail.value}`,
                   "the same person's phone",
-                  'phoneVisibility',
+                  PHONE_VISIBILITY,
                   row,
-                  r.phoneVisibility,
+                  r,
                 )
               }
 
-              if (!r.organization || !r.role || !r.startDate) continue
+              const key = orgKeys[i]
+              if (key === undefined || !r.organization || !r.role || !r.startDate) continue
               // The organization, matched within the state by name.
               const stateCode = r.stateCode ?? null
               const kind = r.organizationKind ?? 'government'
-              const key = orgKey(stateCode, r.organization)
               let org = orgs.get(key)
               if (!org) {
                 org = createRecord(tx, ctx, 'organization', {
@@ -486,23 +552,11 @@ export function applyRows(
               } else {
                 tally.note('organizations', org.id, 'unchanged')
               }
-              conflicts.note(
-                `organization:${org.id}`,
-                'the same organization',
-                'organizationKind',
-                row,
-                r.organizationKind,
-              )
+              conflicts.noteAll(org.id, 'the same organization', ORGANIZATION_KIND, row, r)
 
               // The tenure.
               const roleId = roleIds.get(r.role) as string
-              const tKey = tenureKey({
-                contactId: contact.id,
-                roleId,
-                organizationId: org.id,
-                startDate: r.startDate,
-              })
-              const tenure = tenures.get(tKey)
+              let tenure = tenures.get(contact.id, roleId, org.id, r.startDate)
               if (!tenure) {
                 const created = createRecord(tx, ctx, 'assignment', {
                   id: newId(),
@@ -518,16 +572,18 @@ export function applyRows(
                   designationRef: null,
                   designationDate: null,
                 })
-                tenures.set(tKey, created)
+                tenures.set(created)
                 tally.note('assignments', created.id, 'created')
+                tenure = created
               } else if (r.endDate && r.endDate !== tenure.endDate) {
-                tenures.set(tKey, updateRecord(tx, ctx, 'assignment', tenure, { endDate: r.endDate }))
+                const updated = updateRecord(tx, ctx, 'assignment', tenure, { endDate: r.endDate })
+                tenures.set(updated)
                 tally.note('assignments', tenure.id, 'updated')
+                tenure = updated
               } else {
                 tally.note('assignments', tenure.id, 'unchanged')
               }
-              const assignment = tenures.get(tKey) as AssignmentRow
-              conflicts.note(`assignment:${assignment.id}`, 'the same assignment', 'endDate', row, r.endDate)
+              conflicts.noteAll(tenure.id, 'the same assignment', END_DATE, row, r)
             }
           }),
         )
