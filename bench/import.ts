@@ -1,7 +1,7 @@
 /**
- * The import bar of `npm run bench` alone (issue #11: a 20,000-row import over HTTP ≤ 4× the
- * bare import server given the same rows), in alternating rounds so that each round's ratio
- * compares like with like on a busy machine:
+ * The import bar (issue #11: a 20,000-row import over HTTP ≤ 4× the bare import server given the
+ * same rows), in alternating rounds so that each round's ratio compares like with like on a busy
+ * machine. `npm run bench` runs three rounds of it (`importRounds`); alone:
  *
  *   npx tsx bench/import.ts   # builds dist/ first; IMPORT_ROUNDS=5, IMPORT_BENCH_PORT=3813
  *
@@ -20,6 +20,7 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
 import { SignJWT } from 'jose'
 import { openDatabase } from '../src/db/client.js'
 import { runMigrations } from '../src/db/migrate.js'
@@ -30,11 +31,10 @@ import { directoryRows, toCsv } from './dataset.js'
 import { SERVICE_FLAGS } from './service-flags.js'
 
 const SECRET = 'bench-secret-0123456789-abcdefghijklmnop'
-const ROUNDS = Number(process.env.IMPORT_ROUNDS ?? 5)
 // The service listens on PORT, the bare import server on PORT + 2.
 const PORT = Number(process.env.IMPORT_BENCH_PORT ?? 3813)
-const dir = mkdtempSync(join(tmpdir(), 'pocdir-import-bench-'))
 const children = new Set<ChildProcess>()
+let dir = ''
 
 function emptyDb(name: string): { path: string; states: string[] } {
   const path = join(dir, name)
@@ -124,10 +124,44 @@ async function timedPost(
   return { ms, cpu, rss }
 }
 
-async function main() {
-  if (!process.env.NO_BUILD) {
-    await buildDist()
+export interface ImportRatios {
+  /** Service ÷ bare import server, one per round: wall time and CPU time. */
+  wall: number[]
+  cpu: number[]
+  /** The build's and the bare server's wall times, ms, one per round. */
+  ms: number[]
+  bareMs: number[]
+}
+
+export const medianOf = (list: number[]) =>
+  [...list].sort((a, b) => a - b)[Math.floor(list.length / 2)] ?? Number.NaN
+
+/**
+ * `rounds` alternating rounds of each build's import and the bare import server's, each on a
+ * fresh, settled server with nothing else asking it anything; answers each build's ratios.
+ */
+export async function importRounds(options: RoundOptions): Promise<Map<string, ImportRatios>> {
+  dir = mkdtempSync(join(tmpdir(), 'pocdir-import-bench-'))
+  try {
+    return await runRounds(options)
+  } finally {
+    for (const child of children) child.kill('SIGTERM')
+    rmSync(dir, { recursive: true, force: true })
   }
+}
+
+interface RoundOptions {
+  rounds: number
+  /** [name, server entry] pairs, e.g. ['service', 'dist/server.js']. */
+  builds: [string, string][]
+  nodeArgs?: string[]
+}
+
+async function runRounds({
+  rounds,
+  builds,
+  nodeArgs = [],
+}: RoundOptions): Promise<Map<string, ImportRatios>> {
   const codes = emptyDb('rows.db').states
   // The rows `npm run bench` imports.
   const csv = toCsv(
@@ -138,13 +172,10 @@ async function main() {
     .setSubject('bench')
     .setExpirationTime('1h')
     .sign(new TextEncoder().encode(SECRET))
-  const builds: [string, string][] = [['service', 'dist/server.js']]
-  if (process.env.BENCH_BEFORE) builds.push(['before', join(process.env.BENCH_BEFORE, 'dist/server.js')])
-  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean)
-  const ratios = new Map<string, { wall: number[]; cpu: number[] }>(
-    builds.map(([name]) => [name, { wall: [], cpu: [] }]),
+  const ratios = new Map<string, ImportRatios>(
+    builds.map(([name]) => [name, { wall: [], cpu: [], ms: [], bareMs: [] }]),
   )
-  for (let round = 1; round <= ROUNDS; round++) {
+  for (let round = 1; round <= rounds; round++) {
     const times = new Map<string, { ms: number; cpu: number; rss: number }>()
     for (const [name, entry] of round % 2 === 1 ? builds : [...builds].reverse()) {
       const service = await serve(
@@ -179,15 +210,31 @@ async function main() {
     const line = [...times].map(([name, { ms, cpu, rss }]) => {
       ratios.get(name)?.wall.push(ms / base.ms)
       ratios.get(name)?.cpu.push(cpu / base.cpu)
+      ratios.get(name)?.ms.push(ms)
+      ratios.get(name)?.bareMs.push(base.ms)
       return `${name} ${ms.toFixed(0)} ms, CPU ${cpu.toFixed(0)} ms (ratios ${(ms / base.ms).toFixed(2)}, CPU ${(cpu / base.cpu).toFixed(2)}), idle RSS before it ${rss.toFixed(0)} MB`
     })
     console.log(
       `round ${round}: bare import server ${base.ms.toFixed(0)} ms, CPU ${base.cpu.toFixed(0)} ms; ${line.join('; ')}`,
     )
   }
+  return ratios
+}
+
+async function main() {
+  if (!process.env.NO_BUILD) {
+    await buildDist()
+  }
+  const builds: [string, string][] = [['service', 'dist/server.js']]
+  if (process.env.BENCH_BEFORE) builds.push(['before', join(process.env.BENCH_BEFORE, 'dist/server.js')])
+  const ratios = await importRounds({
+    rounds: Number(process.env.IMPORT_ROUNDS ?? 5),
+    builds,
+    nodeArgs: (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean),
+  })
   const summary = (list: number[]) => {
     const sorted = [...list].sort((a, b) => a - b)
-    return `median ${sorted[Math.floor(sorted.length / 2)]?.toFixed(2)} (min ${sorted[0]?.toFixed(2)}, max ${sorted.at(-1)?.toFixed(2)})`
+    return `median ${medianOf(list).toFixed(2)} (min ${sorted[0]?.toFixed(2)}, max ${sorted.at(-1)?.toFixed(2)})`
   }
   for (const [name, { wall, cpu }] of ratios) {
     console.log(
@@ -196,12 +243,9 @@ async function main() {
   }
 }
 
-main()
-  .catch((err) => {
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  main().catch((err) => {
     console.error(err)
     process.exitCode = 1
   })
-  .finally(() => {
-    for (const child of children) child.kill('SIGTERM')
-    rmSync(dir, { recursive: true, force: true })
-  })
+}
