@@ -5,12 +5,13 @@ import type { Db } from '../../db/client.js'
 import { startWorker } from '../../lib/worker-host.js'
 import { writeTurn } from '../../lib/write-turn.js'
 import { observeWebhookWriteTurn } from '../../plugins/metrics.js'
-import { type Bookkeeping, DeliveryLoop, storeBookkeeping } from './delivery.js'
+import { DeliveryLoop, type Store, storeBookkeeping } from './delivery.js'
 import { LOAD_SAMPLE_MS } from './delivery-pace.js'
 import {
   type DeliveryReply,
   type DeliveryRequest,
   type DeliveryWorkerData,
+  decodeBatch,
   LEASE_ASKED,
   LEASE_GRANTED,
   waitAsync,
@@ -81,7 +82,9 @@ class ThreadedDeliveries implements Deliveries {
     private readonly db: Db,
     private readonly config: WebhookConfig,
     private readonly log: FastifyBaseLogger,
-  ) {}
+  ) {
+    this.store = storeBookkeeping(db, config.logKeep)
+  }
 
   start(): void {
     this.wake()
@@ -184,7 +187,7 @@ class ThreadedDeliveries implements Deliveries {
           void this.lend(running)
           break
         case 'store':
-          void this.store(message.batch).then(
+          void this.store(decodeBatch(message.batch)).then(
             () =>
               worker.postMessage({ kind: 'stored', job: message.job, error: null } satisfies DeliveryRequest),
             (err: unknown) =>
@@ -234,9 +237,7 @@ class ThreadedDeliveries implements Deliveries {
    * priority: held by the worker (lowest priority), the turn would keep request writes waiting
    * for as long as the kernel left the worker off the CPU.
    */
-  private store(batch: Bookkeeping[]): Promise<void> {
-    return storeBookkeeping(this.db, this.config.logKeep)(batch)
-  }
+  private readonly store: Store
 
   /**
    * Lends the write turn to the worker: its place in the queue is taken like any write route's,

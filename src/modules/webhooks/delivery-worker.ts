@@ -8,6 +8,7 @@ import {
   type DeliveryReply,
   type DeliveryRequest,
   type DeliveryWorkerData,
+  encodeBatch,
   LEASE_ASKED,
   LEASE_IDLE,
   waitAsync,
@@ -65,7 +66,7 @@ const store: Store = (batch: Bookkeeping[]) =>
   new Promise((resolve, reject) => {
     const job = nextStore++
     stores.set(job, { resolve, reject })
-    post({ kind: 'store', job, batch })
+    post({ kind: 'store', job, batch: encodeBatch(batch) })
   })
 
 /** Errors cross the thread boundary as the fields pino would have logged. */
