@@ -20,6 +20,16 @@ export interface DeliveryWorkerData {
   load: SharedArrayBuffer
 }
 
+/**
+ * While the worker runs it checkpoints the WAL every CHECKPOINT_MS (passive: writers and readers
+ * go on) and the request thread's connection checkpoints only past CHECKPOINT_BACKSTOP_PAGES
+ * (SQLite's default is 1,000): a checkpoint copies pages into the database file and syncs it, on
+ * the request thread a stall of milliseconds to, on a busy disk, a hundred, that every request
+ * waits through. The backstop bounds the WAL if the worker, at the lowest priority, gets no CPU.
+ */
+export const CHECKPOINT_MS = 1000
+export const CHECKPOINT_BACKSTOP_PAGES = 10_000
+
 /** No lease asked for. */
 export const LEASE_IDLE = 0
 /** The worker waits for the write turn. */

@@ -8,6 +8,7 @@ import { observeWebhookWriteTurn } from '../../plugins/metrics.js'
 import { DeliveryLoop, type Store, storeBookkeeping } from './delivery.js'
 import { LOAD_SAMPLE_MS } from './delivery-pace.js'
 import {
+  CHECKPOINT_BACKSTOP_PAGES,
   type DeliveryReply,
   type DeliveryRequest,
   type DeliveryWorkerData,
@@ -163,6 +164,10 @@ class ThreadedDeliveries implements Deliveries {
       lease: lease.buffer as SharedArrayBuffer,
       load: load.buffer as SharedArrayBuffer,
     }
+    // The worker checkpoints while it runs; this connection only past the backstop.
+    const client = this.db.$client
+    const autocheckpoint = client.pragma('wal_autocheckpoint', { simple: true }) as number
+    client.pragma(`wal_autocheckpoint = ${CHECKPOINT_BACKSTOP_PAGES}`)
     const worker = startWorker({
       entry: new URL('./delivery-worker.js', import.meta.url),
       workerData,
@@ -217,6 +222,7 @@ class ThreadedDeliveries implements Deliveries {
     worker.on('error', (err) => this.log.error({ err }, 'webhook delivery worker failed'))
     worker.on('exit', (code) => {
       clearInterval(running.sampler)
+      if (client.open) client.pragma(`wal_autocheckpoint = ${autocheckpoint}`)
       onExit()
       if (this.running === running) this.running = null
       const open = [...this.pings.values()]
