@@ -5,12 +5,14 @@ import type { Db } from '../../db/client.js'
 import { startWorker } from '../../lib/worker-host.js'
 import { writeTurn } from '../../lib/write-turn.js'
 import { observeWebhookWriteTurn } from '../../plugins/metrics.js'
-import { type Bookkeeping, DeliveryLoop, storeBookkeeping } from './delivery.js'
+import { DeliveryLoop, type Store, storeBookkeeping } from './delivery.js'
 import { LOAD_SAMPLE_MS } from './delivery-pace.js'
 import {
+  CHECKPOINT_BACKSTOP_PAGES,
   type DeliveryReply,
   type DeliveryRequest,
   type DeliveryWorkerData,
+  decodeBatch,
   LEASE_ASKED,
   LEASE_GRANTED,
   waitAsync,
@@ -81,7 +83,9 @@ class ThreadedDeliveries implements Deliveries {
     private readonly db: Db,
     private readonly config: WebhookConfig,
     private readonly log: FastifyBaseLogger,
-  ) {}
+  ) {
+    this.store = storeBookkeeping(db, config.logKeep)
+  }
 
   start(): void {
     this.wake()
@@ -160,6 +164,10 @@ class ThreadedDeliveries implements Deliveries {
       lease: lease.buffer as SharedArrayBuffer,
       load: load.buffer as SharedArrayBuffer,
     }
+    // The worker checkpoints while it runs; this connection only past the backstop.
+    const client = this.db.$client
+    const autocheckpoint = client.pragma('wal_autocheckpoint', { simple: true }) as number
+    client.pragma(`wal_autocheckpoint = ${CHECKPOINT_BACKSTOP_PAGES}`)
     const worker = startWorker({
       entry: new URL('./delivery-worker.js', import.meta.url),
       workerData,
@@ -184,7 +192,7 @@ class ThreadedDeliveries implements Deliveries {
           void this.lend(running)
           break
         case 'store':
-          void this.store(message.batch).then(
+          void this.store(decodeBatch(message.batch)).then(
             () =>
               worker.postMessage({ kind: 'stored', job: message.job, error: null } satisfies DeliveryRequest),
             (err: unknown) =>
@@ -214,6 +222,7 @@ class ThreadedDeliveries implements Deliveries {
     worker.on('error', (err) => this.log.error({ err }, 'webhook delivery worker failed'))
     worker.on('exit', (code) => {
       clearInterval(running.sampler)
+      if (client.open) client.pragma(`wal_autocheckpoint = ${autocheckpoint}`)
       onExit()
       if (this.running === running) this.running = null
       const open = [...this.pings.values()]
@@ -234,9 +243,7 @@ class ThreadedDeliveries implements Deliveries {
    * priority: held by the worker (lowest priority), the turn would keep request writes waiting
    * for as long as the kernel left the worker off the CPU.
    */
-  private store(batch: Bookkeeping[]): Promise<void> {
-    return storeBookkeeping(this.db, this.config.logKeep)(batch)
-  }
+  private readonly store: Store
 
   /**
    * Lends the write turn to the worker: its place in the queue is taken like any write route's,

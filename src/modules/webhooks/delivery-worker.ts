@@ -5,9 +5,11 @@ import { WriteTurn } from '../../lib/write-turn.js'
 import { type Bookkeeping, type DeliveryLogger, DeliveryLoop, type Store, type Writer } from './delivery.js'
 import { Pace } from './delivery-pace.js'
 import {
+  CHECKPOINT_MS,
   type DeliveryReply,
   type DeliveryRequest,
   type DeliveryWorkerData,
+  encodeBatch,
   LEASE_ASKED,
   LEASE_IDLE,
   waitAsync,
@@ -65,7 +67,7 @@ const store: Store = (batch: Bookkeeping[]) =>
   new Promise((resolve, reject) => {
     const job = nextStore++
     stores.set(job, { resolve, reject })
-    post({ kind: 'store', job, batch })
+    post({ kind: 'store', job, batch: encodeBatch(batch) })
   })
 
 /** Errors cross the thread boundary as the fields pino would have logged. */
@@ -101,6 +103,7 @@ port.on('message', (request: DeliveryRequest) => {
       break
     }
     case 'stop':
+      clearInterval(checkpoints)
       void loop.stop().finally(() => {
         db.$client.close()
         post({ kind: 'stopped' })
@@ -108,5 +111,15 @@ port.on('message', (request: DeliveryRequest) => {
       break
   }
 })
+
+// The service's WAL checkpoints, off the request thread while this worker runs (delivery-protocol.ts).
+const checkpoints = setInterval(() => {
+  try {
+    db.$client.pragma('wal_checkpoint(PASSIVE)')
+  } catch (err) {
+    log.error({ err }, 'WAL checkpoint failed')
+  }
+}, CHECKPOINT_MS)
+checkpoints.unref()
 
 loop.start()

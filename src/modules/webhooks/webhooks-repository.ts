@@ -159,6 +159,15 @@ export function dueSubscriptions(db: Tx, nowMs: number): DueSubscription[] {
     .all()
 }
 
+/** Whether the subscription exists (not deleted): one index lookup, no row read. */
+export function webhookExists(db: Tx, id: string): boolean {
+  return (
+    statement(db, 'webhook-exists', () => 'select 1 from webhooks where id = ? and deleted_at is null').get(
+      id,
+    ) !== undefined
+  )
+}
+
 /** Whether any subscription is active (the delivery worker is started only then). */
 export function anyActive(db: Tx): boolean {
   return (
@@ -181,6 +190,7 @@ export function logDelivery(tx: Tx, entry: NewDelivery, keep: number): DeliveryR
 
 /** Logs attempts without reading them back (the delivery loop's batches). */
 export function insertDelivery(tx: Tx, entry: NewDelivery): void {
+  // One prepared single-row insert per row: a multi-row VALUES measured slower in SQLite.
   statement(
     tx,
     'webhook-log-insert',
