@@ -314,6 +314,30 @@ describe('bodies', () => {
     t = await buildTestApp({ ...FAST, WEBHOOK_DELIVERY: 'false' })
   })
 
+  it('every entity type may be named at once (eight, not the five the contract first allowed)', async () => {
+    const r = await receiver()
+    const every = [
+      'state',
+      'organization',
+      'role',
+      'contact',
+      'assignment',
+      'training-event',
+      'participation',
+      'campaign',
+    ]
+    const sub = await subscribe({ url: r.url, entities: every })
+    expect(sub.entities).toEqual(every)
+    const sevenOfThem = await t.app.inject({
+      method: 'PATCH',
+      url: `/v1/webhooks/${sub.id}`,
+      headers: mergePatch(await adminAuth()),
+      payload: { entities: every.slice(0, 7) },
+    })
+    expect(sevenOfThem.statusCode, sevenOfThem.body).toBe(200)
+    expect(sevenOfThem.json()).toMatchObject({ version: 2, entities: every.slice(0, 7) })
+  })
+
   it('duplicates, unknown and wrong types, oversized text are 400', async () => {
     const r = await receiver()
     const sub = await subscribe({ url: r.url })
