@@ -234,6 +234,26 @@ describe('targets', () => {
     expect(problem.errors?.[0]?.path).toBe('url')
   })
 
+  it('PATCH judges a new URL like create: 400 naming url, nothing written', async () => {
+    const sub = await subscribe({ url: 'https://partner.invalid/hook' })
+    const auth = await adminAuth()
+    const before = snapshot(t.db)
+    for (const [url, message] of [
+      ['https://[::a00:1]/', 'resolves to a refused address: ::a00:1 is not a global unicast address'],
+      ['https://partner.inva\tlid/hook', 'must not hold control characters or spaces'],
+      ['https://0x7f.1/', 'resolves to a refused address: 127.0.0.1 is a loopback address'],
+    ]) {
+      const res = await t.app.inject({
+        method: 'PATCH',
+        url: `/v1/webhooks/${sub.id}`,
+        headers: mergePatch(auth, { 'if-match': '"1"' }),
+        payload: { url },
+      })
+      expect(expectProblem(res, 400).errors).toEqual([{ path: 'url', message }])
+    }
+    expect(snapshot(t.db)).toBe(before)
+  })
+
   it('a stored subscription to loopback is refused at ping time once loopback is not allowed: nothing reaches it', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'pocdir-webhooks-'))
     dirs.push(dir)
