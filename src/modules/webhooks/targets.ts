@@ -21,6 +21,8 @@ export class UnresolvedTarget extends UnsafeTarget {
 }
 
 const PRIVATE_RANGES = new Set(['private', 'linkLocal', 'uniqueLocal', 'carrierGradeNat'])
+/** Where IPv6 global unicast addresses are allocated; ipaddr.js calls anything it has no name for unicast. */
+const GLOBAL_UNICAST_V6: [ipaddr.IPv6, number] = [ipaddr.IPv6.parse('2000::'), 3]
 
 /** Why `address` may not be reached, or undefined when it may. */
 export function refusal(address: string, policy: TargetPolicy): string | undefined {
@@ -29,7 +31,12 @@ export function refusal(address: string, policy: TargetPolicy): string | undefin
   const ip = ipaddr.process(address)
   const range = ip.range()
   const shown = ip.toString()
-  if (range === 'unicast') return undefined
+  if (range === 'unicast') {
+    // ::a00:1 (IPv4-compatible, deprecated) and other unallocated space are "unicast" to ipaddr.js.
+    if (ip instanceof ipaddr.IPv6 && !ip.match(GLOBAL_UNICAST_V6))
+      return `${shown} is not a global unicast address`
+    return undefined
+  }
   if (range === 'loopback') return policy.allowLoopback ? undefined : `${shown} is a loopback address`
   if (PRIVATE_RANGES.has(range)) {
     return policy.allowPrivate ? undefined : `${shown} is a private or link-local address`
@@ -37,7 +44,10 @@ export function refusal(address: string, policy: TargetPolicy): string | undefin
   return `${shown} is in the ${range} range`
 }
 
-/** The URL's shape: http(s), no credentials, no fragment. Throws UnsafeTarget. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
+const CONTROLS_OR_SPACES = /[\x00-\x20\x7F-\x9F]/
+
+/** The URL's shape: http(s), no control characters or spaces, no credentials, no fragment. Throws UnsafeTarget. */
 export function parseTarget(text: string, policy: TargetPolicy): URL {
   let url: URL
   try {
@@ -45,6 +55,8 @@ export function parseTarget(text: string, policy: TargetPolicy): URL {
   } catch {
     throw new UnsafeTarget('must be an absolute http(s) URL')
   }
+  // The parser drops tabs and newlines and encodes the rest: refused, so what is stored is what is sent.
+  if (CONTROLS_OR_SPACES.test(text)) throw new UnsafeTarget('must not hold control characters or spaces')
   if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new UnsafeTarget('must be an https URL')
   if (url.protocol === 'http:' && !policy.allowLoopback) {
     throw new UnsafeTarget(

@@ -61,6 +61,7 @@ const security = [{ bearerAuth: [] }]
 const problems = (...codes: number[]) => Object.fromEntries(codes.map((c) => [c, ProblemSchema]))
 const NOTE = 'Needs directory:admin from a token not limited to states (subscriptions see every state).'
 const Params = z.strictObject({ id: Id })
+const URL_MAX = 2000
 
 /** Every webhook route: admin scope (401/403 before the body), then no `states` limit (403). */
 function admin(request: FastifyRequest) {
@@ -78,14 +79,26 @@ const toInput = (row: WebhookRow): Record<string, unknown> => ({
   includeRestricted: row.includeRestricted,
 })
 
+/**
+ * The URL as the service will request it (http://2130706433/ is stored as http://127.0.0.1/), so
+ * what admins read and the history show is where deliveries go. The target was checked already.
+ */
+function normalizedUrl(text: string): string {
+  const { href } = new URL(text)
+  if (href.length > URL_MAX)
+    throw invalidField('url', `must be at most ${URL_MAX} characters once normalized`)
+  return href
+}
+
 /** The stored fields for validated input; unknown state codes are the request's fault (400). */
 function prepare(tx: Tx, input: WebhookInput, current: WebhookRow | undefined): FieldsOf<'webhook'> {
+  const url = normalizedUrl(input.url)
   for (const [i, code] of (input.states ?? []).entries()) {
     if (!findState(tx, code)) throw invalidField(`states.${i}`, `is not a known state code (${code})`)
   }
   return {
     id: current?.id ?? newId(),
-    url: input.url,
+    url,
     entities: input.entities ?? null,
     states: input.states ?? null,
     active: input.active,

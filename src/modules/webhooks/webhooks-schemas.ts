@@ -37,7 +37,7 @@ export const webhookFields = {
       'Where deliveries are POSTed: https (http only to loopback when WEBHOOK_ALLOW_LOOPBACK is on); ' +
         'no credentials in the URL; a host resolving to a private, link-local or loopback address is refused',
     ),
-  entities: distinct(EntityName, 5, 'type')
+  entities: distinct(EntityName, EntityName.options.length, 'type')
     .nullable()
     .optional()
     .describe('Entity types delivered; null or absent: all'),
@@ -95,7 +95,7 @@ export const WebhookDelivery = z
 const record = {
   id: Id,
   url: z.string().max(2000),
-  entities: z.array(EntityName).max(5).nullable(),
+  entities: z.array(EntityName).max(EntityName.options.length).nullable(),
   states: z.array(StateCode).max(300).nullable(),
   active: z.boolean(),
   description: z.string().max(2000).nullable(),
@@ -147,7 +147,7 @@ export const WebhookRevision = z
       .strictObject({
         id: nullableChange(z.string().max(64)),
         url: nullableChange(z.string().max(2000)),
-        entities: nullableChange(z.array(EntityName).max(5)),
+        entities: nullableChange(z.array(EntityName).max(EntityName.options.length)),
         states: nullableChange(z.array(StateCode).max(300)),
         active: nullableChange(z.boolean()),
         description: nullableChange(z.string().max(2000)),
