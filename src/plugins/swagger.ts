@@ -59,7 +59,7 @@ async function buildDocsApp(routes: DocumentedRoute[], log: FastifyBaseLogger): 
       openapi: '3.1.0',
       info: {
         title: API_TITLE,
-        version: '1.3.0',
+        version: '1.4.0',
         description:
           'States, organizations, roles, contacts and their tenure (assignments) for the national ' +
           'Points of Contact under UN Security Council resolution 1540. Errors are RFC 9457 ' +
