@@ -146,7 +146,8 @@ export async function send(
   const started = performance.now()
   let target: CheckedTarget
   try {
-    target = await resolveTarget(url, policy)
+    // Resolving counts against the attempt's timeout, like connecting and waiting for the answer.
+    target = await resolveTarget(url, policy, { timeoutMs })
   } catch (err) {
     return {
       ok: false,
@@ -179,7 +180,7 @@ export async function sendTo(
     'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
     'webhook-signature': secrets.map((secret) => new Webhook(secret).sign(msgId, at, payload)).join(' '),
   }
-  const deadline = { at: Date.now() + timeoutMs, timeoutMs }
+  const deadline = { at: Date.now() + timeoutMs - (performance.now() - started), timeoutMs }
   let result = await post(target, connections.agentFor(target), headers, payload, deadline, signal)
   if (result.stale) result = await post(target, false, headers, payload, deadline, signal)
   const { status, error } = result

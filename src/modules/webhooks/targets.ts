@@ -74,15 +74,34 @@ export interface CheckedTarget {
   family: 4 | 6
 }
 
-/** Resolves the URL's host and checks every address it has; the first is the one to connect to. */
-export async function resolveTarget(text: string, policy: TargetPolicy): Promise<CheckedTarget> {
+type Lookup = (
+  host: string,
+  options: { all: true; verbatim: true },
+) => Promise<{ address: string; family: number }[]>
+
+/** How long a host may take to resolve when no shorter time is given (a send passes its own timeout). */
+export const RESOLVE_TIMEOUT_MS = 5_000
+
+/**
+ * Resolves the URL's host and checks every address it has; the first is the one to connect to.
+ * A host whose DNS does not answer within `timeoutMs` is unresolved: the system resolver's own
+ * timeouts are far longer, and an attempt must not outlast its delivery timeout.
+ */
+export async function resolveTarget(
+  text: string,
+  policy: TargetPolicy,
+  {
+    timeoutMs = RESOLVE_TIMEOUT_MS,
+    resolve = lookup as Lookup,
+  }: { timeoutMs?: number; resolve?: Lookup } = {},
+): Promise<CheckedTarget> {
   const url = parseTarget(text, policy)
   const host = url.hostname.replace(/^\[(.*)\]$/, '$1')
   let found: { address: string; family: number }[]
   try {
     found = ipaddr.isValid(host)
       ? [{ address: host, family: ipaddr.parse(host).kind() === 'ipv6' ? 6 : 4 }]
-      : await lookup(host, { all: true, verbatim: true })
+      : await withTimeout(resolve(host, { all: true, verbatim: true }), timeoutMs)
   } catch (err) {
     throw new UnresolvedTarget(
       `host ${host} does not resolve (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
@@ -101,4 +120,13 @@ export async function resolveTarget(text: string, policy: TargetPolicy): Promise
   }
   const first = found[0] as { address: string; family: number }
   return { url, address: first.address, family: first.family === 6 ? 6 : 4 }
+}
+
+/** `promise`, or a rejection with code ETIMEOUT once `ms` have passed (the lookup itself cannot be cancelled). */
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(Object.assign(new Error('timed out'), { code: 'ETIMEOUT' })), ms)
+  })
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer))
 }
