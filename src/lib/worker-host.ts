@@ -73,10 +73,12 @@ export class WorkerHost<In, Out extends { id: number }> {
   private worker: Worker | null = null
   private readonly jobs = new Map<number, OpenJob>()
   private nextId = 1
-  private idleTimer: NodeJS.Timeout | null = null
+  // The pending stop of an idle worker. Set when the worker's last job closes, cleared when a job
+  // opens: that is the one guard, so the timer never fires while a job is open.
+  private idleTimer: NodeJS.Timeout | undefined
   // Kept warm (see keepWarm): the delay before a spare worker starts, and its pending start.
   private warmDelayMs: number | null = null
-  private warmTimer: NodeJS.Timeout | null = null
+  private warmTimer: NodeJS.Timeout | undefined
   // Whether the running worker has taken a job (only such a worker stops when idle).
   private used = false
   private closed = false
@@ -89,8 +91,7 @@ export class WorkerHost<In, Out extends { id: number }> {
     this.used = true
     const id = this.nextId++
     this.jobs.set(id, { onMessage: onMessage as (m: unknown) => void, onFailure })
-    if (this.idleTimer) clearTimeout(this.idleTimer)
-    this.idleTimer = null
+    clearTimeout(this.idleTimer)
     worker.ref()
     return {
       id,
@@ -98,7 +99,7 @@ export class WorkerHost<In, Out extends { id: number }> {
         if (this.jobs.has(id)) worker.postMessage({ ...message, id })
       },
       close: () => {
-        if (this.jobs.delete(id)) this.whenIdle()
+        if (this.jobs.delete(id)) this.whenIdle(worker)
       },
     }
   }
@@ -109,14 +110,13 @@ export class WorkerHost<In, Out extends { id: number }> {
    */
   warm(): void {
     if (this.worker) return
-    this.running()
-    this.whenIdle()
+    this.whenIdle(this.running())
   }
 
   /**
    * Keeps a spare worker loaded (its modules and connection ready) so a job does not wait for
-   * its start: one starts `delayMs` after this call and again after each worker stops (idle
-   * after a job, or dead). A spare worker that has taken no job is not stopped by the quiet
+   * its start: one starts `delayMs` after this call and again after each worker that took a job
+   * stops (idle, or dead). A spare worker that has taken no job is not stopped by the quiet
    * spell, so it is started once, not once a spell.
    */
   keepWarm(delayMs: number): void {
@@ -124,13 +124,11 @@ export class WorkerHost<In, Out extends { id: number }> {
     this.startSpareLater()
   }
 
-  /** Stops the worker (open jobs fail). */
+  /** Stops the worker (open jobs fail). A pending idle stop is left: it only stops this worker. */
   async close(): Promise<void> {
     this.closed = true
-    if (this.idleTimer) clearTimeout(this.idleTimer)
-    if (this.warmTimer) clearTimeout(this.warmTimer)
-    const worker = this.worker
-    if (worker) await worker.terminate()
+    clearTimeout(this.warmTimer)
+    await this.worker?.terminate()
   }
 
   private running(): Worker {
@@ -141,16 +139,16 @@ export class WorkerHost<In, Out extends { id: number }> {
     worker.on('error', (err) => {
       failure = err
     })
+    // Only the running worker exits: it is replaced only once it is gone.
     worker.on('exit', (code) => {
-      // A spare that dies before any job (a database it cannot open) is not started again and
-      // again: the next job starts a worker as it would without keepWarm.
-      const replace = this.worker !== worker || this.used
-      if (this.worker === worker) this.worker = null
+      this.worker = null
       const err = new Error(`worker thread exited (code ${code})`, { cause: failure })
       const open = [...this.jobs.values()]
       this.jobs.clear()
       for (const job of open) job.onFailure(err)
-      if (replace) this.startSpareLater()
+      // A spare that dies before any job (a database it cannot open) is not started again and
+      // again: the next job starts a worker as it would without keepWarm.
+      if (this.used) this.startSpareLater()
     })
     this.worker = worker
     this.used = false
@@ -160,24 +158,18 @@ export class WorkerHost<In, Out extends { id: number }> {
   private startSpareLater() {
     if (this.warmDelayMs === null || this.closed || this.warmTimer) return
     this.warmTimer = setTimeout(() => {
-      this.warmTimer = null
-      if (this.closed || this.worker) return
-      this.running()
-      this.whenIdle()
+      this.warmTimer = undefined
+      this.warm()
     }, this.warmDelayMs)
     this.warmTimer.unref()
   }
 
-  private whenIdle() {
-    if (this.jobs.size > 0 || !this.worker) return
-    // An idle worker never keeps the process alive; one with open jobs does.
-    this.worker.unref()
+  /** The worker has no open job: it no longer keeps the process alive, and stops after idleMs. */
+  private whenIdle(worker: Worker) {
+    if (this.jobs.size > 0) return
+    worker.unref()
     if (this.options.idleMs === undefined || (this.warmDelayMs !== null && !this.used)) return
-    if (this.idleTimer) clearTimeout(this.idleTimer)
-    const worker = this.worker
-    this.idleTimer = setTimeout(() => {
-      if (this.jobs.size === 0 && this.worker === worker) void worker.terminate()
-    }, this.options.idleMs)
+    this.idleTimer = setTimeout(() => void worker.terminate(), this.options.idleMs)
     this.idleTimer.unref()
   }
 }
