@@ -13,7 +13,7 @@ import { fromWire, type Job, toWire, WorkerHost } from '../../src/lib/worker-hos
  */
 
 type In = { text: string }
-type Out = { id: number; threadId: number; data: unknown; text: string }
+type Out = { id: number; threadId: number; data: unknown; execArgv: string[]; heapMb: number; text: string }
 
 const entry = new URL('../fixtures/echo-worker.ts', import.meta.url)
 
@@ -103,7 +103,8 @@ describe('toWire and fromWire', () => {
   })
 })
 
-describe('WorkerHost', () => {
+// Worker threads start slowly on a loaded machine: these tests get a minute.
+describe('WorkerHost', { timeout: 60_000 }, () => {
   it('routes each job its own answers on one worker; a closed job hears and sends nothing', async () => {
     const h = host()
     try {
@@ -117,6 +118,8 @@ describe('WorkerHost', () => {
       expect(a.messages[0]).toMatchObject({ id: 1, data: { tag: 'w' }, text: 'ONE' })
       expect(b.messages[0]).toMatchObject({ id: 2, data: { tag: 'w' }, text: 'TWO' })
       expect(a.messages[0]?.threadId).toBe(b.messages[0]?.threadId)
+      // Started with the host's heap limit and none of this process's flags (vitest's loaders).
+      expect(a.messages[0]).toMatchObject({ execArgv: [], heapMb: 64 })
       a.job.close()
       a.job.close()
       a.job.send({ text: 'late' })
@@ -348,7 +351,7 @@ describe('WorkerHost', () => {
   })
 })
 
-describe('WorkerHost.keepWarm', () => {
+describe('WorkerHost.keepWarm', { timeout: 60_000 }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'pocdir-worker-host-'))
   afterAll(() => rmSync(dir, { recursive: true, force: true }))
   let n = 0

@@ -258,12 +258,16 @@ async function until(check: () => boolean, ms = 10_000) {
   }
 }
 
-describe("the import worker's life (a file database)", () => {
+// Worker threads start slowly on a loaded machine: these tests get a minute.
+describe("the import worker's life (a file database)", { timeout: 60_000 }, () => {
   it('starts once the token passes, before the body is read, and stops when the app closes', async () => {
     const workers = watchWorkers()
     try {
       let thread = -1
       await withApp(fileDb(), async (t) => {
+        // A worker with an open job keeps the process alive (its port is an active resource).
+        const ports = () => process.getActiveResourcesInfo().filter((r) => r === 'MessagePort').length
+        const idle = ports()
         const body = 'externalId,familyName\nw-1,Early\n'
         // Refused before the route's preParsing: no worker.
         expect((await post(t, body, 'text/csv', {})).statusCode).toBe(401)
@@ -279,6 +283,8 @@ describe("the import worker's life (a file database)", () => {
         expect((await post(t, body, 'text/csv', await importer())).json()).toEqual(counts([1, 0, 0]))
         expect(familyNames(t)).toEqual(['Early'])
         expect(workers.started).toEqual([thread])
+        // Its job closed with the answer: the worker keeps nothing alive.
+        expect(ports()).toBe(idle)
         expect(workers.exited.size).toBe(0)
       })
       // Closing the app stops it (its quiet spell is a minute).
