@@ -173,6 +173,7 @@ describe('WorkerHost', { timeout: 60_000 }, () => {
 
   it('stops an idle worker after idleMs, not while a job is open; warm starts one ahead', async () => {
     const h = host(80)
+    const workers = watchWorkers()
     try {
       const a = collect(h)
       a.job.send({ text: 'a' })
@@ -189,7 +190,8 @@ describe('WorkerHost', { timeout: 60_000 }, () => {
       // Closed and reopened within the quiet spell: still the same worker.
       expect(b.messages[0]?.threadId).toBe(a.messages[0]?.threadId)
       b.job.close()
-      await sleep(300)
+      // A job opened while the stopped worker is still exiting would land on it (see the docs).
+      await until(() => workers.exited.has(a.messages[0]?.threadId ?? -1))
       const c = collect(h)
       c.job.send({ text: 'd' })
       await until(() => c.messages.length === 1)
@@ -199,7 +201,7 @@ describe('WorkerHost', { timeout: 60_000 }, () => {
       c.job.close()
 
       // warm: a worker now, reused by the next job; twice is once.
-      await sleep(300)
+      await until(() => workers.exited.has(c.messages[0]?.threadId ?? -1))
       h.warm()
       h.warm()
       const d = collect(h)
@@ -212,7 +214,13 @@ describe('WorkerHost', { timeout: 60_000 }, () => {
       await until(() => e.messages.length === 1)
       expect(e.messages[0]?.threadId).toBe(d.messages[0]?.threadId)
       e.job.close()
+      expect(workers.started).toEqual([
+        a.messages[0]?.threadId,
+        c.messages[0]?.threadId,
+        d.messages[0]?.threadId,
+      ])
     } finally {
+      workers.stop()
       await h.close()
     }
   })
@@ -220,18 +228,24 @@ describe('WorkerHost', { timeout: 60_000 }, () => {
   it('a warmed worker nobody uses stops after idleMs; without idleMs it stays', async () => {
     const h = host(60)
     const keep = host()
+    const workers = watchWorkers()
     try {
       h.warm()
+      await until(() => workers.started.length === 1)
+      const warmed = workers.started[0] ?? -1
+      await until(() => workers.exited.has(warmed))
       const first = collect(h)
       first.job.send({ text: 'x' })
       await until(() => first.messages.length === 1)
+      const firstThread = first.messages[0]?.threadId ?? -1
       first.job.close()
       h.warm()
-      await sleep(250)
+      await until(() => workers.exited.has(firstThread))
       const next = collect(h)
       next.job.send({ text: 'y' })
       await until(() => next.messages.length === 1)
-      expect(next.messages[0]?.threadId).not.toBe(first.messages[0]?.threadId)
+      expect(workers.started).toEqual([warmed, firstThread, next.messages[0]?.threadId])
+      expect(first.failures).toEqual([])
       next.job.close()
 
       const k1 = collect(keep)
@@ -245,6 +259,7 @@ describe('WorkerHost', { timeout: 60_000 }, () => {
       expect(k2.messages[0]?.threadId).toBe(k1.messages[0]?.threadId)
       k2.job.close()
     } finally {
+      workers.stop()
       await h.close()
       await keep.close()
     }
