@@ -58,14 +58,17 @@ export function startWorker(
 ): Worker {
   const resourceLimits = { maxOldGenerationSizeMb: options.maxOldGenerationSizeMb }
   if (!fromSource) return new Worker(options.entry, { workerData: options.workerData, resourceLimits })
+  // Stryker disable next-line Regex,StringLiteral: the entries are the repo's own files (no other `.js` in their path), and tsx also finds the path without its extension
   const entry = options.entry.href.replace(/\.js$/, '.ts')
   // tsx's ES module API (its CommonJS twin registers its hooks from a wrong path in a worker).
   const api = createRequire(import.meta.url)
     .resolve('tsx/esm/api')
+    // Stryker disable next-line Regex: the resolved path holds `.cjs` only at its end
     .replace(/\.cjs$/, '.mjs')
   const code =
     `import(${JSON.stringify(pathToFileURL(api).href)})` +
     `.then((tsx) => tsx.tsImport(${JSON.stringify(entry)}, ${JSON.stringify(entry)}))`
+  // Stryker disable next-line ArrayDeclaration: Node drops an entry that is not a flag, so the worker's execArgv is empty either way (the guard checks it is)
   return new Worker(code, { eval: true, execArgv: [], workerData: options.workerData, resourceLimits })
 }
 
@@ -80,6 +83,7 @@ export class WorkerHost<In, Out extends { id: number }> {
   private warmDelayMs: number | null = null
   private warmTimer: NodeJS.Timeout | undefined
   // Whether the running worker has taken a job (only such a worker stops when idle).
+  // Stryker disable next-line BooleanLiteral: running() sets it before it is ever read
   private used = false
   private closed = false
 

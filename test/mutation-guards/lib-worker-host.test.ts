@@ -439,9 +439,11 @@ describe('WorkerHost.keepWarm', { timeout: 60_000 }, () => {
     try {
       const first = await jobOn(h)
       await until(() => workers.exited.has(first))
+      // Counted as they are created (process 'worker'), not as they get to log their start.
       await sleep(300)
-      expect(starts()).toEqual([first])
+      expect(workers.started).toEqual([first])
       const second = await jobOn(h)
+      expect(workers.started).toEqual([first, second])
       expect(starts()).toEqual([first, second])
     } finally {
       workers.stop()
@@ -451,32 +453,42 @@ describe('WorkerHost.keepWarm', { timeout: 60_000 }, () => {
 
   it('a spare that dies before any job is not started again; the next job starts one', async () => {
     const { h, starts } = spareHost(60_000, '.dies')
+    const workers = watchWorkers()
     try {
       h.keepWarm(10)
-      await until(() => starts().length === 1)
-      await sleep(600)
-      expect(starts()).toHaveLength(1)
+      await until(() => workers.exited.size === 1)
+      await sleep(300)
+      expect(workers.started).toHaveLength(1)
+      expect(starts()).toEqual(workers.started)
       // The next job's worker dies too (the fixture's `.dies`): the job fails with its exit code.
       await expect(jobOn(h)).rejects.toThrow('worker thread exited (code 1)')
       // Used when it died: a spare follows after the delay.
-      await until(() => starts().length === 3)
+      await until(() => workers.started.length === 3)
     } finally {
+      workers.stop()
       await h.close()
     }
   })
 
   it('close: no spare after it, even one asked for twice or due after a used worker', async () => {
-    const twice = spareHost(60_000)
-    twice.h.keepWarm(100)
-    twice.h.keepWarm(100)
-    await twice.h.close()
-    const used = spareHost(60_000)
-    used.h.keepWarm(10)
-    await until(() => used.starts().length === 1)
-    await jobOn(used.h)
-    await used.h.close()
-    await sleep(400)
-    expect(twice.starts()).toEqual([])
-    expect(used.starts()).toHaveLength(1)
+    const workers = watchWorkers()
+    try {
+      const twice = spareHost(60_000)
+      twice.h.keepWarm(100)
+      twice.h.keepWarm(100)
+      await twice.h.close()
+      const used = spareHost(60_000)
+      used.h.keepWarm(10)
+      await until(() => workers.started.length === 1)
+      const spare = await jobOn(used.h)
+      await used.h.close()
+      // The used worker's exit came with close; a spare would be created 10 ms after it.
+      await sleep(400)
+      expect(workers.started).toEqual([spare])
+      expect(twice.starts()).toEqual([])
+      expect(used.starts()).toEqual([spare])
+    } finally {
+      workers.stop()
+    }
   })
 })
