@@ -61,10 +61,9 @@ export function startWorker(
   // Stryker disable next-line Regex,StringLiteral: the entries are the repo's own files (no other `.js` in their path), and tsx also finds the path without its extension
   const entry = options.entry.href.replace(/\.js$/, '.ts')
   // tsx's ES module API (its CommonJS twin registers its hooks from a wrong path in a worker).
-  const api = createRequire(import.meta.url)
-    .resolve('tsx/esm/api')
-    // Stryker disable next-line Regex: the resolved path holds `.cjs` only at its end
-    .replace(/\.cjs$/, '.mjs')
+  const cjsApi = createRequire(import.meta.url).resolve('tsx/esm/api')
+  // Stryker disable next-line Regex: the resolved path holds `.cjs` only at its end
+  const api = cjsApi.replace(/\.cjs$/, '.mjs')
   const code =
     `import(${JSON.stringify(pathToFileURL(api).href)})` +
     `.then((tsx) => tsx.tsImport(${JSON.stringify(entry)}, ${JSON.stringify(entry)}))`
