@@ -58,14 +58,16 @@ export function startWorker(
 ): Worker {
   const resourceLimits = { maxOldGenerationSizeMb: options.maxOldGenerationSizeMb }
   if (!fromSource) return new Worker(options.entry, { workerData: options.workerData, resourceLimits })
+  // Stryker disable next-line Regex,StringLiteral: the entries are the repo's own files (no other `.js` in their path), and tsx also finds the path without its extension
   const entry = options.entry.href.replace(/\.js$/, '.ts')
   // tsx's ES module API (its CommonJS twin registers its hooks from a wrong path in a worker).
-  const api = createRequire(import.meta.url)
-    .resolve('tsx/esm/api')
-    .replace(/\.cjs$/, '.mjs')
+  const cjsApi = createRequire(import.meta.url).resolve('tsx/esm/api')
+  // Stryker disable next-line Regex: the resolved path holds `.cjs` only at its end
+  const api = cjsApi.replace(/\.cjs$/, '.mjs')
   const code =
     `import(${JSON.stringify(pathToFileURL(api).href)})` +
     `.then((tsx) => tsx.tsImport(${JSON.stringify(entry)}, ${JSON.stringify(entry)}))`
+  // Stryker disable next-line ArrayDeclaration: Node drops an entry that is not a flag, so the worker's execArgv is empty either way (the guard checks it is)
   return new Worker(code, { eval: true, execArgv: [], workerData: options.workerData, resourceLimits })
 }
 
@@ -73,11 +75,14 @@ export class WorkerHost<In, Out extends { id: number }> {
   private worker: Worker | null = null
   private readonly jobs = new Map<number, OpenJob>()
   private nextId = 1
-  private idleTimer: NodeJS.Timeout | null = null
+  // The pending stop of an idle worker. Set when the worker's last job closes, cleared when a job
+  // opens: that is the one guard, so the timer never fires while a job is open.
+  private idleTimer: NodeJS.Timeout | undefined
   // Kept warm (see keepWarm): the delay before a spare worker starts, and its pending start.
   private warmDelayMs: number | null = null
-  private warmTimer: NodeJS.Timeout | null = null
+  private warmTimer: NodeJS.Timeout | undefined
   // Whether the running worker has taken a job (only such a worker stops when idle).
+  // Stryker disable next-line BooleanLiteral: running() sets it before it is ever read
   private used = false
   private closed = false
 
@@ -89,8 +94,7 @@ export class WorkerHost<In, Out extends { id: number }> {
     this.used = true
     const id = this.nextId++
     this.jobs.set(id, { onMessage: onMessage as (m: unknown) => void, onFailure })
-    if (this.idleTimer) clearTimeout(this.idleTimer)
-    this.idleTimer = null
+    clearTimeout(this.idleTimer)
     worker.ref()
     return {
       id,
@@ -98,7 +102,7 @@ export class WorkerHost<In, Out extends { id: number }> {
         if (this.jobs.has(id)) worker.postMessage({ ...message, id })
       },
       close: () => {
-        if (this.jobs.delete(id)) this.whenIdle()
+        if (this.jobs.delete(id)) this.whenIdle(worker)
       },
     }
   }
@@ -109,14 +113,13 @@ export class WorkerHost<In, Out extends { id: number }> {
    */
   warm(): void {
     if (this.worker) return
-    this.running()
-    this.whenIdle()
+    this.whenIdle(this.running())
   }
 
   /**
    * Keeps a spare worker loaded (its modules and connection ready) so a job does not wait for
-   * its start: one starts `delayMs` after this call and again after each worker stops (idle
-   * after a job, or dead). A spare worker that has taken no job is not stopped by the quiet
+   * its start: one starts `delayMs` after this call and again after each worker that took a job
+   * stops (idle, or dead). A spare worker that has taken no job is not stopped by the quiet
    * spell, so it is started once, not once a spell.
    */
   keepWarm(delayMs: number): void {
@@ -124,13 +127,11 @@ export class WorkerHost<In, Out extends { id: number }> {
     this.startSpareLater()
   }
 
-  /** Stops the worker (open jobs fail). */
+  /** Stops the worker (open jobs fail). A pending idle stop is left: it only stops this worker. */
   async close(): Promise<void> {
     this.closed = true
-    if (this.idleTimer) clearTimeout(this.idleTimer)
-    if (this.warmTimer) clearTimeout(this.warmTimer)
-    const worker = this.worker
-    if (worker) await worker.terminate()
+    clearTimeout(this.warmTimer)
+    await this.worker?.terminate()
   }
 
   private running(): Worker {
@@ -141,16 +142,16 @@ export class WorkerHost<In, Out extends { id: number }> {
     worker.on('error', (err) => {
       failure = err
     })
+    // Only the running worker exits: it is replaced only once it is gone.
     worker.on('exit', (code) => {
-      // A spare that dies before any job (a database it cannot open) is not started again and
-      // again: the next job starts a worker as it would without keepWarm.
-      const replace = this.worker !== worker || this.used
-      if (this.worker === worker) this.worker = null
+      this.worker = null
       const err = new Error(`worker thread exited (code ${code})`, { cause: failure })
       const open = [...this.jobs.values()]
       this.jobs.clear()
       for (const job of open) job.onFailure(err)
-      if (replace) this.startSpareLater()
+      // A spare that dies before any job (a database it cannot open) is not started again and
+      // again: the next job starts a worker as it would without keepWarm.
+      if (this.used) this.startSpareLater()
     })
     this.worker = worker
     this.used = false
@@ -160,24 +161,18 @@ export class WorkerHost<In, Out extends { id: number }> {
   private startSpareLater() {
     if (this.warmDelayMs === null || this.closed || this.warmTimer) return
     this.warmTimer = setTimeout(() => {
-      this.warmTimer = null
-      if (this.closed || this.worker) return
-      this.running()
-      this.whenIdle()
+      this.warmTimer = undefined
+      this.warm()
     }, this.warmDelayMs)
     this.warmTimer.unref()
   }
 
-  private whenIdle() {
-    if (this.jobs.size > 0 || !this.worker) return
-    // An idle worker never keeps the process alive; one with open jobs does.
-    this.worker.unref()
+  /** The worker has no open job: it no longer keeps the process alive, and stops after idleMs. */
+  private whenIdle(worker: Worker) {
+    if (this.jobs.size > 0) return
+    worker.unref()
     if (this.options.idleMs === undefined || (this.warmDelayMs !== null && !this.used)) return
-    if (this.idleTimer) clearTimeout(this.idleTimer)
-    const worker = this.worker
-    this.idleTimer = setTimeout(() => {
-      if (this.jobs.size === 0 && this.worker === worker) void worker.terminate()
-    }, this.options.idleMs)
+    this.idleTimer = setTimeout(() => void worker.terminate(), this.options.idleMs)
     this.idleTimer.unref()
   }
 }

@@ -1,6 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+import type { Worker } from 'node:worker_threads'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { bearer, buildTestApp } from '../helpers/build-test-app.js'
 import { expectGeneratedAsCommitted } from '../helpers/contract-part.js'
@@ -9,7 +11,8 @@ import { expectGeneratedAsCommitted } from '../helpers/contract-part.js'
  * The import route and its runner (src/modules/imports/imports-routes.ts, import-runner.ts),
  * each test on an app of its own: the media types it takes, the options it hands the service
  * (dry run, the token's states, whether it reads restricted values, who writes), the deployment's
- * bounds in the contract it serves, the worker over a file database, and the job durations.
+ * bounds in the contract it serves, the worker over a file database (when it starts and stops),
+ * and the job durations.
  */
 
 type App = Awaited<ReturnType<typeof buildTestApp>>
@@ -230,6 +233,86 @@ describe('the runner', () => {
           expect(d).toBeLessThanOrEqual(window)
         }
       })
+    }
+  })
+})
+
+/** The worker threads this process starts from now on (thread ids), and which have exited. */
+function watchWorkers() {
+  const started: number[] = []
+  const exited = new Set<number>()
+  const onWorker = (w: Worker) => {
+    const id = w.threadId
+    started.push(id)
+    w.once('exit', () => exited.add(id))
+  }
+  process.on('worker', onWorker)
+  return { started, exited, stop: () => process.off('worker', onWorker) }
+}
+
+async function until(check: () => boolean, ms = 10_000) {
+  const end = Date.now() + ms
+  while (!check()) {
+    if (Date.now() > end) throw new Error('timed out waiting')
+    await sleep(10)
+  }
+}
+
+// Worker threads start slowly on a loaded machine: these tests get a minute.
+describe("the import worker's life (a file database)", { timeout: 60_000 }, () => {
+  it('starts once the token passes, before the body is read, and stops when the app closes', async () => {
+    const workers = watchWorkers()
+    try {
+      let thread = -1
+      await withApp(fileDb(), async (t) => {
+        // A worker with an open job keeps the process alive (its port is an active resource).
+        const ports = () => process.getActiveResourcesInfo().filter((r) => r === 'MessagePort').length
+        const idle = ports()
+        const body = 'externalId,familyName\nw-1,Early\n'
+        // Refused before the route's preParsing: no worker.
+        expect((await post(t, body, 'text/csv', {})).statusCode).toBe(401)
+        expect((await post(t, body, 'text/csv', await bearer('directory:read'))).statusCode).toBe(403)
+        expect(workers.started).toEqual([])
+        // Refused by validation, after the body was read: the worker was started for it all the same.
+        const refused = await post(t, body, 'text/csv', await importer(), '?dryRun=maybe')
+        expect(refused.statusCode).toBe(400)
+        await until(() => workers.started.length === 1)
+        thread = workers.started[0] ?? -1
+        expect(familyNames(t)).toEqual([])
+        // The next import runs on that worker: no second one.
+        expect((await post(t, body, 'text/csv', await importer())).json()).toEqual(counts([1, 0, 0]))
+        expect(familyNames(t)).toEqual(['Early'])
+        expect(workers.started).toEqual([thread])
+        // Its job closed with the answer: the worker keeps nothing alive.
+        expect(ports()).toBe(idle)
+        expect(workers.exited.size).toBe(0)
+      })
+      // Closing the app stops it (its quiet spell is a minute).
+      await until(() => workers.exited.has(thread), 5_000)
+      expect(workers.started).toEqual([thread])
+    } finally {
+      workers.stop()
+    }
+  })
+
+  it('a listening service loads a spare worker without any request, which the first import uses', async () => {
+    const workers = watchWorkers()
+    try {
+      let thread = -1
+      await withApp(fileDb(), async (t) => {
+        expect(workers.started).toEqual([])
+        await t.app.listen({ port: 0, host: '127.0.0.1' })
+        await until(() => workers.started.length === 1)
+        thread = workers.started[0] ?? -1
+        expect(
+          (await post(t, 'externalId,familyName\ns-1,Spare\n', 'text/csv', await importer())).json(),
+        ).toEqual(counts([1, 0, 0]))
+        expect(workers.started).toEqual([thread])
+      })
+      await until(() => workers.exited.has(thread), 5_000)
+      expect(workers.started).toEqual([thread])
+    } finally {
+      workers.stop()
     }
   })
 })

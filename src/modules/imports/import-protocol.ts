@@ -16,7 +16,7 @@ export interface ImportJob {
 }
 
 /** Request thread to worker. */
-export type ImportRequest = { id: number; kind: 'import'; job: ImportJob }
+export type ImportRequest = { id: number; job: ImportJob }
 
 /** Worker to request thread: the import's answer, or its error (a ProblemError keeps its shape). */
 export type ImportReply =

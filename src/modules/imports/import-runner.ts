@@ -74,7 +74,7 @@ function threadedRunner(db: Db, workerMemoryMb: number): ImportRunner {
           if (reply.kind === 'done') resolve(reply.result)
           else reject(fromWire(reply.error))
         }, reject)
-        handle.send({ kind: 'import', job })
+        handle.send({ job })
       }),
     warm: () => host.warm(),
     keepWarm: () => host.keepWarm(SPARE_WORKER_DELAY_MS),
