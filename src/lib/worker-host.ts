@@ -44,6 +44,8 @@ export interface Job<In> {
 }
 
 interface OpenJob {
+  /** The worker the job runs on: only its death fails the job. */
+  worker: Worker
   onMessage(message: unknown): void
   onFailure(err: Error): void
 }
@@ -93,7 +95,7 @@ export class WorkerHost<In, Out extends { id: number }> {
     const worker = this.running()
     this.used = true
     const id = this.nextId++
-    this.jobs.set(id, { onMessage: onMessage as (m: unknown) => void, onFailure })
+    this.jobs.set(id, { worker, onMessage: onMessage as (m: unknown) => void, onFailure })
     clearTimeout(this.idleTimer)
     worker.ref()
     return {
@@ -138,20 +140,27 @@ export class WorkerHost<In, Out extends { id: number }> {
     if (this.worker) return this.worker
     const worker = startWorker(this.options)
     let failure: Error | undefined
-    worker.on('message', (message: Out) => this.jobs.get(message.id)?.onMessage(message))
+    worker.on('message', (message: Out) => {
+      const job = this.jobs.get(message.id)
+      if (job?.worker === worker) job.onMessage(message)
+    })
     worker.on('error', (err) => {
       failure = err
     })
-    // Only the running worker exits: it is replaced only once it is gone.
     worker.on('exit', (code) => {
-      this.worker = null
+      // A worker stopped for idleness was forgotten when its stop began (see whenIdle).
+      const current = this.worker === worker
+      if (current) this.worker = null
       const err = new Error(`worker thread exited (code ${code})`, { cause: failure })
-      const open = [...this.jobs.values()]
-      this.jobs.clear()
-      for (const job of open) job.onFailure(err)
+      for (const [id, job] of this.jobs) {
+        if (job.worker !== worker) continue
+        this.jobs.delete(id)
+        job.onFailure(err)
+      }
       // A spare that dies before any job (a database it cannot open) is not started again and
-      // again: the next job starts a worker as it would without keepWarm.
-      if (this.used) this.startSpareLater()
+      // again: the next job starts a worker as it would without keepWarm. A worker stopped for
+      // idleness had taken a job (an untouched spare is never stopped).
+      if (!current || this.used) this.startSpareLater()
     })
     this.worker = worker
     this.used = false
@@ -172,7 +181,12 @@ export class WorkerHost<In, Out extends { id: number }> {
     if (this.jobs.size > 0) return
     worker.unref()
     if (this.options.idleMs === undefined || (this.warmDelayMs !== null && !this.used)) return
-    this.idleTimer = setTimeout(() => void worker.terminate(), this.options.idleMs)
+    this.idleTimer = setTimeout(() => {
+      // Forgotten before it stops: a job opened while it is still exiting starts a fresh worker
+      // instead of landing on this one and failing with it.
+      if (this.worker === worker) this.worker = null
+      void worker.terminate()
+    }, this.options.idleMs)
     this.idleTimer.unref()
   }
 }

@@ -190,7 +190,6 @@ describe('WorkerHost', { timeout: 60_000 }, () => {
       // Closed and reopened within the quiet spell: still the same worker.
       expect(b.messages[0]?.threadId).toBe(a.messages[0]?.threadId)
       b.job.close()
-      // A job opened while the stopped worker is still exiting would land on it (see the docs).
       await until(() => workers.exited.has(a.messages[0]?.threadId ?? -1))
       const c = collect(h)
       c.job.send({ text: 'd' })
@@ -219,6 +218,43 @@ describe('WorkerHost', { timeout: 60_000 }, () => {
         c.messages[0]?.threadId,
         d.messages[0]?.threadId,
       ])
+    } finally {
+      workers.stop()
+      await h.close()
+    }
+  })
+
+  it('a job opened while an idle worker is still exiting runs on a fresh worker and fails with neither', async () => {
+    const idleMs = 80
+    const h = host(idleMs)
+    const workers = watchWorkers()
+    try {
+      const a = collect(h)
+      a.job.send({ text: 'a' })
+      await until(() => a.messages.length === 1)
+      const first = a.messages[0]?.threadId ?? -1
+      a.job.close()
+      // Timers of one duration fire in the order they were set: this one runs right after the
+      // idle stop's, once terminate() has been called and before the worker's exit can be heard.
+      const b = await new Promise<ReturnType<typeof collect>>((resolve) =>
+        setTimeout(() => {
+          expect(workers.exited.has(first)).toBe(false)
+          resolve(collect(h))
+        }, idleMs),
+      )
+      b.job.send({ text: 'b' })
+      await until(() => b.messages.length === 1 || b.failures.length > 0)
+      expect(b.failures).toEqual([])
+      expect(b.messages.map((m) => m.text)).toEqual(['B'])
+      expect(b.messages[0]?.threadId).not.toBe(first)
+      await until(() => workers.exited.has(first))
+      // The old worker's exit fails nothing and leaves the new one in place.
+      b.job.send({ text: 'c' })
+      await until(() => b.messages.length === 2)
+      expect(b.failures).toEqual([])
+      expect(b.messages[1]?.threadId).toBe(b.messages[0]?.threadId)
+      b.job.close()
+      expect(workers.started).toEqual([first, b.messages[0]?.threadId])
     } finally {
       workers.stop()
       await h.close()
