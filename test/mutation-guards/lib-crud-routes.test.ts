@@ -48,6 +48,10 @@ describe('the generated operations', () => {
         '/v1/contacts/{id}',
         '/v1/participations',
         '/v1/participations/{id}',
+        // A tag with an s inside its name: the operation ids drop only the last one.
+        '/v1/assignments',
+        '/v1/assignments/{id}',
+        '/v1/assignments/{id}/history',
       ],
       schemas: [],
     })
@@ -401,6 +405,84 @@ describe('the access log', () => {
     }
   })
 
+  it("does not record an organization's restricted details: they are an office's, not a person's", async () => {
+    const t = await buildTestApp()
+    try {
+      const office = await post(t, '/v1/organizations', {
+        name: 'Office With Secrets',
+        kind: 'government',
+        stateCode: 'KG',
+        contactDetails: [{ type: 'email', value: 'desk@example.org', visibility: 'restricted' }],
+      })
+      await t.app.accessLog.flush()
+      t.db.$client.exec('drop trigger access_log_no_early_delete')
+      t.db.$client.exec('delete from access_log')
+
+      const one = await t.app.inject({
+        method: 'GET',
+        url: `/v1/organizations/${office.id}`,
+        headers: await reader(),
+      })
+      expect(one.statusCode, one.body).toBe(200)
+      expect((one.json() as { contactDetails: unknown }).contactDetails).toEqual([
+        { type: 'email', value: 'desk@example.org', label: null, visibility: 'restricted' },
+      ])
+      const list = await t.app.inject({
+        method: 'GET',
+        url: '/v1/organizations?state=KG',
+        headers: await reader(),
+      })
+      expect(list.statusCode, list.body).toBe(200)
+      expect((list.json() as { items: unknown[] }).items).toEqual([one.json()])
+      const patched = await t.app.inject({
+        method: 'PATCH',
+        url: `/v1/organizations/${office.id}`,
+        headers: mergePatch(await writer()),
+        payload: { acronym: 'OWS' },
+      })
+      expect(patched.statusCode, patched.body).toBe(200)
+      expect(await logged(t)).toEqual([])
+    } finally {
+      await t.close()
+    }
+  })
+
+  it('records the contacts a CSV or vCard export carries to a reader, and none for others', async () => {
+    const t = await buildTestApp()
+    try {
+      const secret = await post(t, '/v1/contacts', {
+        familyName: 'Exported',
+        contactDetails: [{ type: 'email', value: 'exported@example.org', visibility: 'restricted' }],
+      })
+      await post(t, '/v1/contacts', { familyName: 'Plain' })
+      await t.app.accessLog.flush()
+      t.db.$client.exec('drop trigger access_log_no_early_delete')
+      t.db.$client.exec('delete from access_log')
+
+      for (const accept of ['text/csv', 'text/vcard']) {
+        const anonymous = await t.app.inject({ method: 'GET', url: '/v1/contacts', headers: { accept } })
+        expect(anonymous.statusCode).toBe(200)
+        expect(anonymous.body).not.toContain('exported@example.org')
+      }
+      expect(await logged(t)).toEqual([])
+      for (const accept of ['text/csv', 'text/vcard']) {
+        const res = await t.app.inject({
+          method: 'GET',
+          url: '/v1/contacts',
+          headers: { ...(await reader()), accept },
+        })
+        expect(res.statusCode).toBe(200)
+        expect(res.body).toContain('exported@example.org')
+      }
+      expect(await logged(t)).toEqual([
+        [READER, 'GET', '/v1/contacts', [secret.id]],
+        [READER, 'GET', '/v1/contacts', [secret.id]],
+      ])
+    } finally {
+      await t.close()
+    }
+  })
+
   it("records a participation's notes as its person's, only for a reader who sees them", async () => {
     const t = await buildTestApp()
     try {
@@ -430,6 +512,23 @@ describe('the access log', () => {
       await t.app.inject({ method: 'GET', url: `/v1/participations/${noted.id}` })
       await t.app.inject({ method: 'GET', url: `/v1/participations?event=${event.id}` })
       await t.app.inject({ method: 'GET', url: `/v1/participations/${plain.id}`, headers: await reader() })
+      // A token that may not see notes (import alone does not imply read) is not told them, so
+      // nothing is recorded for it although it names a reader.
+      const importer = await bearer('directory:import', { sub: 'importer-ian' })
+      const blind = await t.app.inject({
+        method: 'GET',
+        url: `/v1/participations/${noted.id}`,
+        headers: importer,
+      })
+      expect(blind.statusCode).toBe(200)
+      expect(blind.json()).not.toHaveProperty('notes')
+      const blindList = await t.app.inject({
+        method: 'GET',
+        url: `/v1/participations?event=${event.id}`,
+        headers: importer,
+      })
+      expect(blindList.statusCode).toBe(200)
+      expect(blindList.body).not.toContain('Needs follow-up')
       expect(await logged(t)).toEqual([])
       await t.app.inject({ method: 'GET', url: `/v1/participations/${noted.id}`, headers: await reader() })
       await t.app.inject({
