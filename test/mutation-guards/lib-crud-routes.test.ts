@@ -363,6 +363,145 @@ describe('writes', () => {
   })
 })
 
+describe('writes through every kind of spec', () => {
+  it('a merge patch valid alone but not merged (an end before the stored start) is a 400 naming it, writing nothing', async () => {
+    const t = await buildTestApp()
+    try {
+      const event = await post(t, '/v1/training-events', {
+        title: 'Course',
+        kind: 'workshop',
+        startDate: '2026-02-02',
+        endDate: '2026-02-03',
+      })
+      const before = t.db.$client.prepare('select count(*) from revisions').pluck().get()
+      const res = await t.app.inject({
+        method: 'PATCH',
+        url: `/v1/training-events/${event.id}`,
+        headers: mergePatch(await writer()),
+        payload: { endDate: '2026-02-01' },
+      })
+      expect(problem(res)).toEqual({
+        status: 400,
+        type: 'urn:pocdir:problem:validation-error',
+        title: 'Validation failed',
+        detail: 'endDate: must not be before startDate',
+        instance: `/v1/training-events/${event.id}`,
+        errors: [{ path: 'endDate', message: 'must not be before startDate' }],
+      })
+      expect(t.db.$client.prepare('select count(*) from revisions').pluck().get()).toBe(before)
+      expect((await t.app.inject({ method: 'GET', url: `/v1/training-events/${event.id}` })).json()).toEqual(
+        event,
+      )
+    } finally {
+      await t.close()
+    }
+  })
+
+  it('a resource without a check is patched, one without a delete rule is deleted', async () => {
+    const t = await buildTestApp()
+    try {
+      const event = await post(t, '/v1/training-events', {
+        title: 'Seminar',
+        kind: 'workshop',
+        startDate: '2026-02-02',
+        endDate: '2026-02-03',
+      })
+      const patched = await t.app.inject({
+        method: 'PATCH',
+        url: `/v1/training-events/${event.id}`,
+        headers: mergePatch(await writer(), { 'if-match': '"1"' }),
+        payload: { title: 'Seminar II' },
+      })
+      expect(patched.statusCode, patched.body).toBe(200)
+      expect(patched.json()).toEqual({
+        ...event,
+        title: 'Seminar II',
+        version: 2,
+        updatedAt: expect.any(String),
+      })
+      const person = await post(t, '/v1/contacts', { familyName: 'Attendee' })
+      const participation = await post(t, '/v1/participations', {
+        eventId: event.id,
+        contactId: person.id,
+        status: 'attended',
+      })
+      const url = `/v1/participations/${participation.id}`
+      const gone = await t.app.inject({
+        method: 'DELETE',
+        url,
+        headers: { ...(await writer()), 'if-match': '"1"' },
+      })
+      expect(gone.statusCode, gone.body).toBe(204)
+      expect(gone.body).toBe('')
+      expect(problem(await t.app.inject({ method: 'GET', url }))).toMatchObject({
+        status: 404,
+        detail: `No participation ${participation.id}`,
+      })
+    } finally {
+      await t.close()
+    }
+  })
+
+  it('a patch and a verify answer the writer the whole record, notes and restricted details included', async () => {
+    const t = await buildTestApp()
+    try {
+      const c = await post(t, '/v1/contacts', {
+        familyName: 'Noted',
+        notes: 'Prefers phone calls',
+        contactDetails: [{ type: 'email', value: 'noted@example.org', visibility: 'restricted' }],
+      })
+      expect(c.notes).toBe('Prefers phone calls')
+      const patched = await t.app.inject({
+        method: 'PATCH',
+        url: `/v1/contacts/${c.id}`,
+        headers: mergePatch(await writer()),
+        payload: { givenName: 'Nora' },
+      })
+      expect(patched.statusCode, patched.body).toBe(200)
+      expect(patched.json()).toEqual({
+        ...c,
+        givenName: 'Nora',
+        displayName: 'Nora Noted',
+        nameLatin: 'Nora Noted',
+        version: 2,
+        updatedAt: expect.any(String),
+      })
+      const verified = await t.app.inject({
+        method: 'POST',
+        url: `/v1/contacts/${c.id}/verify`,
+        headers: await writer(),
+      })
+      expect(verified.statusCode, verified.body).toBe(200)
+      expect(verified.json()).toEqual({
+        ...(patched.json() as object),
+        version: 3,
+        updatedAt: expect.any(String),
+        lastVerifiedAt: expect.any(String),
+      })
+    } finally {
+      await t.close()
+    }
+  })
+
+  it('only verifiable resources have a verify route', async () => {
+    const t = await buildTestApp()
+    try {
+      const before = t.db.$client.prepare('select count(*) from revisions').pluck().get()
+      const res = await t.app.inject({ method: 'POST', url: '/v1/states/KG/verify', headers: await admin() })
+      expect(problem(res)).toEqual({
+        status: 404,
+        type: 'urn:pocdir:problem:not-found',
+        title: 'Not Found',
+        detail: 'No route POST /v1/states/KG/verify',
+        instance: '/v1/states/KG/verify',
+      })
+      expect(t.db.$client.prepare('select count(*) from revisions').pluck().get()).toBe(before)
+    } finally {
+      await t.close()
+    }
+  })
+})
+
 describe('the access log', () => {
   it('records restricted contact reads by a reader, and writes, but not public reads', async () => {
     const t = await buildTestApp()
