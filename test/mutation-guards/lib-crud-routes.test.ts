@@ -1,5 +1,9 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { bearer, buildTestApp } from '../helpers/build-test-app.js'
+import { openDatabase } from '../../src/db/client.js'
+import { bearer, buildTestApp, snapshot } from '../helpers/build-test-app.js'
 import { expectGeneratedAsCommitted } from '../helpers/contract-part.js'
 import { ADMIN, admin, mergePatch, type TestApp, WRITER, writer } from '../resources/fixtures.js'
 
@@ -498,6 +502,57 @@ describe('writes through every kind of spec', () => {
       expect(t.db.$client.prepare('select count(*) from revisions').pluck().get()).toBe(before)
     } finally {
       await t.close()
+    }
+  })
+})
+
+describe('the write lock', () => {
+  it('every write takes it before reading: held by another connection, even a request that would be refused fails on it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pocdir-crud-lock-'))
+    const t = await buildTestApp({ DATABASE_PATH: join(dir, 'pocdir.db') })
+    try {
+      const org = await post(t, '/v1/organizations', { name: 'Locked', kind: 'government', stateCode: 'KG' })
+      const url = `/v1/organizations/${org.id}`
+      const w = await writer()
+      const stale = { ...w, 'if-match': '"9"' }
+      // Each would be refused after reading (an unknown state, a stale If-Match).
+      const requests = [
+        {
+          method: 'POST',
+          url: '/v1/organizations',
+          headers: w,
+          payload: { name: 'X', kind: 'government', stateCode: 'ZZ' },
+        },
+        { method: 'PATCH', url, headers: mergePatch(stale), payload: { acronym: 'L' } },
+        { method: 'DELETE', url, headers: stale },
+        { method: 'POST', url: `${url}/verify`, headers: stale },
+      ] as const
+      const before = snapshot(t.db)
+      t.db.$client.pragma('busy_timeout = 0')
+      const other = openDatabase(join(dir, 'pocdir.db'))
+      other.$client.exec('begin immediate')
+      try {
+        for (const r of requests) {
+          const res = await t.app.inject(r)
+          expect(problem(res), `${r.method} ${r.url}`).toEqual({
+            status: 500,
+            type: 'urn:pocdir:problem:internal-error',
+            title: 'Internal Server Error',
+            detail: 'An unexpected error occurred; quote the x-request-id when reporting it',
+            instance: r.url,
+          })
+        }
+      } finally {
+        other.$client.exec('rollback')
+        other.$client.close()
+      }
+      const answers = []
+      for (const r of requests) answers.push((await t.app.inject(r)).statusCode)
+      expect(answers).toEqual([400, 412, 412, 412])
+      expect(snapshot(t.db)).toBe(before)
+    } finally {
+      await t.close()
+      rmSync(dir, { recursive: true, force: true })
     }
   })
 })
