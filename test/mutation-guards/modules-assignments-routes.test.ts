@@ -124,6 +124,8 @@ describe('create and update', () => {
       createdAt: `${TODAY}T09:00:00.000Z`,
       updatedAt: `${TODAY}T09:00:00.000Z`,
     })
+    expect(res.headers.location).toBe(`/v1/assignments/${body.id}`)
+    expect(res.headers.etag).toBe('"1"')
     expect(await getJson(t, `/v1/assignments/${body.id}`)).toEqual(body)
     const full = await assign(kg, {
       endDate: '2040-01-01',
