@@ -1,5 +1,9 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { bearer, buildTestApp } from '../helpers/build-test-app.js'
+import { openDatabase } from '../../src/db/client.js'
+import { bearer, buildTestApp, snapshot } from '../helpers/build-test-app.js'
 import { expectGeneratedAsCommitted } from '../helpers/contract-part.js'
 import { ADMIN, admin, mergePatch, type TestApp, WRITER, writer } from '../resources/fixtures.js'
 
@@ -48,6 +52,10 @@ describe('the generated operations', () => {
         '/v1/contacts/{id}',
         '/v1/participations',
         '/v1/participations/{id}',
+        // A tag with an s inside its name: the operation ids drop only the last one.
+        '/v1/assignments',
+        '/v1/assignments/{id}',
+        '/v1/assignments/{id}/history',
       ],
       schemas: [],
     })
@@ -359,6 +367,196 @@ describe('writes', () => {
   })
 })
 
+describe('writes through every kind of spec', () => {
+  it('a merge patch valid alone but not merged (an end before the stored start) is a 400 naming it, writing nothing', async () => {
+    const t = await buildTestApp()
+    try {
+      const event = await post(t, '/v1/training-events', {
+        title: 'Course',
+        kind: 'workshop',
+        startDate: '2026-02-02',
+        endDate: '2026-02-03',
+      })
+      const before = t.db.$client.prepare('select count(*) from revisions').pluck().get()
+      const res = await t.app.inject({
+        method: 'PATCH',
+        url: `/v1/training-events/${event.id}`,
+        headers: mergePatch(await writer()),
+        payload: { endDate: '2026-02-01' },
+      })
+      expect(problem(res)).toEqual({
+        status: 400,
+        type: 'urn:pocdir:problem:validation-error',
+        title: 'Validation failed',
+        detail: 'endDate: must not be before startDate',
+        instance: `/v1/training-events/${event.id}`,
+        errors: [{ path: 'endDate', message: 'must not be before startDate' }],
+      })
+      expect(t.db.$client.prepare('select count(*) from revisions').pluck().get()).toBe(before)
+      expect((await t.app.inject({ method: 'GET', url: `/v1/training-events/${event.id}` })).json()).toEqual(
+        event,
+      )
+    } finally {
+      await t.close()
+    }
+  })
+
+  it('a resource without a check is patched, one without a delete rule is deleted', async () => {
+    const t = await buildTestApp()
+    try {
+      const event = await post(t, '/v1/training-events', {
+        title: 'Seminar',
+        kind: 'workshop',
+        startDate: '2026-02-02',
+        endDate: '2026-02-03',
+      })
+      const patched = await t.app.inject({
+        method: 'PATCH',
+        url: `/v1/training-events/${event.id}`,
+        headers: mergePatch(await writer(), { 'if-match': '"1"' }),
+        payload: { title: 'Seminar II' },
+      })
+      expect(patched.statusCode, patched.body).toBe(200)
+      expect(patched.json()).toEqual({
+        ...event,
+        title: 'Seminar II',
+        version: 2,
+        updatedAt: expect.any(String),
+      })
+      const person = await post(t, '/v1/contacts', { familyName: 'Attendee' })
+      const participation = await post(t, '/v1/participations', {
+        eventId: event.id,
+        contactId: person.id,
+        status: 'attended',
+      })
+      const url = `/v1/participations/${participation.id}`
+      const gone = await t.app.inject({
+        method: 'DELETE',
+        url,
+        headers: { ...(await writer()), 'if-match': '"1"' },
+      })
+      expect(gone.statusCode, gone.body).toBe(204)
+      expect(gone.body).toBe('')
+      expect(problem(await t.app.inject({ method: 'GET', url }))).toMatchObject({
+        status: 404,
+        detail: `No participation ${participation.id}`,
+      })
+    } finally {
+      await t.close()
+    }
+  })
+
+  it('a patch and a verify answer the writer the whole record, notes and restricted details included', async () => {
+    const t = await buildTestApp()
+    try {
+      const c = await post(t, '/v1/contacts', {
+        familyName: 'Noted',
+        notes: 'Prefers phone calls',
+        contactDetails: [{ type: 'email', value: 'noted@example.org', visibility: 'restricted' }],
+      })
+      expect(c.notes).toBe('Prefers phone calls')
+      const patched = await t.app.inject({
+        method: 'PATCH',
+        url: `/v1/contacts/${c.id}`,
+        headers: mergePatch(await writer()),
+        payload: { givenName: 'Nora' },
+      })
+      expect(patched.statusCode, patched.body).toBe(200)
+      expect(patched.json()).toEqual({
+        ...c,
+        givenName: 'Nora',
+        displayName: 'Nora Noted',
+        nameLatin: 'Nora Noted',
+        version: 2,
+        updatedAt: expect.any(String),
+      })
+      const verified = await t.app.inject({
+        method: 'POST',
+        url: `/v1/contacts/${c.id}/verify`,
+        headers: await writer(),
+      })
+      expect(verified.statusCode, verified.body).toBe(200)
+      expect(verified.json()).toEqual({
+        ...(patched.json() as object),
+        version: 3,
+        updatedAt: expect.any(String),
+        lastVerifiedAt: expect.any(String),
+      })
+    } finally {
+      await t.close()
+    }
+  })
+
+  it('only verifiable resources have a verify route', async () => {
+    const t = await buildTestApp()
+    try {
+      const before = t.db.$client.prepare('select count(*) from revisions').pluck().get()
+      const res = await t.app.inject({ method: 'POST', url: '/v1/states/KG/verify', headers: await admin() })
+      expect(problem(res)).toEqual({
+        status: 404,
+        type: 'urn:pocdir:problem:not-found',
+        title: 'Not Found',
+        detail: 'No route POST /v1/states/KG/verify',
+        instance: '/v1/states/KG/verify',
+      })
+      expect(t.db.$client.prepare('select count(*) from revisions').pluck().get()).toBe(before)
+    } finally {
+      await t.close()
+    }
+  })
+})
+
+describe('the write lock', () => {
+  it('every write takes it before reading: held by another connection, even a request that would be refused fails on it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pocdir-crud-lock-'))
+    const t = await buildTestApp({ DATABASE_PATH: join(dir, 'pocdir.db') })
+    try {
+      const org = await post(t, '/v1/organizations', { name: 'Locked', kind: 'government', stateCode: 'KG' })
+      const url = `/v1/organizations/${org.id}`
+      const w = await writer()
+      const stale = { ...w, 'if-match': '"9"' }
+      // Each would be refused after reading (an unknown state, a stale If-Match).
+      const requests = [
+        {
+          method: 'POST',
+          url: '/v1/organizations',
+          headers: w,
+          payload: { name: 'X', kind: 'government', stateCode: 'ZZ' },
+        },
+        { method: 'PATCH', url, headers: mergePatch(stale), payload: { acronym: 'L' } },
+        { method: 'DELETE', url, headers: stale },
+        { method: 'POST', url: `${url}/verify`, headers: stale },
+      ] as const
+      const before = snapshot(t.db)
+      t.db.$client.pragma('busy_timeout = 0')
+      const other = openDatabase(join(dir, 'pocdir.db'))
+      other.$client.exec('begin immediate')
+      try {
+        for (const r of requests) {
+          const res = await t.app.inject(r)
+          expect(problem(res), `${r.method} ${r.url}`).toEqual({
+            status: 500,
+            type: 'urn:pocdir:problem:internal-error',
+            title: 'Internal Server Error',
+            detail: 'An unexpected error occurred; quote the x-request-id when reporting it',
+            instance: r.url,
+          })
+        }
+      } finally {
+        other.$client.exec('rollback')
+        other.$client.close()
+      }
+      const answers = []
+      for (const r of requests) answers.push((await t.app.inject(r)).statusCode)
+      expect(answers).toEqual([400, 412, 412, 412])
+      expect(snapshot(t.db)).toBe(before)
+    } finally {
+      await t.close()
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+})
+
 describe('the access log', () => {
   it('records restricted contact reads by a reader, and writes, but not public reads', async () => {
     const t = await buildTestApp()
@@ -401,6 +599,84 @@ describe('the access log', () => {
     }
   })
 
+  it("does not record an organization's restricted details: they are an office's, not a person's", async () => {
+    const t = await buildTestApp()
+    try {
+      const office = await post(t, '/v1/organizations', {
+        name: 'Office With Secrets',
+        kind: 'government',
+        stateCode: 'KG',
+        contactDetails: [{ type: 'email', value: 'desk@example.org', visibility: 'restricted' }],
+      })
+      await t.app.accessLog.flush()
+      t.db.$client.exec('drop trigger access_log_no_early_delete')
+      t.db.$client.exec('delete from access_log')
+
+      const one = await t.app.inject({
+        method: 'GET',
+        url: `/v1/organizations/${office.id}`,
+        headers: await reader(),
+      })
+      expect(one.statusCode, one.body).toBe(200)
+      expect((one.json() as { contactDetails: unknown }).contactDetails).toEqual([
+        { type: 'email', value: 'desk@example.org', label: null, visibility: 'restricted' },
+      ])
+      const list = await t.app.inject({
+        method: 'GET',
+        url: '/v1/organizations?state=KG',
+        headers: await reader(),
+      })
+      expect(list.statusCode, list.body).toBe(200)
+      expect((list.json() as { items: unknown[] }).items).toEqual([one.json()])
+      const patched = await t.app.inject({
+        method: 'PATCH',
+        url: `/v1/organizations/${office.id}`,
+        headers: mergePatch(await writer()),
+        payload: { acronym: 'OWS' },
+      })
+      expect(patched.statusCode, patched.body).toBe(200)
+      expect(await logged(t)).toEqual([])
+    } finally {
+      await t.close()
+    }
+  })
+
+  it('records the contacts a CSV or vCard export carries to a reader, and none for others', async () => {
+    const t = await buildTestApp()
+    try {
+      const secret = await post(t, '/v1/contacts', {
+        familyName: 'Exported',
+        contactDetails: [{ type: 'email', value: 'exported@example.org', visibility: 'restricted' }],
+      })
+      await post(t, '/v1/contacts', { familyName: 'Plain' })
+      await t.app.accessLog.flush()
+      t.db.$client.exec('drop trigger access_log_no_early_delete')
+      t.db.$client.exec('delete from access_log')
+
+      for (const accept of ['text/csv', 'text/vcard']) {
+        const anonymous = await t.app.inject({ method: 'GET', url: '/v1/contacts', headers: { accept } })
+        expect(anonymous.statusCode).toBe(200)
+        expect(anonymous.body).not.toContain('exported@example.org')
+      }
+      expect(await logged(t)).toEqual([])
+      for (const accept of ['text/csv', 'text/vcard']) {
+        const res = await t.app.inject({
+          method: 'GET',
+          url: '/v1/contacts',
+          headers: { ...(await reader()), accept },
+        })
+        expect(res.statusCode).toBe(200)
+        expect(res.body).toContain('exported@example.org')
+      }
+      expect(await logged(t)).toEqual([
+        [READER, 'GET', '/v1/contacts', [secret.id]],
+        [READER, 'GET', '/v1/contacts', [secret.id]],
+      ])
+    } finally {
+      await t.close()
+    }
+  })
+
   it("records a participation's notes as its person's, only for a reader who sees them", async () => {
     const t = await buildTestApp()
     try {
@@ -430,6 +706,23 @@ describe('the access log', () => {
       await t.app.inject({ method: 'GET', url: `/v1/participations/${noted.id}` })
       await t.app.inject({ method: 'GET', url: `/v1/participations?event=${event.id}` })
       await t.app.inject({ method: 'GET', url: `/v1/participations/${plain.id}`, headers: await reader() })
+      // A token that may not see notes (import alone does not imply read) is not told them, so
+      // nothing is recorded for it although it names a reader.
+      const importer = await bearer('directory:import', { sub: 'importer-ian' })
+      const blind = await t.app.inject({
+        method: 'GET',
+        url: `/v1/participations/${noted.id}`,
+        headers: importer,
+      })
+      expect(blind.statusCode).toBe(200)
+      expect(blind.json()).not.toHaveProperty('notes')
+      const blindList = await t.app.inject({
+        method: 'GET',
+        url: `/v1/participations?event=${event.id}`,
+        headers: importer,
+      })
+      expect(blindList.statusCode).toBe(200)
+      expect(blindList.body).not.toContain('Needs follow-up')
       expect(await logged(t)).toEqual([])
       await t.app.inject({ method: 'GET', url: `/v1/participations/${noted.id}`, headers: await reader() })
       await t.app.inject({

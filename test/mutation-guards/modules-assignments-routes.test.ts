@@ -1,4 +1,8 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { openDatabase } from '../../src/db/client.js'
 import { bearer, buildTestApp, roleId, snapshot } from '../helpers/build-test-app.js'
 import { expectGeneratedAsCommitted } from '../helpers/contract-part.js'
 import { problemBody } from '../helpers/http.js'
@@ -124,6 +128,8 @@ describe('create and update', () => {
       createdAt: `${TODAY}T09:00:00.000Z`,
       updatedAt: `${TODAY}T09:00:00.000Z`,
     })
+    expect(res.headers.location).toBe(`/v1/assignments/${body.id}`)
+    expect(res.headers.etag).toBe('"1"')
     expect(await getJson(t, `/v1/assignments/${body.id}`)).toEqual(body)
     const full = await assign(kg, {
       endDate: '2040-01-01',
@@ -630,5 +636,55 @@ describe('handover', () => {
       403,
     )
     expect(scope.detail).toBe('The token lacks the directory:write scope')
+  })
+})
+
+describe('the handover and the write lock', () => {
+  it('takes the lock before it reads: held by another connection, a handover that would be a 412 fails on it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pocdir-handover-lock-'))
+    const file = await buildTestApp({ DATABASE_PATH: join(dir, 'pocdir.db') })
+    try {
+      const ministry = await write(file, 'POST', '/v1/organizations', w, {
+        name: 'Ministry KG',
+        kind: 'government',
+        stateCode: 'KG',
+      })
+      const holder = await write(file, 'POST', '/v1/contacts', w, { familyName: 'Holder' })
+      const successor = await write(file, 'POST', '/v1/contacts', w, { familyName: 'Successor' })
+      const post = await write(file, 'POST', '/v1/assignments', w, {
+        contactId: holder.id,
+        roleId: roleId(file.db, 'national-poc'),
+        organizationId: ministry.id,
+        startDate: '2020-01-01',
+      })
+      const handover = () =>
+        send(
+          file,
+          'POST',
+          `/v1/assignments/${post.id}/handover`,
+          { ...w, 'if-match': '"7"' },
+          {
+            contactId: successor.id,
+            date: TODAY,
+          },
+        )
+      const before = snapshot(file.db)
+      file.db.$client.pragma('busy_timeout = 0')
+      const other = openDatabase(join(dir, 'pocdir.db'))
+      other.$client.exec('begin immediate')
+      try {
+        expect(problemBody(await handover(), 500).detail).toBe(
+          'An unexpected error occurred; quote the x-request-id when reporting it',
+        )
+      } finally {
+        other.$client.exec('rollback')
+        other.$client.close()
+      }
+      expect(problemBody(await handover(), 412).status).toBe(412)
+      expect(snapshot(file.db)).toBe(before)
+    } finally {
+      await file.close()
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 })
