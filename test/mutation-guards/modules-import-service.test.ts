@@ -6,7 +6,7 @@ import { type Db, openDatabase } from '../../src/db/client.js'
 import { runMigrations } from '../../src/db/migrate.js'
 import { seed } from '../../src/db/seed.js'
 import { ProblemError } from '../../src/lib/problem.js'
-import { importRows } from '../../src/modules/imports/import-job.js'
+import { answerImport, importRows } from '../../src/modules/imports/import-job.js'
 import { type ParsedRows, parseImportBody } from '../../src/modules/imports/import-parse.js'
 import {
   applyRows,
@@ -936,6 +936,48 @@ describe('a dry run', () => {
         }),
       ),
     ).toMatchObject({ status: 413 })
+  })
+})
+
+describe("the worker's answer (answerImport)", () => {
+  const job = (body: string) => ({
+    format: 'csv' as const,
+    body,
+    ctx,
+    options: { dryRun: false, limitedTo: null, seesRestricted: true },
+    maxRows: 1,
+  })
+
+  it('answers done with the result, under the request id', () => {
+    const db = open()
+    expect(answerImport(db, { id: 41, job: job('externalId,familyName\na-1,Osmonov\n') })).toEqual({
+      id: 41,
+      kind: 'done',
+      result: counts([0, 1, 0]),
+    })
+    expect(people(db).map((p) => p.familyName)).toEqual(['Osmonov'])
+  })
+
+  it('answers failed with a refusal whole (status, detail, headers), writing nothing', () => {
+    const db = open()
+    const before = revisions(db)
+    const reply = answerImport(db, { id: 7, job: job('externalId,familyName\na-1,Osmonov\na-2,B\n') })
+    expect(reply).toMatchObject({ id: 7, kind: 'failed', error: { problem: { status: 413 }, headers: {} } })
+    expect(reply.kind === 'failed' && 'problem' in reply.error && reply.error.problem.detail).toBe(
+      refusal(() => importRows(db, job('externalId,familyName\na-1,Osmonov\na-2,B\n'))).detail,
+    )
+    expect(revisions(db)).toBe(before)
+  })
+
+  it('answers failed with the message of an unexpected error', () => {
+    const db = open()
+    db.$client.close()
+    const reply = answerImport(db, { id: 9, job: job('externalId,familyName\na-1,Osmonov\n') })
+    expect(reply.id).toBe(9)
+    expect(reply.kind).toBe('failed')
+    expect(reply.kind === 'failed' && 'message' in reply.error && reply.error.message).toMatch(
+      /^TypeError: The database connection is not open/,
+    )
   })
 })
 

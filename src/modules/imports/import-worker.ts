@@ -1,8 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads'
 import { openDatabase } from '../../db/client.js'
-import { toWire } from '../../lib/worker-host.js'
-import { importRows } from './import-job.js'
-import type { ImportReply, ImportRequest, ImportWorkerData } from './import-protocol.js'
+import { answerImport } from './import-job.js'
+import type { ImportRequest, ImportWorkerData } from './import-protocol.js'
 
 /**
  * The import worker: parses, validates and applies imports on its own connection to the
@@ -14,12 +13,6 @@ const port = parentPort
 if (!port) throw new Error('import-worker.ts runs as a worker thread')
 const db = openDatabase((workerData as ImportWorkerData).databasePath)
 
-port.on('message', (request: ImportRequest) => {
-  let reply: ImportReply
-  try {
-    reply = { id: request.id, kind: 'done', result: importRows(db, request.job) }
-  } catch (err) {
-    reply = { id: request.id, kind: 'failed', error: toWire(err) }
-  }
-  port.postMessage(reply)
-})
+// Only the thread's glue is here; what it answers is answerImport's (import-job.ts), which the
+// tests (and Stryker) can reach in-process.
+port.on('message', (request: ImportRequest) => port.postMessage(answerImport(db, request)))
