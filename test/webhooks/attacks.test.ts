@@ -18,27 +18,13 @@ import {
   writer,
 } from '../resources/fixtures.js'
 import { type Receiver, startReceiver, verified } from './receiver.js'
+import { type Created, FAST } from './support.js'
 
 /**
  * Webhooks attacked as a hostile partner, a hostile admin of another state and a malicious
  * receiver would. Every refusal is proved to write nothing (every table, before and after).
  */
 vi.setConfig({ testTimeout: 60_000 })
-
-const FAST = {
-  WEBHOOK_ALLOW_LOOPBACK: 'true',
-  WEBHOOK_POLL_MS: '20',
-  WEBHOOK_RETRY_BASE_MS: '200',
-  WEBHOOK_RETRY_MAX_MS: '5000',
-  WEBHOOK_TIMEOUT_MS: '20000',
-}
-
-interface Created extends Json {
-  id: string
-  secret: string
-  version: number
-  url: string
-}
 
 /** The issuer the app under test expects (the tokens describe sets one). */
 let issuer: string | undefined

@@ -22,25 +22,11 @@ import {
   writer,
 } from '../resources/fixtures.js'
 import { type Receiver, startReceiver, verified } from './receiver.js'
+import { type Created, FAST } from './support.js'
 
 // The delivery worker starts from TypeScript sources through tsx here: seconds on a loaded
 // machine before its first delivery (compiled, a fraction of that).
 vi.setConfig({ testTimeout: 60_000 })
-
-const FAST = {
-  WEBHOOK_ALLOW_LOOPBACK: 'true',
-  WEBHOOK_POLL_MS: '20',
-  WEBHOOK_RETRY_BASE_MS: '200',
-  WEBHOOK_RETRY_MAX_MS: '5000',
-  // Generous: a slow answer on a loaded machine would be retried, and these tests count exactly.
-  WEBHOOK_TIMEOUT_MS: '20000',
-}
-
-interface Created extends Json {
-  id: string
-  secret: string
-  version: number
-}
 
 const adminAuth = () => bearer('directory:admin', { sub: 'admin-alice' })
 
