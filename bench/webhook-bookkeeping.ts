@@ -2,11 +2,10 @@
  * The request thread's cost of committing the delivery worker's bookkeeping (issue #15): the
  * CPU time, not wall time, of `storeBookkeeping` for batches like the ones the worker sends at
  * 200 writes/s with 20 subscriptions (20 successes per subscription per 100 ms), on a file
- * database whose delivery logs are full (WEBHOOK_LOG_KEEP rows each), the CPU time of copying a
+ * database (the delivery log, in its own file, is written by the worker), the CPU time of copying a
  * batch between threads as the worker sends it (`structuredClone` of the message, then decoding
  * it), and the WAL frames each batch writes. CPU time is taken per batch; on a shared machine
- * other work inflates some batches, not all, so the quartiles are printed beside the mean (a
- * batch that prunes costs more than one that does not: the mean is the cost).
+ * other work inflates some batches, not all, so the quartiles are printed beside the mean.
  *
  * `npx tsx bench/webhook-bookkeeping.ts` (BENCH_BATCHES, BENCH_PER_SUB to taste).
  */
@@ -76,7 +75,7 @@ export async function benchBookkeeping(batches = 300, perSub = 20): Promise<void
         ids.push(id)
       }
     })
-    const store = storeBookkeeping(db, keep)
+    const store = storeBookkeeping(db)
     let seq = 0
     const batch = (): Bookkeeping[] => {
       const out: Bookkeeping[] = []
@@ -98,7 +97,7 @@ export async function benchBookkeeping(batches = 300, perSub = 20): Promise<void
       }
       return out
     }
-    // Fill every log to WEBHOOK_LOG_KEEP first: the steady state, where batches prune.
+    // Warm-up: statement caches, the positions' pages.
     for (let i = 0; i < Math.ceil(keep / perSub) + 1; i++) await store(batch())
     walFrames(db)
     const made = Array.from({ length: batches }, batch)
@@ -116,7 +115,7 @@ export async function benchBookkeeping(batches = 300, perSub = 20): Promise<void
     const copy = perItem(made, (b) => decodeBatch(structuredClone(encodeBatch(b))))
     const copyObjects = perItem(made, (b) => structuredClone(b))
     console.log(
-      `bookkeeping: ${batches} batches of ${perSub * SUBSCRIPTIONS} records (${SUBSCRIPTIONS} subscriptions × ${perSub}), logs full at ${keep}: ` +
+      `bookkeeping: ${batches} batches of ${perSub * SUBSCRIPTIONS} records (${SUBSCRIPTIONS} subscriptions × ${perSub}): ` +
         `commit ${mean.toFixed(3)} ms CPU per batch on average (quartiles ${q(0.25)} / ${q(0.5)} / ${q(0.75)}), ${frames.toFixed(1)} WAL frames per batch; ` +
         `copy as sent ${copy.p25.toFixed(3)} / ${copy.p50.toFixed(3)} ms (as objects: ${copyObjects.p25.toFixed(3)} / ${copyObjects.p50.toFixed(3)})`,
     )

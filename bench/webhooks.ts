@@ -20,7 +20,7 @@
  * process, on the event loop that also runs autocannon and times its requests.
  *
  * Beside latency it prints counts that a loaded machine barely moves: the write turns the
- * request thread lent to the delivery worker (from /metrics, METRICS=admin), and the WAL's
+ * request thread committed for the delivery worker (from /metrics, METRICS=admin), and the WAL's
  * restarts after a complete checkpoint (the checkpoint sequence in the -wal file's header).
  */
 import { type ChildProcess, spawn } from 'node:child_process'
@@ -116,7 +116,7 @@ async function startReceivers(separate: boolean): Promise<Receivers> {
   return { url: `${url}/hook`, count: async () => Number(await (await fetch(url)).text()), close }
 }
 
-/** The write turns lent to the delivery worker so far: how many, seconds held, how many held over 5 ms. */
+/** The write turns taken for the delivery worker so far: how many, seconds held, how many held over 5 ms. */
 async function writeTurns(
   base: string,
   auth: Record<string, string>,
@@ -228,7 +228,7 @@ interface Build {
   duringPhase: number[][]
   /** Deliveries the receivers got in this build's last round. */
   received: number
-  /** Write turns lent to the delivery worker per second of a phase with subscriptions. */
+  /** Write turns taken for the delivery worker per second of a phase with subscriptions. */
   turnsPerSecond: number[][]
   /** Their mean hold time, ms. */
   turnMs: number[][]

@@ -414,24 +414,6 @@ export const webhookCursors = sqliteTable('webhook_cursors', {
   failingSince: integer('failing_since'),
 })
 
-export const webhookDeliveries = sqliteTable(
-  'webhook_deliveries',
-  {
-    id: integer('id').primaryKey({ autoIncrement: true }),
-    webhookId: text('webhook_id').notNull(),
-    kind: text('kind', { enum: ['change', 'ping'] }).notNull(),
-    /** The feed seq (the webhook-id header); null for a ping. */
-    seq: integer('seq'),
-    attempt: integer('attempt').notNull(),
-    at: text('at').notNull(),
-    /** The target's HTTP status; null when no answer came. */
-    status: integer('status'),
-    durationMs: integer('duration_ms').notNull(),
-    error: text('error'),
-  },
-  (t) => [index('webhook_deliveries_webhook_idx').on(t.webhookId, t.id)],
-)
-
 export type StateRow = typeof states.$inferSelect
 export type OrganizationRow = typeof organizations.$inferSelect
 export type RoleRow = typeof roles.$inferSelect

@@ -34,9 +34,10 @@ export function observeJob(
 }
 
 /**
- * A write transaction for the webhook delivery worker (its bookkeeping, committed by the request
- * thread, or a ping's log entry, in a turn lent to the worker) held the service's write turn for
- * `seconds`: request writes wait meanwhile, so how often and how long is what deliveries cost writes.
+ * A write transaction for the webhook delivery worker (its positions, retry state and disables,
+ * committed by the request thread) held the service's write turn for `seconds`: request writes
+ * wait meanwhile, so how often and how long is what deliveries cost writes. (The delivery log
+ * is written by the worker in a file of its own, delivery-log.ts.)
  */
 export function observeWebhookWriteTurn(seconds: number): void {
   shared?.webhookWriteTurns.observe(seconds)
@@ -76,7 +77,7 @@ const metrics: FastifyPluginAsync<MetricsOptions> = async (app, { db }) => {
     }),
     webhookWriteTurns: new Histogram({
       name: 'pocdir_webhook_write_turn_seconds',
-      help: 'Write transactions for the webhook delivery worker (its bookkeeping and pings): how many, and how long each held the write turn',
+      help: 'Write transactions for the webhook delivery worker (positions, retry state, disables): how many, and how long each held the write turn',
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25],
       registers: [],
     }),

@@ -8,6 +8,7 @@ import { loadConfig } from '../../src/config.js'
 import { openDatabase } from '../../src/db/client.js'
 import { runMigrations } from '../../src/db/migrate.js'
 import { seed } from '../../src/db/seed.js'
+import { closeDeliveryLog, openDeliveryLog } from '../../src/modules/webhooks/delivery-log.js'
 import { bearer, buildTestApp, snapshot, TEST_SECRET } from '../helpers/build-test-app.js'
 import {
   createAssignment,
@@ -613,7 +614,12 @@ describe.each(modes)('failure bounds, $where', (mode) => {
       [n - 1, 503],
       [n - 2, 503],
     ])
-    const rows = t.db.$client.prepare('select count(*) as n from webhook_deliveries').get() as { n: number }
+    // The delivery log's own file (or, in memory, the schema attached to the service's connection).
+    const deliveryLog = openDeliveryLog(t.db)
+    const rows = deliveryLog.$client.prepare('select count(*) as n from webhook_deliveries').get() as {
+      n: number
+    }
+    closeDeliveryLog(deliveryLog, t.db)
     expect(rows.n).toBe(3)
   })
 

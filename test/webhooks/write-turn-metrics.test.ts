@@ -15,7 +15,7 @@ import { type Receiver, startReceiver } from './receiver.js'
 vi.setConfig({ testTimeout: 60_000 })
 
 /**
- * The write turns the request thread lends to the delivery worker (its bookkeeping
+ * The write turns the request thread takes for the delivery worker (its bookkeeping
  * transactions) are counted in /metrics: what deliveries cost request writes, observable.
  */
 const dir = mkdtempSync(join(tmpdir(), 'pocdir-webhook-metrics-'))
@@ -53,7 +53,7 @@ const turns = async () => {
   return { count: Number(count?.[1]), sum: Number(sum?.[1]) }
 }
 
-describe('write turns lent to the delivery worker', () => {
+describe('write turns taken for the delivery worker', () => {
   it('none before any subscription; a delivery stores its position in at least one, counted with its time', async () => {
     expect(await turns()).toEqual({ count: 0, sum: 0 })
     const admin = { ...(await bearer('directory:admin')), 'content-type': 'application/json' }
@@ -74,7 +74,7 @@ describe('write turns lent to the delivery worker', () => {
     await r.until((got) => got.length >= 1)
     const id = (sub.json() as { id: string }).id
     const seq = Number(r.received[0]?.headers['webhook-id'])
-    // The position is stored in a write turn lent to the worker.
+    // The position is committed by the request thread, in a write turn taken for the worker.
     let position = 0
     for (const end = Date.now() + 30_000; position !== seq && Date.now() < end; await sleep(20)) {
       const res = await a.inject({ method: 'GET', url: `/v1/webhooks/${id}`, headers: admin })

@@ -37,7 +37,7 @@ async function setUp(load: () => number): Promise<{ r: Receiver; pace: Pace }> {
   })
   expect(res.statusCode, res.body).toBe(201)
   const pace = new Pace(load)
-  loop = new DeliveryLoop(t.db, t.config.webhooks, quiet, inTurn(t.db), pace)
+  loop = new DeliveryLoop(t.db, t.db, t.config.webhooks, quiet, inTurn(t.db), pace)
   loop.start()
   return { r, pace }
 }

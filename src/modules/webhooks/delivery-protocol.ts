@@ -1,21 +1,18 @@
 import type { WebhookConfig } from '../../config.js'
 import type { Bookkeeping } from './delivery.js'
-import type { DeliveryRow } from './webhooks-repository.js'
+import type { DeliveryRow } from './delivery-log.js'
 
 /**
- * Messages between the request thread and the delivery worker. The worker's bookkeeping (the
- * delivery log, positions, retries) is sent to the request thread, which commits it in its own
- * write turn (`store`, answered `stored`). For a ping's log entry the write turn is lent through
- * shared memory (`lease`): the worker asks with a message, the request thread marks the lease
- * granted when the turn comes and wakes the worker, which hands it back (idle) the moment its
- * transaction ends. The request thread's load is published through shared memory too (`load`),
- * for the worker to yield to requests (delivery-pace.ts).
+ * Messages between the request thread and the delivery worker. The worker writes the delivery
+ * log itself (its own file, delivery-log.ts); its bookkeeping in the service's database
+ * (positions, retries, disables) is sent to the request thread, which commits it in its own
+ * write turn (`store`, answered `stored`). A deleted subscription's log is dropped on `forget`.
+ * The request thread's load is published through shared memory (`load`), for the worker to
+ * yield to requests (delivery-pace.ts).
  */
 export interface DeliveryWorkerData {
   databasePath: string
   config: WebhookConfig
-  /** One Int32: the lease's state (LEASE_*). */
-  lease: SharedArrayBuffer
   /** One Int32: the request thread's event-loop utilization, in thousandths, lately. */
   load: SharedArrayBuffer
 }
@@ -30,17 +27,11 @@ export interface DeliveryWorkerData {
 export const CHECKPOINT_MS = 1000
 export const CHECKPOINT_BACKSTOP_PAGES = 10_000
 
-/** No lease asked for. */
-export const LEASE_IDLE = 0
-/** The worker waits for the write turn. */
-export const LEASE_ASKED = 1
-/** The turn is the worker's until it sets the lease back to idle. */
-export const LEASE_GRANTED = 2
-
 /** Request thread to worker. */
 export type DeliveryRequest =
   | { kind: 'nudge' }
   | { kind: 'ping'; job: number; webhookId: string; url: string }
+  | { kind: 'forget'; webhookId: string }
   | { kind: 'stop' }
   | { kind: 'stored'; job: number; error: string | null }
 
@@ -52,7 +43,6 @@ export interface WireLog {
 
 /** Worker to request thread. */
 export type DeliveryReply =
-  | { kind: 'turn' }
   | { kind: 'store'; job: number; batch: WireBatch }
   | { kind: 'log'; log: WireLog }
   | { kind: 'pinged'; job: number; row: DeliveryRow }
@@ -62,28 +52,24 @@ export type DeliveryReply =
 /**
  * A batch of bookkeeping as it crosses to the request thread: flat arrays of strings and
  * numbers, which cost the request thread about a tenth of what copying the same records as
- * objects does (one object per record and per log entry). Each record is FIELDS values in
- * `records`; failures and disables, rare, travel as they are, with their record's index.
+ * objects does. Each record is two values in `records` (its subscription's index in `ids`, its
+ * position or NO_POSITION); failures and disables, rare, travel as they are, with their
+ * record's index. Log entries stay in the worker (it writes the delivery log).
  */
 export interface WireBatch {
   /** Each subscription of the batch, once. */
   ids: string[]
-  records: (string | number | null)[]
+  records: number[]
   outcomes: { record: number; failure?: Bookkeeping['failure']; disable?: string }[]
 }
 
-/** Values per record: id index, kind (NONE, CHANGE, PING), seq, attempt, at, status, durationMs, error, position. */
-const FIELDS = 9
-const NONE = 0
-const CHANGE = 1
-const PING = 2
 /** No position in the record. */
 const NO_POSITION = -1
 
 export function encodeBatch(batch: readonly Bookkeeping[]): WireBatch {
   const index = new Map<string, number>()
   const ids: string[] = []
-  const records: (string | number | null)[] = []
+  const records: number[] = []
   const outcomes: WireBatch['outcomes'] = []
   for (const [i, item] of batch.entries()) {
     let id = index.get(item.webhookId)
@@ -91,18 +77,7 @@ export function encodeBatch(batch: readonly Bookkeeping[]): WireBatch {
       id = ids.push(item.webhookId) - 1
       index.set(item.webhookId, id)
     }
-    const e = item.entry
-    records.push(
-      id,
-      e ? (e.kind === 'ping' ? PING : CHANGE) : NONE,
-      e?.seq ?? null,
-      e?.attempt ?? 0,
-      e?.at ?? '',
-      e?.status ?? null,
-      e?.durationMs ?? 0,
-      e?.error ?? null,
-      item.position ?? NO_POSITION,
-    )
+    records.push(id, item.position ?? NO_POSITION)
     if (item.failure || item.disable) {
       outcomes.push({
         record: i,
@@ -117,23 +92,9 @@ export function encodeBatch(batch: readonly Bookkeeping[]): WireBatch {
 export function decodeBatch(wire: WireBatch): Bookkeeping[] {
   const { ids, records } = wire
   const batch: Bookkeeping[] = []
-  for (let r = 0; r < records.length; r += FIELDS) {
-    const webhookId = ids[records[r] as number] as string
-    const kind = records[r + 1] as number
-    const position = records[r + 8] as number
-    const item: Bookkeeping = { webhookId }
-    if (kind !== NONE) {
-      item.entry = {
-        webhookId,
-        kind: kind === PING ? 'ping' : 'change',
-        seq: records[r + 2] as number | null,
-        attempt: records[r + 3] as number,
-        at: records[r + 4] as string,
-        status: records[r + 5] as number | null,
-        durationMs: records[r + 6] as number,
-        error: records[r + 7] as string | null,
-      }
-    }
+  for (let r = 0; r < records.length; r += 2) {
+    const item: Bookkeeping = { webhookId: ids[records[r] as number] as string }
+    const position = records[r + 1] as number
     if (position !== NO_POSITION) item.position = position
     batch.push(item)
   }
@@ -144,15 +105,3 @@ export function decodeBatch(wire: WireBatch): Bookkeeping[] {
   }
   return batch
 }
-
-// Atomics.waitAsync is ES2024 (in Node since 16); the project's lib is ES2023.
-export const waitAsync = (
-  Atomics as unknown as {
-    waitAsync(
-      array: Int32Array,
-      index: number,
-      value: number,
-      timeoutMs?: number,
-    ): { async: false; value: string } | { async: true; value: Promise<string> }
-  }
-).waitAsync

@@ -3,9 +3,8 @@ import type { FastifyBaseLogger } from 'fastify'
 import type { WebhookConfig } from '../../config.js'
 import type { Db } from '../../db/client.js'
 import { startWorker } from '../../lib/worker-host.js'
-import { writeTurn } from '../../lib/write-turn.js'
-import { observeWebhookWriteTurn } from '../../plugins/metrics.js'
 import { DeliveryLoop, type Store, storeBookkeeping } from './delivery.js'
+import type { DeliveryRow } from './delivery-log.js'
 import { LOAD_SAMPLE_MS } from './delivery-pace.js'
 import {
   CHECKPOINT_BACKSTOP_PAGES,
@@ -13,11 +12,8 @@ import {
   type DeliveryRequest,
   type DeliveryWorkerData,
   decodeBatch,
-  LEASE_ASKED,
-  LEASE_GRANTED,
-  waitAsync,
 } from './delivery-protocol.js'
-import { anyActive, type DeliveryRow } from './webhooks-repository.js'
+import { anyActive } from './webhooks-repository.js'
 
 /** What the routes and hooks see of the delivery loop, wherever it runs. */
 export interface Deliveries {
@@ -25,6 +21,11 @@ export interface Deliveries {
   /** A write committed: look for new entries now. */
   nudge(): void
   ping(webhookId: string, url: string): Promise<DeliveryRow>
+  /**
+   * A subscription was deleted: its delivery log is dropped by whoever writes the log (the
+   * worker, told and not waited for; if none runs, its next start sweeps the log).
+   */
+  forget(webhookId: string): Promise<void>
   stop(): Promise<void>
 }
 
@@ -33,8 +34,13 @@ export interface Deliveries {
  * in-memory database (`:memory:`, the tests' default) cannot be opened by a second connection,
  * and with WEBHOOK_DELIVERY off only pings are sent; both run on the request thread.
  */
-export function deliveries(db: Db, config: WebhookConfig, log: FastifyBaseLogger): Deliveries {
-  if (db.$client.memory || !config.delivery) return new DeliveryLoop(db, config, log)
+export function deliveries(
+  db: Db,
+  deliveryLog: Db,
+  config: WebhookConfig,
+  log: FastifyBaseLogger,
+): Deliveries {
+  if (db.$client.memory || !config.delivery) return new DeliveryLoop(db, deliveryLog, config, log)
   return new ThreadedDeliveries(db, config, log)
 }
 
@@ -63,7 +69,6 @@ const STOP_MS = 10_000
 
 interface Running {
   worker: Worker
-  lease: Int32Array
   /** Publishes the request thread's load to the worker. */
   sampler: NodeJS.Timeout
   exited: Promise<void>
@@ -84,7 +89,7 @@ class ThreadedDeliveries implements Deliveries {
     private readonly config: WebhookConfig,
     private readonly log: FastifyBaseLogger,
   ) {
-    this.store = storeBookkeeping(db, config.logKeep)
+    this.store = storeBookkeeping(db)
   }
 
   start(): void {
@@ -118,6 +123,11 @@ class ThreadedDeliveries implements Deliveries {
         reject(new Error('the webhook delivery worker is not running'))
       }
     })
+  }
+
+  forget(webhookId: string): Promise<void> {
+    this.send({ kind: 'forget', webhookId })
+    return Promise.resolve()
   }
 
   async stop(): Promise<void> {
@@ -156,12 +166,10 @@ class ThreadedDeliveries implements Deliveries {
   private spawn(): void {
     this.restart = undefined
     if (this.stopping || this.running) return
-    const lease = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT))
     const load = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT))
     const workerData: DeliveryWorkerData = {
       databasePath: this.db.$client.name,
       config: this.config,
-      lease: lease.buffer as SharedArrayBuffer,
       load: load.buffer as SharedArrayBuffer,
     }
     // The worker checkpoints while it runs; this connection only past the backstop.
@@ -177,7 +185,6 @@ class ThreadedDeliveries implements Deliveries {
     let onStopped = () => {}
     const running: Running = {
       worker,
-      lease,
       sampler: sampleLoad(load),
       exited: new Promise((resolve) => {
         onExit = resolve
@@ -188,9 +195,6 @@ class ThreadedDeliveries implements Deliveries {
     }
     worker.on('message', (message: DeliveryReply) => {
       switch (message.kind) {
-        case 'turn':
-          void this.lend(running)
-          break
         case 'store':
           void this.store(decodeBatch(message.batch)).then(
             () =>
@@ -244,21 +248,4 @@ class ThreadedDeliveries implements Deliveries {
    * for as long as the kernel left the worker off the CPU.
    */
   private readonly store: Store
-
-  /**
-   * Lends the write turn to the worker: its place in the queue is taken like any write route's,
-   * and held only until its transaction ends (or it dies).
-   */
-  private lend(running: Running): Promise<void> {
-    return writeTurn(this.db).run(async () => {
-      const { lease } = running
-      // Asked and given up in the meantime (the worker waited too long): nothing to lend.
-      if (Atomics.compareExchange(lease, 0, LEASE_ASKED, LEASE_GRANTED) !== LEASE_ASKED) return
-      Atomics.notify(lease, 0)
-      const lent = performance.now()
-      const waiting = waitAsync(lease, 0, LEASE_GRANTED)
-      if (waiting.async) await Promise.race([waiting.value, running.exited])
-      observeWebhookWriteTurn((performance.now() - lent) / 1000)
-    })
-  }
 }

@@ -1,8 +1,8 @@
 import { parentPort, workerData } from 'node:worker_threads'
 import { openDatabase } from '../../db/client.js'
 import { lowerThisThreadPriority } from '../../lib/thread-priority.js'
-import { WriteTurn } from '../../lib/write-turn.js'
 import { type Bookkeeping, type DeliveryLogger, DeliveryLoop, type Store, type Writer } from './delivery.js'
+import { deliveryLogPath, openDeliveryLogFile } from './delivery-log.js'
 import { Pace } from './delivery-pace.js'
 import {
   CHECKPOINT_MS,
@@ -10,18 +10,15 @@ import {
   type DeliveryRequest,
   type DeliveryWorkerData,
   encodeBatch,
-  LEASE_ASKED,
-  LEASE_IDLE,
-  waitAsync,
 } from './delivery-protocol.js'
 
 /**
  * The delivery worker: the whole delivery loop (feed reads, serialization, signing, HTTP, the
- * delivery log and positions) on its own thread and its own connection to the service's
- * database (WAL: it reads the last committed state while requests write). Its bookkeeping is
- * committed by the request thread, in its write turn; a ping's log entry waits for that turn,
- * lent through shared memory, so a request's write never meets a locked database. Deliveries
- * slow to a floor while the request thread is busy (delivery-pace.ts).
+ * delivery log) on its own thread, with its own connection to the service's database (WAL: it
+ * reads the last committed state while requests write) and the only one that writes the
+ * delivery log (a file of its own, delivery-log.ts, so no lock it holds is one a request
+ * needs). Positions and retry state are committed by the request thread, in its write turn.
+ * Deliveries slow to a floor while the request thread is busy (delivery-pace.ts).
  */
 const port = parentPort
 if (!port) throw new Error('delivery-worker.ts runs as a worker thread')
@@ -29,36 +26,13 @@ if (!port) throw new Error('delivery-worker.ts runs as a worker thread')
 lowerThisThreadPriority(19)
 const data = workerData as DeliveryWorkerData
 const db = openDatabase(data.databasePath)
-const lease = new Int32Array(data.lease)
+const deliveryLog = openDeliveryLogFile(deliveryLogPath(data.databasePath))
 const load = new Int32Array(data.load)
 const post = (message: DeliveryReply) => port.postMessage(message)
 
-/** Longer than any write turn a request holds (an import's is seconds). */
-const LEASE_WAIT_MS = 120_000
-
-/**
- * Asks for the write turn and runs `work` the moment it is lent. The worker keeps delivering
- * while it waits (its event loop, mostly idle on the network, picks the loan up at once); its
- * own writes (the ledger, pings) take turns among themselves first, as the lease is one word.
- */
-const turns = new WriteTurn()
+/** The log's writes: one synchronous transaction each, on the worker's own connection to it. */
 const write: Writer = (work) =>
-  turns.run(async () => {
-    Atomics.store(lease, 0, LEASE_ASKED)
-    post({ kind: 'turn' })
-    const waiting = waitAsync(lease, 0, LEASE_ASKED, LEASE_WAIT_MS)
-    if (waiting.async) await waiting.value
-    // Not lent in time: take the request back (the request thread, lending late, sees it gone).
-    if (Atomics.compareExchange(lease, 0, LEASE_ASKED, LEASE_IDLE) === LEASE_ASKED) {
-      throw new Error(`the write turn was not lent within ${LEASE_WAIT_MS} ms`)
-    }
-    try {
-      return db.transaction((tx) => work(tx), { behavior: 'immediate' })
-    } finally {
-      Atomics.store(lease, 0, LEASE_IDLE)
-      Atomics.notify(lease, 0)
-    }
-  })
+  new Promise((resolve) => resolve(deliveryLog.transaction((tx) => work(tx), { behavior: 'immediate' })))
 
 /** Bookkeeping batches sent to the request thread, by job, until it answers that they are committed. */
 const stores = new Map<number, { resolve(): void; reject(err: Error): void }>()
@@ -82,7 +56,15 @@ const log: DeliveryLogger = {
   error: (fields, msg) => post({ kind: 'log', log: { level: 'error', fields: wireFields(fields), msg } }),
 }
 
-const loop = new DeliveryLoop(db, data.config, log, write, new Pace(() => Atomics.load(load, 0)), store)
+const loop = new DeliveryLoop(
+  db,
+  deliveryLog,
+  data.config,
+  log,
+  write,
+  new Pace(() => Atomics.load(load, 0)),
+  store,
+)
 
 port.on('message', (request: DeliveryRequest) => {
   switch (request.kind) {
@@ -95,6 +77,16 @@ port.on('message', (request: DeliveryRequest) => {
         (err: unknown) => post({ kind: 'ping-failed', job: request.job, message: String(err) }),
       )
       break
+    case 'forget':
+      loop
+        .forget(request.webhookId)
+        .catch((err: unknown) =>
+          log.error(
+            { err, webhookId: request.webhookId },
+            "dropping a deleted webhook subscription's log failed",
+          ),
+        )
+      break
     case 'stored': {
       const waiting = stores.get(request.job)
       stores.delete(request.job)
@@ -106,6 +98,7 @@ port.on('message', (request: DeliveryRequest) => {
       clearInterval(checkpoints)
       void loop.stop().finally(() => {
         db.$client.close()
+        deliveryLog.$client.close()
         post({ kind: 'stopped' })
       })
       break

@@ -13,18 +13,22 @@ import { writeTurn } from '../../lib/write-turn.js'
 import { observeWebhookWriteTurn } from '../../plugins/metrics.js'
 import { listChanges, presentRevision } from '../revisions/revisions-repository.js'
 import { Revision } from '../revisions/revisions-schemas.js'
+import {
+  type DeliveryRow,
+  forgetDeliveries,
+  insertDelivery,
+  logDelivery,
+  loggedWebhooks,
+  type NewDelivery,
+  pruneDeliveries,
+} from './delivery-log.js'
 import { Pace } from './delivery-pace.js'
 import { type CheckedTarget, resolveTarget, type TargetPolicy } from './targets.js'
 import {
   advance,
   cursorOf,
-  type DeliveryRow,
   dueSubscriptions,
   findWebhook,
-  insertDelivery,
-  logDelivery,
-  type NewDelivery,
-  pruneDeliveries,
   recordFailure,
   signingSecrets,
   statesOfRevision,
@@ -263,16 +267,18 @@ export interface DeliveryLogger {
 }
 
 /**
- * Runs `work` in one short write transaction, in the service's write turn (on the request
- * thread: `writeTurn`; in the delivery worker: a turn lent by the request thread).
+ * Runs `work` in one short write transaction on the delivery log (delivery-log.ts): in the
+ * delivery worker on its own connection, which nothing else writes; on the request thread in
+ * that connection's write turn.
  */
 export type Writer = <T>(work: (tx: Tx) => T) => Promise<T>
 
 /**
- * Commits a batch of the loop's bookkeeping. In the delivery worker it is sent to the request
- * thread, which commits it in its own write turn (`storeBookkeeping`): the worker runs at the
- * lowest CPU priority, and a transaction it held would keep request writes waiting for as long
- * as the kernel left it off the CPU.
+ * Commits a batch of the loop's bookkeeping in the service's database: positions, retry state,
+ * disables (log entries are ignored: the loop writes those to the delivery log itself). In the
+ * delivery worker it is sent to the request thread, which commits it in its own write turn
+ * (`storeBookkeeping`): the worker runs at the lowest CPU priority, and a transaction it held
+ * would keep request writes waiting for as long as the kernel left it off the CPU.
  */
 export type Store = (batch: Bookkeeping[]) => Promise<void>
 
@@ -281,12 +287,12 @@ export type Store = (batch: Bookkeeping[]) => Promise<void>
  * then one immediate transaction, timed for /metrics (request writes wait while it runs).
  */
 export const storeBookkeeping =
-  (db: Db, keep: number): Store =>
+  (db: Db): Store =>
   (batch) =>
     writeTurn(db).run(() => {
       const started = performance.now()
       try {
-        db.transaction((tx) => applyBookkeeping(tx, batch, keep), { behavior: 'immediate' })
+        db.transaction((tx) => applyBookkeeping(tx, batch), { behavior: 'immediate' })
       } finally {
         observeWebhookWriteTurn((performance.now() - started) / 1000)
       }
@@ -404,6 +410,8 @@ class Ledger {
   private urgent = false
 
   constructor(
+    /** Writes the batch's log entries (delivery log). */
+    private readonly writeLog: (batch: Bookkeeping[]) => Promise<void>,
     private readonly store: Store,
     private readonly log: DeliveryLogger,
   ) {}
@@ -448,8 +456,16 @@ class Ledger {
     await yieldToEvents()
     const batch = this.pending.splice(0)
     this.urgent = false
+    const items = batch.map(({ item }) => item)
     try {
-      await this.store(batch.map(({ item }) => item))
+      // A batch of positions alone (a drain's end) takes no lock on the log.
+      if (items.some((i) => i.entry)) await this.writeLog(items)
+    } catch (err) {
+      this.log.error({ err }, 'webhook delivery log failed')
+    }
+    const stored = items.filter((i) => i.position !== undefined || i.failure || i.disable)
+    try {
+      if (stored.length > 0) await this.store(stored)
     } catch (err) {
       // Positions not stored are sent again: at least once still holds.
       this.log.error({ err }, 'webhook delivery bookkeeping failed')
@@ -461,15 +477,40 @@ class Ledger {
 }
 
 /**
- * Writes a batch of bookkeeping, in one transaction the caller opened, with the effect of
- * applying its records one by one in order, with fewer statements: a subscription's successive
- * positions are one update, to the last (an update only moves a position forward), made before
- * a failure or a disable of the same subscription is recorded; each subscription that logged
- * something has its log pruned once.
+ * Writes a batch's log entries to the delivery log, in one transaction the caller opened, in
+ * order, and prunes each subscription's log that grew once. Entries of a subscription deleted
+ * meanwhile (`exists`, asked of the service's database) are dropped.
  */
-export function applyBookkeeping(tx: Tx, batch: readonly Bookkeeping[], keep: number): void {
+export function writeDeliveryLog(
+  tx: Tx,
+  batch: readonly Bookkeeping[],
+  keep: number,
+  exists: (webhookId: string) => boolean,
+): void {
   const live = new Map<string, boolean>()
-  const logged = new Set<string>()
+  for (const { webhookId, entry } of batch) {
+    if (!entry) continue
+    let alive = live.get(webhookId)
+    if (alive === undefined) {
+      alive = exists(webhookId)
+      live.set(webhookId, alive)
+    }
+    if (alive) insertDelivery(tx, entry)
+  }
+  // Pruning less often (a tenth of WEBHOOK_LOG_KEEP at a time) measured no cheaper: each prune's
+  // walk to the keep-th newest row is saved, but the rows it deletes lie further apart and
+  // dirty a third more pages, which the commit and the checkpoints write.
+  for (const [id, alive] of live) if (alive) pruneDeliveries(tx, id, keep)
+}
+
+/**
+ * Writes a batch of bookkeeping (log entries aside), in one transaction the caller opened, with
+ * the effect of applying its records one by one in order, with fewer statements: a
+ * subscription's successive positions are one update, to the last (an update only moves a
+ * position forward), made before a failure or a disable of the same subscription is recorded.
+ */
+export function applyBookkeeping(tx: Tx, batch: readonly Bookkeeping[]): void {
+  const live = new Map<string, boolean>()
   const positions = new Map<string, number>()
   const storePosition = (id: string) => {
     const position = positions.get(id)
@@ -486,10 +527,6 @@ export function applyBookkeeping(tx: Tx, batch: readonly Bookkeeping[], keep: nu
     }
     // Deleted while the request was out: its log and position are gone with it.
     if (!exists) continue
-    if (item.entry) {
-      insertDelivery(tx, item.entry)
-      logged.add(id)
-    }
     if (item.position !== undefined)
       positions.set(id, Math.max(item.position, positions.get(id) ?? item.position))
     if (item.failure || item.disable) storePosition(id)
@@ -500,18 +537,15 @@ export function applyBookkeeping(tx: Tx, batch: readonly Bookkeeping[], keep: nu
     if (item.disable) disable(tx, id, item.disable)
   }
   for (const id of positions.keys()) storePosition(id)
-  // Pruning less often (a tenth of WEBHOOK_LOG_KEEP at a time) measured no cheaper: each prune's
-  // walk to the keep-th newest row is saved, but the rows it deletes lie further apart and
-  // dirty a third more pages, which the commit and the checkpoints write.
-  for (const id of logged) pruneDeliveries(tx, id, keep)
 }
 
 /**
  * The delivery loop: for each active subscription, sends the feed entries after its stored
  * position in order, one request in flight per subscription, and stores the new position
- * after each success. It reads committed data only and writes its bookkeeping in short
- * batched transactions through `write`, so it never delays a request's write for long. In a
- * running service it lives in its own worker thread (delivery-runner.ts).
+ * after each success. It reads committed data only, writes its log through `write` (the
+ * delivery log's own file) and its bookkeeping in short batched transactions through `store`,
+ * so it never delays a request's write for long. In a running service it lives in its own
+ * worker thread (delivery-runner.ts).
  */
 export class DeliveryLoop {
   private timer: NodeJS.Timeout | undefined
@@ -527,21 +561,41 @@ export class DeliveryLoop {
 
   constructor(
     private readonly db: Db,
+    /** The delivery log (delivery-log.ts). */
+    deliveryLog: Db,
     private readonly config: WebhookConfig,
     private readonly log: DeliveryLogger,
-    private readonly write: Writer = inTurn(db),
+    private readonly write: Writer = inTurn(deliveryLog),
     /** The gate before each delivery; on the request thread nothing to yield to, so never busy. */
     readonly pace: Pace = new Pace(() => 0),
-    store: Store = storeBookkeeping(db, config.logKeep),
+    store: Store = storeBookkeeping(db),
   ) {
     // One listener per request in flight, one request per subscription: no leak to warn about.
     setMaxListeners(0, this.aborts.signal)
     this.feed = new FeedWindow(db)
-    this.ledger = new Ledger(store, log)
+    const exists = (id: string) => webhookExists(db, id)
+    this.ledger = new Ledger(
+      (batch) => this.write((tx) => writeDeliveryLog(tx, batch, config.logKeep, exists)),
+      store,
+      log,
+    )
   }
 
   start(): void {
     this.schedule(0)
+    void this.sweep().catch((err: unknown) => this.log.error({ err }, 'webhook delivery log sweep failed'))
+  }
+
+  /** Drops a deleted subscription's log. */
+  forget(id: string): Promise<void> {
+    return this.write((tx) => forgetDeliveries(tx, id))
+  }
+
+  /** Drops the logs of subscriptions deleted while no loop ran to be told (or before it committed). */
+  private sweep(): Promise<void> {
+    return this.write((tx) => {
+      for (const id of loggedWebhooks(tx)) if (!webhookExists(this.db, id)) forgetDeliveries(tx, id)
+    })
   }
 
   /** A write committed: look for new entries now rather than at the next poll. */

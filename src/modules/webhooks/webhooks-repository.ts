@@ -1,21 +1,18 @@
 import { randomBytes } from 'node:crypto'
-import { and, asc, desc, eq, gt, isNull, lt, sql } from 'drizzle-orm'
+import { and, asc, eq, gt, isNull, sql } from 'drizzle-orm'
 import type { Db } from '../../db/client.js'
 import {
   type RevisionRow,
   type WebhookRow,
   webhookCursors,
-  webhookDeliveries,
   webhookSecrets,
   webhooks,
 } from '../../db/schema.js'
 import { paginate } from '../../lib/pagination.js'
-import { invalidField } from '../../lib/problem.js'
 import { findLive, statement } from '../../lib/statements.js'
 import type { Tx } from '../../lib/write-path.js'
 
 export type CursorRow = typeof webhookCursors.$inferSelect
-export type DeliveryRow = typeof webhookDeliveries.$inferSelect
 
 export function findWebhook(db: Tx, id: string): WebhookRow | undefined {
   return findLive(db, webhooks, webhooks.id, id)
@@ -113,7 +110,6 @@ export function resetFailures(tx: Tx, webhookId: string): void {
 export function forgetWebhook(tx: Tx, webhookId: string): void {
   tx.delete(webhookSecrets).where(eq(webhookSecrets.webhookId, webhookId)).run()
   tx.delete(webhookCursors).where(eq(webhookCursors.webhookId, webhookId)).run()
-  tx.delete(webhookDeliveries).where(eq(webhookDeliveries.webhookId, webhookId)).run()
 }
 
 export function advance(tx: Tx, webhookId: string, position: number): void {
@@ -176,75 +172,6 @@ export function anyActive(db: Tx): boolean {
       'webhook-any-active',
       () => 'select 1 from webhooks where active = 1 and deleted_at is null limit 1',
     ).get() !== undefined
-  )
-}
-
-export type NewDelivery = Omit<DeliveryRow, 'id'>
-
-/** Logs an attempt and drops the subscription's entries beyond the newest `keep`. */
-export function logDelivery(tx: Tx, entry: NewDelivery, keep: number): DeliveryRow {
-  const row = tx.insert(webhookDeliveries).values(entry).returning().get()
-  pruneDeliveries(tx, entry.webhookId, keep)
-  return row
-}
-
-/** Logs attempts without reading them back (the delivery loop's batches). */
-export function insertDelivery(tx: Tx, entry: NewDelivery): void {
-  // One prepared single-row insert per row: a multi-row VALUES measured slower in SQLite.
-  statement(
-    tx,
-    'webhook-log-insert',
-    () =>
-      'insert into webhook_deliveries (webhook_id, kind, seq, attempt, at, status, duration_ms, error) values (?, ?, ?, ?, ?, ?, ?, ?)',
-  ).run(
-    entry.webhookId,
-    entry.kind,
-    entry.seq,
-    entry.attempt,
-    entry.at,
-    entry.status,
-    entry.durationMs,
-    entry.error,
-  )
-}
-
-/** Drops the subscription's log entries beyond the newest `keep`. */
-export function pruneDeliveries(tx: Tx, webhookId: string, keep: number): void {
-  statement(
-    tx,
-    'webhook-log-prune',
-    () =>
-      'delete from webhook_deliveries where webhook_id = ? and id <= (select id from webhook_deliveries where webhook_id = ? order by id desc limit 1 offset ?)',
-  ).run(webhookId, webhookId, keep)
-}
-
-/** The delivery log, newest first. */
-export function listDeliveries(
-  db: Db,
-  webhookId: string,
-  query: { limit: number; cursor?: string | undefined },
-) {
-  return paginate(
-    db,
-    query,
-    (r: DeliveryRow) => String(r.id),
-    (after, take) => {
-      if (after !== undefined && !/^\d{1,15}$/.test(after)) {
-        throw invalidField('cursor', 'is not a cursor this service issued')
-      }
-      return db
-        .select()
-        .from(webhookDeliveries)
-        .where(
-          and(
-            eq(webhookDeliveries.webhookId, webhookId),
-            after ? lt(webhookDeliveries.id, Number(after)) : undefined,
-          ),
-        )
-        .orderBy(desc(webhookDeliveries.id))
-        .limit(take)
-        .all()
-    },
   )
 }
 

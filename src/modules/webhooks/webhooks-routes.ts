@@ -25,6 +25,7 @@ import { requireScope, requireUnlimited } from '../../plugins/auth.js'
 import { issuesToErrors, validationProblem } from '../../plugins/errors.js'
 import { listHistory } from '../revisions/revisions-repository.js'
 import { findState } from '../states/states-repository.js'
+import { listDeliveries } from './delivery-log.js'
 import type { Deliveries } from './delivery-runner.js'
 import { resolveTarget, UnresolvedTarget, UnsafeTarget } from './targets.js'
 import {
@@ -32,7 +33,6 @@ import {
   cursorOf,
   findWebhook,
   forgetWebhook,
-  listDeliveries,
   listWebhooks,
   newSecret,
   presentWebhook,
@@ -126,9 +126,10 @@ async function checkTarget(url: string, config: WebhookConfig): Promise<void> {
 
 export const webhooksRoutes: FastifyPluginAsyncZod<{
   db: Db
+  deliveryLog: Db
   config: WebhookConfig
   loop: Deliveries
-}> = async (app, { db, config, loop }) => {
+}> = async (app, { db, deliveryLog, config, loop }) => {
   const load = (tx: Tx, id: string) => {
     const row = findWebhook(tx, id)
     if (!row) throw notFound(`No webhook subscription ${id}`)
@@ -281,17 +282,19 @@ export const webhooksRoutes: FastifyPluginAsyncZod<{
     },
     async (request, reply) => {
       const principal = admin(request)
-      await writeTurn(db).run(() =>
+      const deleted = await writeTurn(db).run(() =>
         db.transaction(
           (tx) => {
             const current = load(tx, request.params.id)
             assertIfMatch(request.headers['if-match'], current.version)
             deleteRecord(tx, writeContext(request, principal), 'webhook', current)
             forgetWebhook(tx, current.id)
+            return current.id
           },
           { behavior: 'immediate' },
         ),
       )
+      await loop.forget(deleted)
       return reply.code(204).send(null)
     },
   )
@@ -389,7 +392,7 @@ export const webhooksRoutes: FastifyPluginAsyncZod<{
     async (request, reply) => {
       admin(request)
       load(db, request.params.id)
-      const page = listDeliveries(db, request.params.id, request.query)
+      const page = listDeliveries(db, deliveryLog, request.params.id, request.query)
       setNextLink(request, reply, page.nextCursor)
       return page
     },
