@@ -57,7 +57,7 @@ describe('the bundled build (node dist/server.js)', () => {
     await new Promise((r) => setTimeout(r, 200))
     expect(summary()).toMatchObject({
       database: `created ${join(dir, 'pocdir.db')}`,
-      migrations: '13 applied',
+      migrations: '14 applied',
       seed: '194 States and 11 roles added',
       api: `${base}/v1`,
     })

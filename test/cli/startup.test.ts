@@ -26,7 +26,7 @@ describe('start-up', () => {
       const summary = JSON.parse(line ?? '{}') as Record<string, string>
       expect(summary).toMatchObject({
         database: `created ${db}`,
-        migrations: '13 applied',
+        migrations: '14 applied',
         seed: '194 States and 11 roles added',
         api: `${url}/v1`,
         docs: `${url}/docs`,
@@ -115,7 +115,7 @@ describe('start-up', () => {
         [
           'pocdir is running',
           `  database:   created ${db}`,
-          '  migrations: 13 applied',
+          '  migrations: 14 applied',
           '  seed:       194 States and 11 roles added',
           `  api:        http://127.0.0.1:${port}/v1`,
           `  docs:       http://127.0.0.1:${port}/docs`,

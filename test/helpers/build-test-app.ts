@@ -4,6 +4,7 @@ import { loadConfig } from '../../src/config.js'
 import { type Db, openDatabase } from '../../src/db/client.js'
 import { runMigrations } from '../../src/db/migrate.js'
 import { seed } from '../../src/db/seed.js'
+import { closeDeliveryLog, openDeliveryLog } from '../../src/modules/webhooks/delivery-log.js'
 import { checkResponsesAgainstContract } from './contract.js'
 
 export const TEST_SECRET = 'test-secret-0123456789-abcdefghijklmnop'
@@ -116,9 +117,18 @@ export function snapshot(db: Db): string {
     'webhooks',
     'webhook_secrets',
     'webhook_cursors',
-    'webhook_deliveries',
   ]
-  return JSON.stringify(tables.map((t) => db.$client.prepare(`select * from ${t} order by rowid`).all()))
+  const rows = (client: Db['$client'], t: string) => client.prepare(`select * from ${t} order by rowid`).all()
+  // The delivery log is a file of its own beside a database file (attached, in memory).
+  const deliveryLog = openDeliveryLog(db)
+  try {
+    return JSON.stringify([
+      ...tables.map((t) => rows(db.$client, t)),
+      rows(deliveryLog.$client, 'webhook_deliveries'),
+    ])
+  } finally {
+    closeDeliveryLog(deliveryLog, db)
+  }
 }
 
 export function roleId(db: Db, key: string): string {
