@@ -146,6 +146,8 @@ function walRestarts(dbPath: string): number {
 
 interface Load {
   rps: number
+  /** Mean latency, ms: autocannon's percentiles are whole milliseconds, its mean is not. */
+  mean: number
   p50: number
   p99: number
   total: number
@@ -180,7 +182,13 @@ async function load(
       : {}),
   })
   if (r.non2xx > 0 || r.errors > 0) throw new Error(`${url}: ${r.non2xx} non-2xx, ${r.errors} errors`)
-  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, total: r.requests.total }
+  return {
+    rps: r.requests.average,
+    mean: r.latency.average,
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    total: r.requests.total,
+  }
 }
 
 /** The phases of a round: writes at a fixed rate (reads beside them), then at saturation. */
@@ -374,6 +382,7 @@ export async function benchWebhooks(rounds = 3, seconds = 5): Promise<void> {
           phase: name,
           subscriptions: subs,
           'writes/s': +median(samples.map((s) => s.writes.rps)).toFixed(0),
+          'write mean': +median(samples.map((s) => s.writes.mean)).toFixed(2),
           'write p50': med(samples.map((s) => s.writes.p50)),
           'write p99': med(samples.map((s) => s.writes.p99)),
           'read p99': samples[0]?.reads ? med(samples.map((s) => s.reads?.p99 ?? 0)) : '–',
@@ -398,7 +407,7 @@ export async function benchWebhooks(rounds = 3, seconds = 5): Promise<void> {
         console.log(
           `${tag}, ${name}: ${SUBSCRIPTIONS} subscriptions ÷ none: ` +
             (rate === undefined ? `throughput ${ratio(b['writes/s'], a['writes/s'])}×, ` : '') +
-            `write p50 ${ratio(b['write p50'], a['write p50'])}×, write p99 ${ratio(b['write p99'], a['write p99'])}×` +
+            `write mean ${ratio(b['write mean'], a['write mean'])}×, write p50 ${ratio(b['write p50'], a['write p50'])}×, write p99 ${ratio(b['write p99'], a['write p99'])}×` +
             (rate === undefined ? '' : `, read p99 ${ratio(b['read p99'], a['read p99'])}×`) +
             `, request-thread CPU per request ${ratio(b['thread ms/req'], a['thread ms/req'])}×` +
             `; receivers had every change ${median(build.catchUp[i] ?? []).toFixed(0)} ms (median) after the phase` +
