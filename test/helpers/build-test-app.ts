@@ -119,7 +119,7 @@ export function snapshot(db: Db): string {
     'webhook_cursors',
   ]
   const rows = (client: Db['$client'], t: string) => client.prepare(`select * from ${t} order by rowid`).all()
-  // The delivery log is a file of its own beside a database file (attached, in memory).
+  // The delivery log is a file of its own beside a database file (in memory, a table of the database).
   const deliveryLog = openDeliveryLog(db)
   try {
     return JSON.stringify([

@@ -1,10 +1,11 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, readlinkSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { afterEach, describe, expect, it, vi } from 'vitest'
+import { DeliveryLoop } from '../../src/modules/webhooks/delivery.js'
 import { deliveryLogPath, openDeliveryLogFile } from '../../src/modules/webhooks/delivery-log.js'
-import { bearer, buildTestApp } from '../helpers/build-test-app.js'
+import { bearer, buildTestApp, snapshot } from '../helpers/build-test-app.js'
 import { getJson, type Json, sleep, type TestApp } from '../resources/fixtures.js'
 import { type Receiver, startReceiver } from './receiver.js'
 import { type Created, FAST } from './support.js'
@@ -190,5 +191,137 @@ describe('the delivery log, a file of its own', () => {
       ),
     ).toEqual([[b.id, seq, 204]])
     expect(existsSync(`${path}-deliveries`)).toBe(true)
+  })
+})
+
+/** The files this process has open (Linux: /proc/self/fd). */
+function openFiles(): string[] {
+  return readdirSync('/proc/self/fd').flatMap((fd) => {
+    try {
+      return [readlinkSync(`/proc/self/fd/${fd}`)]
+    } catch {
+      return []
+    }
+  })
+}
+
+const INDEX = "select name from sqlite_master where type = 'index' and tbl_name = 'webhook_deliveries'"
+
+describe('the delivery log on disk', () => {
+  it("has its index; the app's connections to it are closed with the app", async () => {
+    const path = databasePath()
+    t = await buildTestApp({ WEBHOOK_DELIVERY: 'false', DATABASE_PATH: path })
+    const log = `${path}-deliveries`
+    expect(openFiles()).toContain(log)
+    const db = new Database(log, { readonly: true })
+    expect(db.prepare(INDEX).pluck().all()).toEqual(['webhook_deliveries_webhook_idx'])
+    db.close()
+    await t.close()
+    t = undefined
+    expect(openFiles()).not.toContain(log)
+  })
+})
+
+/** On the tests' in-memory database the log is a table of that database and the loop runs here. */
+describe('the delivery log on the request thread (in-memory database)', () => {
+  const quiet = { warn: () => {}, error: () => {} }
+  const rows = (app: TestApp) =>
+    app.db.$client.prepare('select webhook_id, kind from webhook_deliveries order by id').raw().all()
+
+  async function ping(app: TestApp, id: string): Promise<void> {
+    const res = await app.app.inject({
+      method: 'POST',
+      url: `/v1/webhooks/${id}/ping`,
+      headers: await bearer('directory:admin'),
+    })
+    expect(res.statusCode, res.body).toBe(200)
+  }
+
+  it("has its index; a delete drops that subscription's log and no other", async () => {
+    t = await buildTestApp({ WEBHOOK_ALLOW_LOOPBACK: 'true' })
+    expect(t.db.$client.prepare(INDEX).pluck().all()).toEqual(['webhook_deliveries_webhook_idx'])
+    r = await startReceiver()
+    const [a, b] = [await subscribe(t, `${r.url}?n=a`), await subscribe(t, `${r.url}?n=b`)]
+    await ping(t, a.id)
+    await ping(t, b.id)
+    await ping(t, a.id)
+    expect(rows(t)).toEqual([
+      [a.id, 'ping'],
+      [b.id, 'ping'],
+      [a.id, 'ping'],
+    ])
+    const res = await t.app.inject({
+      method: 'DELETE',
+      url: `/v1/webhooks/${a.id}`,
+      headers: await bearer('directory:admin'),
+    })
+    expect(res.statusCode).toBe(204)
+    expect(rows(t)).toEqual([[b.id, 'ping']])
+  })
+
+  it('a loop that starts sweeps the logs of subscriptions that no longer exist, and only those', async () => {
+    t = await buildTestApp({ WEBHOOK_DELIVERY: 'false', WEBHOOK_ALLOW_LOOPBACK: 'true' })
+    r = await startReceiver()
+    const kept = await subscribe(t, r.url)
+    await ping(t, kept.id)
+    t.db.$client
+      .prepare(
+        "insert into webhook_deliveries (webhook_id, kind, seq, attempt, at, status, duration_ms, error) values ('gone', 'change', 1, 1, '2026-12-01T00:00:00.000Z', 204, 3, null)",
+      )
+      .run()
+    expect(rows(t)).toEqual([
+      [kept.id, 'ping'],
+      ['gone', 'change'],
+    ])
+    const loop = new DeliveryLoop(t.db, t.db, t.config.webhooks, quiet)
+    loop.start()
+    try {
+      expect(
+        await until(
+          () => rows(t as TestApp),
+          (x) => x.length === 1,
+        ),
+      ).toEqual([[kept.id, 'ping']])
+    } finally {
+      await loop.stop()
+    }
+  })
+
+  it("pages newest first by cursor; another list's cursor, signed but not a log position, is 400", async () => {
+    t = await buildTestApp({ WEBHOOK_DELIVERY: 'false', WEBHOOK_ALLOW_LOOPBACK: 'true' })
+    r = await startReceiver()
+    const sub = await subscribe(t, r.url)
+    await subscribe(t, `${r.url}?other`)
+    for (let i = 0; i < 3; i++) await ping(t, sub.id)
+    const auth = await bearer('directory:admin')
+    const ids = t.db.$client
+      .prepare('select id from webhook_deliveries order by id desc')
+      .pluck()
+      .all() as number[]
+    const first = await getJson<{ items: Json[]; nextCursor: string | null }>(
+      t,
+      `/v1/webhooks/${sub.id}/deliveries?limit=2`,
+      auth,
+    )
+    expect(first.items.map((e) => e.id)).toEqual(ids.slice(0, 2))
+    expect(first.nextCursor).toEqual(expect.any(String))
+    const second = await getJson<{ items: Json[]; nextCursor: string | null }>(
+      t,
+      `/v1/webhooks/${sub.id}/deliveries?limit=2&cursor=${encodeURIComponent(first.nextCursor as string)}`,
+      auth,
+    )
+    expect(second).toEqual({ items: [expect.objectContaining({ id: ids[2] })], nextCursor: null })
+    const list = await getJson<{ nextCursor: string }>(t, '/v1/webhooks?limit=1', auth)
+    const before = snapshot(t.db)
+    const res = await t.app.inject({
+      method: 'GET',
+      url: `/v1/webhooks/${sub.id}/deliveries?cursor=${encodeURIComponent(list.nextCursor)}`,
+      headers: auth,
+    })
+    expect(res.statusCode).toBe(400)
+    expect(res.json()).toMatchObject({
+      errors: [{ path: 'cursor', message: 'is not a cursor this service issued' }],
+    })
+    expect(snapshot(t.db)).toBe(before)
   })
 })

@@ -614,7 +614,7 @@ describe.each(modes)('failure bounds, $where', (mode) => {
       [n - 1, 503],
       [n - 2, 503],
     ])
-    // The delivery log's own file (or, in memory, the schema attached to the service's connection).
+    // The delivery log's own file (or, in memory, a table of the database itself).
     const deliveryLog = openDeliveryLog(t.db)
     const rows = deliveryLog.$client.prepare('select count(*) as n from webhook_deliveries').get() as {
       n: number

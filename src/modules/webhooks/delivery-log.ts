@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3'
 import { and, desc, eq, lt } from 'drizzle-orm'
 import { drizzle } from 'drizzle-orm/better-sqlite3'
-import { index, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core'
+import { integer, sqliteTable, text } from 'drizzle-orm/sqlite-core'
 import type { Db } from '../../db/client.js'
 import * as schema from '../../db/schema.js'
 import { paginate } from '../../lib/pagination.js'
@@ -17,26 +17,25 @@ import { statement, type Tx } from '../../lib/statements.js'
  * needs. It is a diagnostic record bounded by WEBHOOK_LOG_KEEP: what a subscription's delivery
  * depends on (its position and retry state) stays in the service's database.
  *
- * A database in memory (the tests' default) has its log attached to the same connection, as
- * the schema `delivery_log`: one thread uses it, and unqualified names find the table there.
+ * A database in memory (the tests' default), which no second connection can open, keeps its log
+ * in itself: one thread uses it, and the loop runs on that thread (delivery-runner.ts).
+ *
+ * Drizzle does not manage this table (drizzle.config.ts reads src/db/schema.ts only): the
+ * declaration types the queries, `createTable` creates it.
  */
-export const webhookDeliveries = sqliteTable(
-  'webhook_deliveries',
-  {
-    id: integer('id').primaryKey({ autoIncrement: true }),
-    webhookId: text('webhook_id').notNull(),
-    kind: text('kind', { enum: ['change', 'ping'] }).notNull(),
-    /** The feed seq (the webhook-id header); null for a ping. */
-    seq: integer('seq'),
-    attempt: integer('attempt').notNull(),
-    at: text('at').notNull(),
-    /** The target's HTTP status; null when no answer came. */
-    status: integer('status'),
-    durationMs: integer('duration_ms').notNull(),
-    error: text('error'),
-  },
-  (t) => [index('webhook_deliveries_webhook_idx').on(t.webhookId, t.id)],
-)
+export const webhookDeliveries = sqliteTable('webhook_deliveries', {
+  id: integer('id').primaryKey(),
+  webhookId: text('webhook_id').notNull(),
+  kind: text('kind', { enum: ['change', 'ping'] }).notNull(),
+  /** The feed seq (the webhook-id header); null for a ping. */
+  seq: integer('seq'),
+  attempt: integer('attempt').notNull(),
+  at: text('at').notNull(),
+  /** The target's HTTP status; null when no answer came. */
+  status: integer('status'),
+  durationMs: integer('duration_ms').notNull(),
+  error: text('error'),
+})
 
 export type DeliveryRow = typeof webhookDeliveries.$inferSelect
 export type NewDelivery = Omit<DeliveryRow, 'id'>
@@ -44,29 +43,22 @@ export type NewDelivery = Omit<DeliveryRow, 'id'>
 /** The log's file for a service database file. */
 export const deliveryLogPath = (databasePath: string): string => `${databasePath}-deliveries`
 
-/** The schema name the log is attached under, for a database in memory. */
-const ATTACHED = 'delivery_log'
-
-function createTables(client: Database.Database, prefix: string): void {
+/** The log's table and the index its reads and prunes walk (a subscription's rows by id). */
+function createTable(client: Database.Database): void {
   client.exec(
-    `create table if not exists ${prefix}webhook_deliveries (id integer primary key autoincrement, webhook_id text not null, kind text not null, seq integer, attempt integer not null, at text not null, status integer, duration_ms integer not null, error text);` +
-      `create index if not exists ${prefix}webhook_deliveries_webhook_idx on webhook_deliveries (webhook_id, id);`,
+    'create table if not exists webhook_deliveries (id integer primary key autoincrement, webhook_id text not null, kind text not null, seq integer, attempt integer not null, at text not null, status integer, duration_ms integer not null, error text);' +
+      'create index if not exists webhook_deliveries_webhook_idx on webhook_deliveries (webhook_id, id);',
   )
 }
 
 /**
  * The delivery log of the service database `db`: its own connection to its own file, or, for a
- * database in memory, `db` itself with the log attached (once per connection).
+ * database in memory, `db` itself.
  */
 export function openDeliveryLog(db: Db): Db {
-  const client = db.$client
-  if (client.memory) {
-    const attached = (client.pragma('database_list') as { name: string }[]).some((d) => d.name === ATTACHED)
-    if (!attached) client.exec(`attach database ':memory:' as ${ATTACHED}`)
-    createTables(client, `${ATTACHED}.`)
-    return db
-  }
-  return openDeliveryLogFile(deliveryLogPath(client.name))
+  if (!db.$client.memory) return openDeliveryLogFile(deliveryLogPath(db.$client.name))
+  createTable(db.$client)
+  return db
 }
 
 /** The log's own connection (WAL: the API reads it while the delivery worker writes). */
@@ -75,7 +67,7 @@ export function openDeliveryLogFile(path: string): Db {
   client.pragma('journal_mode = WAL')
   client.pragma('busy_timeout = 5000')
   client.pragma('synchronous = NORMAL')
-  createTables(client, '')
+  createTable(client)
   return drizzle(client, { schema }) as Db
 }
 
