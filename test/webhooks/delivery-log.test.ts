@@ -292,12 +292,18 @@ describe('the delivery log on the request thread (in-memory database)', () => {
     r = await startReceiver()
     const sub = await subscribe(t, r.url)
     await subscribe(t, `${r.url}?other`)
+    // Another subscription's older rows first: this one's ids, and so its cursors, have two digits.
+    const filler = t.db.$client.prepare(
+      "insert into webhook_deliveries (webhook_id, kind, seq, attempt, at, status, duration_ms, error) values ('other', 'change', 1, 1, '2026-12-01T00:00:00.000Z', 204, 3, null)",
+    )
+    for (let i = 0; i < 10; i++) filler.run()
     for (let i = 0; i < 3; i++) await ping(t, sub.id)
     const auth = await bearer('directory:admin')
     const ids = t.db.$client
-      .prepare('select id from webhook_deliveries order by id desc')
+      .prepare("select id from webhook_deliveries where webhook_id <> 'other' order by id desc")
       .pluck()
       .all() as number[]
+    expect(ids).toEqual([13, 12, 11])
     const first = await getJson<{ items: Json[]; nextCursor: string | null }>(
       t,
       `/v1/webhooks/${sub.id}/deliveries?limit=2`,

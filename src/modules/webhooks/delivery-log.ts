@@ -24,16 +24,23 @@ import { statement, type Tx } from '../../lib/statements.js'
  * declaration types the queries, `createTable` creates it.
  */
 export const webhookDeliveries = sqliteTable('webhook_deliveries', {
+  // Stryker disable next-line StringLiteral: drizzle names a column by its key when the name is empty
   id: integer('id').primaryKey(),
   webhookId: text('webhook_id').notNull(),
+  // Stryker disable next-line StringLiteral,ObjectLiteral,ArrayDeclaration: named by its key when the name is empty; the enum only types it (drizzle checks none at run time)
   kind: text('kind', { enum: ['change', 'ping'] }).notNull(),
   /** The feed seq (the webhook-id header); null for a ping. */
+  // Stryker disable next-line StringLiteral: drizzle names a column by its key when the name is empty
   seq: integer('seq'),
+  // Stryker disable next-line StringLiteral: drizzle names a column by its key when the name is empty
   attempt: integer('attempt').notNull(),
+  // Stryker disable next-line StringLiteral: drizzle names a column by its key when the name is empty
   at: text('at').notNull(),
   /** The target's HTTP status; null when no answer came. */
+  // Stryker disable next-line StringLiteral: drizzle names a column by its key when the name is empty
   status: integer('status'),
   durationMs: integer('duration_ms').notNull(),
+  // Stryker disable next-line StringLiteral: drizzle names a column by its key when the name is empty
   error: text('error'),
 })
 
@@ -88,6 +95,7 @@ export function insertDelivery(tx: Tx, entry: NewDelivery): void {
   // One prepared single-row insert per row: a multi-row VALUES measured slower in SQLite.
   statement(
     tx,
+    // Stryker disable next-line StringLiteral: a statement cache key; any key no other statement uses does
     'webhook-log-insert',
     () =>
       'insert into webhook_deliveries (webhook_id, kind, seq, attempt, at, status, duration_ms, error) values (?, ?, ?, ?, ?, ?, ?, ?)',
@@ -107,6 +115,7 @@ export function insertDelivery(tx: Tx, entry: NewDelivery): void {
 export function pruneDeliveries(tx: Tx, webhookId: string, keep: number): void {
   statement(
     tx,
+    // Stryker disable next-line StringLiteral: a statement cache key; any key no other statement uses does
     'webhook-log-prune',
     () =>
       'delete from webhook_deliveries where webhook_id = ? and id <= (select id from webhook_deliveries where webhook_id = ? order by id desc limit 1 offset ?)',
