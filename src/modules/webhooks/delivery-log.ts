@@ -1,9 +1,6 @@
-import Database from 'better-sqlite3'
 import { and, desc, eq, lt } from 'drizzle-orm'
-import { drizzle } from 'drizzle-orm/better-sqlite3'
 import { integer, sqliteTable, text } from 'drizzle-orm/sqlite-core'
-import type { Db } from '../../db/client.js'
-import * as schema from '../../db/schema.js'
+import { type Db, openDatabase } from '../../db/client.js'
 import { paginate } from '../../lib/pagination.js'
 import { invalidField } from '../../lib/problem.js'
 import { statement, type Tx } from '../../lib/statements.js'
@@ -51,7 +48,7 @@ export type NewDelivery = Omit<DeliveryRow, 'id'>
 export const deliveryLogPath = (databasePath: string): string => `${databasePath}-deliveries`
 
 /** The log's table and the index its reads and prunes walk (a subscription's rows by id). */
-function createTable(client: Database.Database): void {
+function createTable(client: Db['$client']): void {
   client.exec(
     'create table if not exists webhook_deliveries (id integer primary key autoincrement, webhook_id text not null, kind text not null, seq integer, attempt integer not null, at text not null, status integer, duration_ms integer not null, error text);' +
       'create index if not exists webhook_deliveries_webhook_idx on webhook_deliveries (webhook_id, id);',
@@ -68,14 +65,11 @@ export function openDeliveryLog(db: Db): Db {
   return db
 }
 
-/** The log's own connection (WAL: the API reads it while the delivery worker writes). */
+/** The log's own connection, with the service database's pragmas (WAL: the API reads it while the worker writes). */
 export function openDeliveryLogFile(path: string): Db {
-  const client = new Database(path)
-  client.pragma('journal_mode = WAL')
-  client.pragma('busy_timeout = 5000')
-  client.pragma('synchronous = NORMAL')
-  createTable(client)
-  return drizzle(client, { schema }) as Db
+  const log = openDatabase(path)
+  createTable(log.$client)
+  return log
 }
 
 /** Closes the log's connection, unless it is the service database's own (in memory). */
